@@ -1,0 +1,7 @@
+/** Text output shared by Tandem's shell commands: a dependency-free JSON writer for {@code --json}. */
+@Export
+@Version("1.0.0")
+package io.tandem.api.text;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,468 @@
+package io.tandem.cluster.hazelcast.internal;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.EntryListener;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.map.MapEvent;
+import com.hazelcast.replicatedmap.ReplicatedMap;
+import io.tandem.api.cluster.ClusterEvent;
+import io.tandem.api.cluster.ClusterListener;
+import io.tandem.api.cluster.ClusterNode;
+import io.tandem.api.cluster.ClusterService;
+import io.tandem.api.cluster.ClusterStatus;
+import io.tandem.api.cluster.RoleRedundancy;
+import io.tandem.api.node.Endpoint;
+import io.tandem.api.node.LocalNode;
+import io.tandem.api.node.NodeIdentity;
+import io.tandem.api.node.Role;
+import io.tandem.api.node.RoleStatus;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cluster membership on an embedded Hazelcast member. Hazelcast carries membership and each node's
+ * published record (roles, health, endpoints) in a replicated map; nothing that needs agreement
+ * lives here. Every Hazelcast type stays inside this class.
+ */
+@Component(service = ClusterService.class, configurationPid = HazelcastClusterService.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = HazelcastClusterService.Config.class)
+public class HazelcastClusterService implements ClusterService {
+
+    public static final String PID = "tandem.cluster";
+    static final String NODES_MAP = "tandem.nodes";
+    private static final Logger LOG = LoggerFactory.getLogger(HazelcastClusterService.class);
+
+    @ObjectClassDefinition(name = "Tandem cluster", description = "Cluster membership (embedded Hazelcast member)")
+    public @interface Config {
+        @AttributeDefinition(description = "Cluster name; nodes with another name never join this cluster")
+        String cluster_name() default "tandem";
+
+        @AttributeDefinition(description = "Comma separated seed members, address[:port]; the node joins through them")
+        String seeds() default "";
+
+        @AttributeDefinition(description = "Cluster port, bound on node.address only")
+        int port() default 5701;
+
+        @AttributeDefinition(description = "Heartbeat interval in seconds")
+        int heartbeat_interval_seconds() default 1;
+
+        @AttributeDefinition(description = "A member silent for this many seconds is removed (a hung node leaves within it + 1 s)")
+        int failure_detection_seconds() default 5;
+
+        @AttributeDefinition(description = "How many nodes each role should have, e.g. core=3,mailstore=2")
+        String expected_roles() default "core=3,mailstore=2,mta=2,proxy=2,files=2,video=2,chats=2";
+
+        @AttributeDefinition(description = "How often the local record (roles, health, endpoints) is checked and republished, in ms")
+        int publish_interval_millis() default 500;
+    }
+
+    private final LocalNode localNode;
+    private final Config config;
+    private final Map<Role, Integer> expected;
+    private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, String> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ScheduledExecutorService executor;
+    private volatile HazelcastInstance instance;
+    private volatile ReplicatedMap<String, String> nodesMap;
+    private volatile String boundAddress;
+    /** Last membership view dispatched to listeners; touched only by the executor thread. */
+    private Map<String, ClusterNode> lastView = Map.of();
+
+    @Activate
+    public HazelcastClusterService(@Reference LocalNode localNode, Config config) {
+        this.localNode = localNode;
+        this.config = config;
+        validate(config);
+        this.expected = ExpectedRoles.parse(PID, config.expected_roles());
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-cluster");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.execute(this::start);
+        executor.scheduleWithFixedDelay(this::tick, config.publish_interval_millis(),
+                config.publish_interval_millis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void validate(Config c) {
+        if (c.cluster_name() == null || !c.cluster_name().matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException(PID + ": cluster.name = '" + c.cluster_name() + "' is invalid: letters, digits, '.', '_', '-'");
+        }
+        if (c.port() < 1 || c.port() > 65535) {
+            throw new IllegalArgumentException(PID + ": port = " + c.port() + " is out of range 1..65535");
+        }
+        if (c.heartbeat_interval_seconds() < 1) {
+            throw new IllegalArgumentException(PID + ": heartbeat.interval.seconds = " + c.heartbeat_interval_seconds() + " must be >= 1");
+        }
+        if (c.failure_detection_seconds() <= c.heartbeat_interval_seconds()) {
+            throw new IllegalArgumentException(PID + ": failure.detection.seconds = " + c.failure_detection_seconds()
+                    + " must be greater than heartbeat.interval.seconds (" + c.heartbeat_interval_seconds() + ")");
+        }
+        if (c.publish_interval_millis() < 50) {
+            throw new IllegalArgumentException(PID + ": publish.interval.millis = " + c.publish_interval_millis() + " must be >= 50");
+        }
+        for (String seed : seeds(c)) {
+            if (!seed.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
+                throw new IllegalArgumentException(PID + ": seeds entry '" + seed + "' is invalid: expected address[:port]");
+            }
+        }
+    }
+
+    private static List<String> seeds(Config c) {
+        List<String> out = new ArrayList<>();
+        for (String s : c.seeds().split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
+
+    @Deactivate
+    void deactivate() {
+        executor.shutdownNow();
+        stopMember();
+        LOG.info("Stopped cluster member");
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addClusterListener(ClusterListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeClusterListener(ClusterListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addEndpoint(Endpoint endpoint) {
+        endpoints.put(endpoint.name(), endpoint.uri());
+    }
+
+    void removeEndpoint(Endpoint endpoint) {
+        endpoints.remove(endpoint.name(), endpoint.uri());
+    }
+
+    // ---- member lifecycle (executor thread) ----
+
+    private void start() {
+        NodeIdentity id = localNode.identity();
+        Config c = config;
+        com.hazelcast.config.Config hz = new com.hazelcast.config.Config();
+        hz.setClassLoader(getClass().getClassLoader());
+        hz.setClusterName(c.cluster_name());
+        hz.setInstanceName("tandem-" + id.name() + "-" + System.identityHashCode(this));
+        hz.setProperty("hazelcast.logging.type", "slf4j");
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        hz.setProperty("hazelcast.socket.bind.any", "false");
+        hz.setProperty("hazelcast.local.localAddress", id.address());
+        hz.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(c.heartbeat_interval_seconds()));
+        hz.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(c.failure_detection_seconds()));
+        hz.setProperty("hazelcast.wait.seconds.before.join", "1");
+        hz.setProperty("hazelcast.max.wait.seconds.before.join", "5");
+        hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+        hz.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
+        hz.setProperty("hazelcast.integrity-checker.enabled", "false");
+        NetworkConfig network = hz.getNetworkConfig();
+        network.setPort(c.port()).setPortAutoIncrement(false).setReuseAddress(true);
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(seedsOrSelf(c, id));
+        hz.getMemberAttributeConfig()
+                .setAttribute("tandem.name", id.name())
+                .setAttribute("tandem.fqdn", id.fqdn())
+                .setAttribute("tandem.version", id.version());
+
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(Hazelcast.class.getClassLoader());
+        try {
+            HazelcastInstance hi = Hazelcast.newHazelcastInstance(hz);
+            ReplicatedMap<String, String> map = hi.getReplicatedMap(NODES_MAP);
+            hi.getCluster().addMembershipListener(new MembershipListener() {
+                @Override
+                public void memberAdded(MembershipEvent e) {
+                    refreshSoon();
+                }
+
+                @Override
+                public void memberRemoved(MembershipEvent e) {
+                    refreshSoon();
+                }
+            });
+            map.addEntryListener(new NodesMapListener());
+            hi.getLifecycleService().addLifecycleListener(e -> {
+                if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                    LOG.info("Rejoined the cluster after a split; republishing this node");
+                    refreshSoon();
+                }
+            });
+            instance = hi;
+            nodesMap = map;
+            boundAddress = id.address();
+            LOG.info("Started cluster member {} in cluster '{}' on {}:{} (seeds {}), failure detection {} s",
+                    id.name(), c.cluster_name(), id.address(), c.port(), seeds(c), c.failure_detection_seconds());
+            tick();
+        } catch (RuntimeException e) {
+            LOG.error("Cluster member could not start on {}:{}: {} (retrying in 5 s)", id.address(), c.port(), e.getMessage(), e);
+            if (!executor.isShutdown()) {
+                executor.schedule(this::start, 5, TimeUnit.SECONDS);
+            }
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    private static List<String> seedsOrSelf(Config c, NodeIdentity id) {
+        List<String> seeds = seeds(c);
+        return seeds.isEmpty() ? List.of(id.address() + ":" + c.port()) : seeds;
+    }
+
+    private void stopMember() {
+        HazelcastInstance hi = instance;
+        instance = null;
+        nodesMap = null;
+        if (hi != null) {
+            try {
+                hi.shutdown();
+            } catch (RuntimeException e) {
+                LOG.warn("Cluster member did not shut down cleanly: {}", e.toString());
+            }
+        }
+    }
+
+    private void refreshSoon() {
+        if (!executor.isShutdown()) {
+            try {
+                executor.execute(this::tick);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
+        }
+    }
+
+    /** Publishes the local record when it changed, prunes records of departed members, dispatches events. */
+    private void tick() {
+        try {
+            HazelcastInstance hi = instance;
+            if (hi == null || !hi.getLifecycleService().isRunning()) {
+                return;
+            }
+            if (!Objects.equals(boundAddress, localNode.identity().address())) {
+                LOG.info("node.address changed from {} to {}: restarting the cluster member",
+                        boundAddress, localNode.identity().address());
+                stopMember();
+                start();
+                return;
+            }
+            ReplicatedMap<String, String> map = nodesMap;
+            String localId = hi.getCluster().getLocalMember().getUuid().toString();
+            String record = localRecord().encode();
+            if (!record.equals(map.get(localId))) {
+                map.put(localId, record);
+            }
+            Set<Member> members = hi.getCluster().getMembers();
+            if (!members.isEmpty() && members.iterator().next().localMember()) {
+                // the oldest member cleans up records of members that are gone
+                Set<String> live = new java.util.HashSet<>();
+                members.forEach(m -> live.add(m.getUuid().toString()));
+                for (String key : new ArrayList<>(map.keySet())) {
+                    if (!live.contains(key)) {
+                        map.remove(key);
+                    }
+                }
+            }
+            dispatch();
+        } catch (RuntimeException e) {
+            LOG.warn("Cluster publication failed: {}", e.toString());
+        }
+    }
+
+    private MemberRecord localRecord() {
+        NodeIdentity id = localNode.identity();
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        Set<Role> unhealthy = EnumSet.noneOf(Role.class);
+        for (RoleStatus s : localNode.roleStatus()) {
+            if (s.active()) {
+                roles.add(s.role());
+                if (!s.health().up()) {
+                    unhealthy.add(s.role());
+                }
+            }
+        }
+        Map<String, String> eps = new TreeMap<>(endpoints);
+        eps.put("cluster", id.address() + ":" + config.port());
+        return new MemberRecord(id.name(), id.fqdn(), id.address(), id.version(), roles, unhealthy, eps);
+    }
+
+    private void dispatch() {
+        Map<String, ClusterNode> view = new HashMap<>();
+        nodes().forEach(n -> view.put(n.id(), n));
+        Map<String, ClusterNode> previous = lastView;
+        lastView = view;
+        List<ClusterEvent> events = new ArrayList<>();
+        view.forEach((id, node) -> {
+            ClusterNode before = previous.get(id);
+            if (before == null) {
+                events.add(new ClusterEvent(ClusterEvent.Type.NODE_JOINED, node));
+            } else if (!before.equals(node)) {
+                events.add(new ClusterEvent(ClusterEvent.Type.NODE_UPDATED, node));
+            }
+        });
+        previous.forEach((id, node) -> {
+            if (!view.containsKey(id)) {
+                events.add(new ClusterEvent(ClusterEvent.Type.NODE_LEFT, node));
+            }
+        });
+        for (ClusterEvent event : events) {
+            if (event.type() != ClusterEvent.Type.NODE_UPDATED) {
+                LOG.info("Cluster: {} {} ({}) roles [{}]", event.type(), event.node().name(), event.node().address(),
+                        Role.ids(event.node().roles()));
+            }
+            for (ClusterListener l : listeners) {
+                try {
+                    l.clusterChanged(event);
+                } catch (RuntimeException e) {
+                    LOG.warn("Cluster listener {} failed on {}: {}", l, event.type(), e.toString());
+                }
+            }
+        }
+    }
+
+    private final class NodesMapListener implements EntryListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> e) {
+            refreshSoon();
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> e) {
+            refreshSoon();
+        }
+
+        @Override
+        public void entryRemoved(EntryEvent<String, String> e) {
+            refreshSoon();
+        }
+
+        @Override
+        public void entryEvicted(EntryEvent<String, String> e) {
+            refreshSoon();
+        }
+
+        @Override
+        public void entryExpired(EntryEvent<String, String> e) {
+            refreshSoon();
+        }
+
+        @Override
+        public void mapCleared(MapEvent e) {
+            refreshSoon();
+        }
+
+        @Override
+        public void mapEvicted(MapEvent e) {
+            refreshSoon();
+        }
+    }
+
+    // ---- ClusterService ----
+
+    @Override
+    public List<ClusterNode> nodes() {
+        HazelcastInstance hi = instance;
+        ReplicatedMap<String, String> map = nodesMap;
+        List<ClusterNode> out = new ArrayList<>();
+        if (hi == null || map == null || !hi.getLifecycleService().isRunning()) {
+            MemberRecord r = localRecord();
+            out.add(toNode("local", r, true));
+            return out;
+        }
+        for (Member m : hi.getCluster().getMembers()) {
+            String id = m.getUuid().toString();
+            String encoded = m.localMember() ? localRecord().encode() : map.get(id);
+            MemberRecord r = encoded != null ? MemberRecord.decode(encoded) : fromAttributes(m);
+            out.add(toNode(id, r, m.localMember()));
+        }
+        out.sort(Comparator.comparing(ClusterNode::name).thenComparing(ClusterNode::id));
+        return out;
+    }
+
+    private static MemberRecord fromAttributes(Member m) {
+        return new MemberRecord(
+                Objects.requireNonNullElse(m.getAttribute("tandem.name"), m.getAddress().getHost()),
+                Objects.requireNonNullElse(m.getAttribute("tandem.fqdn"), "?"),
+                m.getAddress().getHost(),
+                Objects.requireNonNullElse(m.getAttribute("tandem.version"), "?"),
+                EnumSet.noneOf(Role.class), EnumSet.noneOf(Role.class), Map.of());
+    }
+
+    private static ClusterNode toNode(String id, MemberRecord r, boolean local) {
+        return new ClusterNode(id, r.name(), r.fqdn(), r.address(), r.version(),
+                Set.copyOf(r.roles()), Set.copyOf(r.unhealthy()), Map.copyOf(r.endpoints()), local);
+    }
+
+    @Override
+    public List<RoleRedundancy> redundancy() {
+        List<ClusterNode> nodes = nodes();
+        List<RoleRedundancy> out = new ArrayList<>();
+        for (Role role : Role.values()) {
+            List<String> names = new ArrayList<>();
+            int healthy = 0;
+            for (ClusterNode n : nodes) {
+                if (n.plays(role)) {
+                    names.add(n.name());
+                    if (!n.unhealthy().contains(role)) {
+                        healthy++;
+                    }
+                }
+            }
+            out.add(new RoleRedundancy(role, names, healthy, expected.get(role)));
+        }
+        return out;
+    }
+
+    @Override
+    public ClusterStatus status() {
+        HazelcastInstance hi = instance;
+        boolean connected = hi != null && hi.getLifecycleService().isRunning();
+        List<ClusterNode> nodes = nodes();
+        int core = (int) nodes.stream().filter(n -> n.plays(Role.CORE)).count();
+        return new ClusterStatus(config.cluster_name(), connected, nodes.size(), core, expected.get(Role.CORE));
+    }
+}

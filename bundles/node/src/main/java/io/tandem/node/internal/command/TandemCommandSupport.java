@@ -1,0 +1,58 @@
+package io.tandem.node.internal.command;
+
+import io.tandem.api.text.Json;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.support.table.ShellTable;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Shared behaviour of Tandem's read commands: {@code --json} for scripts, {@code --no-format} for
+ * plain tables, output built as a string (so unit tests assert on exactly what operators see).
+ */
+public abstract class TandemCommandSupport implements Action {
+
+    @Option(name = "--json", description = "Print JSON instead of a table")
+    boolean json;
+
+    @Option(name = "--no-format", description = "Print the table without borders or alignment")
+    boolean noFormat;
+
+    @Override
+    public Object execute() throws Exception {
+        String out = render();
+        System.out.print(out);
+        System.out.flush();
+        return null;
+    }
+
+    /** What the command prints. */
+    protected String render() throws Exception {
+        return json ? Json.write(toJson()) + "\n" : text();
+    }
+
+    /** The value written for {@code --json}: maps, lists and scalars. */
+    protected abstract Object toJson() throws Exception;
+
+    /** The human-readable output. */
+    protected abstract String text() throws Exception;
+
+    protected String print(ShellTable table) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream ps = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            table.print(ps, !noFormat);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Aligned "key : value" lines, as Karaf's own info commands print. */
+    protected static String keyValues(java.util.Map<String, ?> values) {
+        int width = values.keySet().stream().mapToInt(String::length).max().orElse(0);
+        StringBuilder out = new StringBuilder();
+        values.forEach((k, v) -> out.append(String.format("%-" + width + "s : %s%n", k, v)));
+        return out.toString();
+    }
+}
