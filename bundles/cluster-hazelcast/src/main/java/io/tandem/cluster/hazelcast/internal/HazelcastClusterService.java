@@ -340,20 +340,21 @@ public class HazelcastClusterService implements ClusterService {
             ClusterNode before = previous.get(id);
             if (before == null) {
                 events.add(new ClusterEvent(ClusterEvent.Type.NODE_JOINED, node));
+                log(ClusterEvent.Type.NODE_JOINED, node);
             } else if (!before.equals(node)) {
                 events.add(new ClusterEvent(ClusterEvent.Type.NODE_UPDATED, node));
+                if (!before.roles().equals(node.roles()) || !before.unhealthy().equals(node.unhealthy())) {
+                    log(ClusterEvent.Type.NODE_UPDATED, node);
+                }
             }
         });
         previous.forEach((id, node) -> {
             if (!view.containsKey(id)) {
                 events.add(new ClusterEvent(ClusterEvent.Type.NODE_LEFT, node));
+                log(ClusterEvent.Type.NODE_LEFT, node);
             }
         });
         for (ClusterEvent event : events) {
-            if (event.type() != ClusterEvent.Type.NODE_UPDATED) {
-                LOG.info("Cluster: {} {} ({}) roles [{}]", event.type(), event.node().name(), event.node().address(),
-                        Role.ids(event.node().roles()));
-            }
             for (ClusterListener l : listeners) {
                 try {
                     l.clusterChanged(event);
@@ -362,6 +363,11 @@ public class HazelcastClusterService implements ClusterService {
                 }
             }
         }
+    }
+
+    private static void log(ClusterEvent.Type type, ClusterNode node) {
+        LOG.info("Cluster: {} {} ({}) roles [{}]{}", type, node.name(), node.address(), Role.ids(node.roles()),
+                node.unhealthy().isEmpty() ? "" : " down [" + Role.ids(node.unhealthy()) + "]");
     }
 
     private final class NodesMapListener implements EntryListener<String, String> {

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+#
+# The Tandem demo: builds the distribution, starts a three-node cluster on loopback addresses
+# (scripts/clusters/demo.spec: core1..core3 on 127.0.1.1..3), then runs a scenario and prints what
+# happened: membership and roles seen from every node, health endpoints, a live role switch, a
+# node killed with kill -9, a hung node (SIGSTOP) removed and rejoining, a restart.
+#
+#   scripts/demo.sh [--no-build] [--keep]
+#
+#   --no-build  use the distribution already in karaf-assembly/target
+#   --keep      leave the cluster running at the end (stop it with: scripts/cluster.sh down)
+#
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+BUILD=1 KEEP=0
+for a in "$@"; do
+  case "$a" in
+    --no-build) BUILD=0 ;;
+    --keep) KEEP=1 ;;
+    *) echo "demo: unknown option '$a'" >&2; exit 2 ;;
+  esac
+done
+
+export TANDEM_CLUSTER_DIR="$REPO/target/demo-cluster"
+C="$REPO/scripts/cluster.sh"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+now_ms() { date +%s%3N; }
+
+"$REPO/scripts/setup.sh"
+
+if [ $BUILD = 1 ]; then
+  step "Building the distribution (mvn install, tests skipped: scripts/test.sh runs them)"
+  mvn -B -q install -DskipTests
+fi
+
+cleanup() { [ $KEEP = 1 ] || "$C" clean >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+"$C" clean >/dev/null 2>&1 || true
+
+step "Starting three nodes: core1 (127.0.1.1), core2 (127.0.1.2), core3 (127.0.1.3)"
+t0=$(now_ms)
+"$C" up scripts/clusters/demo.spec
+echo "cluster formed in $(( ($(now_ms) - t0) / 1000 )) s"
+
+for n in core1 core2 core3; do
+  step "cluster:node-list on $n"
+  "$C" exec $n cluster node-list
+done
+
+step "cluster:role-list on core1"
+"$C" exec core1 cluster role-list
+step "cluster:status on core1"
+"$C" exec core1 cluster status
+
+step "Health endpoints for load balancers (GET /health/<role> on port 8405)"
+for n in core1 core2 core3; do
+  addr=$(awk -v n=$n '$1==n {print $2}' "$TANDEM_CLUSTER_DIR/nodes")
+  line="$n:"
+  for role in mta proxy mailstore; do
+    line="$line  /health/$role=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr:8405/health/$role")"
+  done
+  echo "$line"
+done
+
+step "Live role switch: core3 takes the video role (node:set-roles core,mta,proxy,video)"
+"$C" exec core3 node set-roles core,mta,proxy,video
+t0=$(now_ms)
+until "$C" exec core1 cluster node-list --no-format | grep core3 | grep -q video; do
+  [ $(( $(now_ms) - t0 )) -lt 30000 ] || { echo "core1 did not see the role change"; exit 1; }
+  sleep 0.2
+done
+echo "core1 sees video on core3 $(( $(now_ms) - t0 )) ms after the command returned"
+"$C" exec core1 cluster role-list
+
+step "kill -9 core2"
+"$C" kill core2
+t0=$(now_ms)
+"$C" wait core1 2 30
+echo "core1 dropped core2 within $(( $(now_ms) - t0 )) ms"
+"$C" exec core1 cluster node-list
+"$C" exec core1 cluster status
+
+step "SIGSTOP core3 (a hung node): removed after the failure-detection bound (5 s)"
+"$C" pause core3
+t0=$(now_ms)
+"$C" wait core1 1 30
+echo "core1 removed the hung core3 within $(( $(now_ms) - t0 )) ms"
+"$C" exec core1 cluster status
+
+step "SIGCONT core3 and restart core2: both rejoin"
+"$C" resume core3
+"$C" start core2
+t0=$(now_ms)
+"$C" wait core1 3 120
+echo "all three members again after $(( $(now_ms) - t0 )) ms"
+"$C" exec core2 cluster node-list
+"$C" exec core2 cluster status
+
+step "Done"
+if [ $KEEP = 1 ]; then
+  echo "The cluster is still running: scripts/cluster.sh status | exec NODE SCOPE CMD | down (TANDEM_CLUSTER_DIR=$TANDEM_CLUSTER_DIR)"
+else
+  echo "Stopping the demo cluster (use --keep to leave it running)."
+fi
