@@ -141,6 +141,11 @@ public class HealthServer implements Endpoint {
                 nodeHealth(exchange);
                 return;
             }
+            if (!path.startsWith("/health/")) {
+                // the context matches every path that starts with "/health", "/healthz" too
+                send(exchange, 404, Map.of("error", "no such path '" + path + "'"));
+                return;
+            }
             String roleId = path.substring("/health/".length());
             Optional<Role> role = Role.find(roleId);
             if (role.isEmpty() || roleId.contains("/")) {

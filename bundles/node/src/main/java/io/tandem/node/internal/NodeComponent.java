@@ -152,7 +152,8 @@ public class NodeComponent implements LocalNode {
             }
             Health health;
             if (services == null || services.isEmpty()) {
-                health = Health.down(activator.pending() ? "activating" : activator.error().orElse("not active"));
+                // a failed activation stays pending (it is retried): its reason goes first
+                health = Health.down(activator.error().orElseGet(() -> activator.pending() ? "activating" : "not active"));
             } else if (!isConfigured) {
                 health = Health.down(activator.pending() ? "deactivating" : "active but not configured on this node");
             } else {

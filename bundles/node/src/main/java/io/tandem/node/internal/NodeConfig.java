@@ -12,6 +12,7 @@ record NodeConfig(String name, String fqdn, String address, Set<Role> roles) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern FQDN = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\\.?");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9_.-]+)?");
 
     /**
      * Validates raw values.
@@ -24,7 +25,9 @@ record NodeConfig(String name, String fqdn, String address, Set<Role> roles) {
         }
         String f = fqdn == null || fqdn.isBlank() ? name : fqdn.trim();
         if (!FQDN.matcher(f).matches() || f.length() > 253) {
-            throw bad("node.fqdn", fqdn, "a host name such as mbox1.example.com");
+            // name the value actually checked: when node.fqdn is not set it is node.name
+            throw bad("node.fqdn", f, "a host name such as mbox1.example.com"
+                    + (fqdn == null || fqdn.isBlank() ? " (node.fqdn is not set, so node.name is used)" : ""));
         }
         if (address == null || !isIpLiteral(address.trim())) {
             throw bad("node.address", address, "an IPv4 or IPv6 address of this host");
@@ -40,8 +43,10 @@ record NodeConfig(String name, String fqdn, String address, Set<Role> roles) {
 
     private static boolean isIpLiteral(String s) {
         boolean v4 = IPV4.matcher(s).matches();
-        if (!v4 && !s.contains(":")) {
-            return false; // host names are not accepted: the node binds to exactly this address
+        if (!v4 && !IPV6_CHARS.matcher(s).matches()) {
+            // host names are not accepted: the node binds to exactly this address; and anything that is
+            // not shaped like an IPv6 literal would make InetAddress.getByName look the name up
+            return false;
         }
         try {
             InetAddress.getByName(s); // literal: no lookup happens

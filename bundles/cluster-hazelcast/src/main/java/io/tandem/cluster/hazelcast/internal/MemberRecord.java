@@ -31,7 +31,8 @@ record MemberRecord(String name, String fqdn, String address, String version,
         kv.put("version", version);
         kv.put("roles", Role.ids(roles));
         kv.put("unhealthy", Role.ids(unhealthy));
-        new TreeMap<>(endpoints).forEach((k, v) -> kv.put(ENDPOINT + k, v));
+        // endpoint names are part of the key: encoded too (a plain name such as "health" is unchanged)
+        new TreeMap<>(endpoints).forEach((k, v) -> kv.put(ENDPOINT + URLEncoder.encode(k, StandardCharsets.UTF_8), v));
         StringBuilder out = new StringBuilder();
         kv.forEach((k, v) -> out.append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)).append('\n'));
         return out.toString();
@@ -46,11 +47,15 @@ record MemberRecord(String name, String fqdn, String address, String version,
                 continue;
             }
             String key = line.substring(0, eq);
-            String value = URLDecoder.decode(line.substring(eq + 1), StandardCharsets.UTF_8);
-            if (key.startsWith(ENDPOINT)) {
-                endpoints.put(key.substring(ENDPOINT.length()), value);
-            } else {
-                kv.put(key, value);
+            try {
+                String value = URLDecoder.decode(line.substring(eq + 1), StandardCharsets.UTF_8);
+                if (key.startsWith(ENDPOINT)) {
+                    endpoints.put(URLDecoder.decode(key.substring(ENDPOINT.length()), StandardCharsets.UTF_8), value);
+                } else {
+                    kv.put(key, value);
+                }
+            } catch (IllegalArgumentException e) {
+                // a malformed line from a peer costs that field, not the whole record
             }
         }
         return new MemberRecord(kv.getOrDefault("name", "?"), kv.getOrDefault("fqdn", "?"),

@@ -1,0 +1,202 @@
+package io.tandem.cluster.hazelcast.internal;
+
+import io.tandem.api.cluster.ClusterEvent;
+import io.tandem.api.cluster.ClusterNode;
+import io.tandem.api.cluster.ClusterStatus;
+import io.tandem.api.cluster.RoleRedundancy;
+import io.tandem.api.node.Health;
+import io.tandem.api.node.Role;
+import io.tandem.api.test.ConfigProxy;
+import io.tandem.api.test.LocalNodeAdapter;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+/** Two real Hazelcast members on the loopback address, in a cluster of their own. */
+public class HazelcastClusterServiceTest {
+
+    private static final Duration JOIN = Duration.ofSeconds(30);
+    private static final Duration CHANGE = Duration.ofSeconds(5);
+    private static final Duration LEAVE = Duration.ofSeconds(15);
+
+    private final String clusterName = "tandem-test-" + UUID.randomUUID().toString().substring(0, 8);
+    private final LocalNodeAdapter alphaNode = new LocalNodeAdapter("alpha", "127.0.0.1").setRoles(Role.CORE, Role.MAILSTORE);
+    private final LocalNodeAdapter betaNode = new LocalNodeAdapter("beta", "127.0.0.1").setRoles(Role.MTA);
+    private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+    private final List<HazelcastClusterService> started = new ArrayList<>();
+    private int alphaPort;
+    private int betaPort;
+
+    @Before
+    public void freePorts() throws IOException {
+        // both open at once, so they differ
+        try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            alphaPort = a.getLocalPort();
+            betaPort = b.getLocalPort();
+        }
+    }
+
+    @After
+    public void stop() {
+        started.forEach(HazelcastClusterService::deactivate);
+    }
+
+    private HazelcastClusterService.Config config(int port) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("cluster_name", clusterName);
+        values.put("port", port);
+        values.put("seeds", "127.0.0.1:" + alphaPort + ",127.0.0.1:" + betaPort);
+        values.put("failure_detection_seconds", 5);
+        values.put("publish_interval_millis", 100);
+        values.put("expected_roles", "core=3,mailstore=1,mta=1");
+        return ConfigProxy.of(HazelcastClusterService.Config.class, values);
+    }
+
+    private HazelcastClusterService start(LocalNodeAdapter node, int port) {
+        HazelcastClusterService service = new HazelcastClusterService(node, config(port));
+        started.add(service);
+        return service;
+    }
+
+    /** Polls the condition until it holds or the timeout passes. */
+    private static void await(BooleanSupplier condition, Duration timeout, Supplier<String> message) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail(message.get() + " (after " + timeout.toSeconds() + " s)");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Optional<ClusterNode> find(HazelcastClusterService service, String name) {
+        return service.nodes().stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    private static boolean sees(HazelcastClusterService service, String name, EnumSet<Role> roles) {
+        return find(service, name).map(n -> n.roles().equals(roles)).orElse(false);
+    }
+
+    private boolean hasEvent(ClusterEvent.Type type, String name) {
+        return events.stream().anyMatch(e -> e.type() == type && e.node().name().equals(name));
+    }
+
+    private void awaitBothJoined(HazelcastClusterService alpha, HazelcastClusterService beta) throws InterruptedException {
+        for (HazelcastClusterService s : List.of(alpha, beta)) {
+            await(() -> s.nodes().size() == 2 && sees(s, "alpha", EnumSet.of(Role.CORE, Role.MAILSTORE))
+                            && sees(s, "beta", EnumSet.of(Role.MTA)),
+                    JOIN, () -> "both members with their roles, seen from " + (s == alpha ? "alpha" : "beta") + ": " + s.nodes());
+        }
+    }
+
+    @Test
+    public void twoMembersSeeEachOtherTheirRolesAndTheirChanges() throws Exception {
+        HazelcastClusterService alpha = start(alphaNode, alphaPort);
+        alpha.addClusterListener(events::add);
+        HazelcastClusterService beta = start(betaNode, betaPort);
+
+        awaitBothJoined(alpha, beta);
+
+        List<ClusterNode> fromAlpha = alpha.nodes();
+        assertEquals(List.of("alpha", "beta"), fromAlpha.stream().map(ClusterNode::name).toList());
+        assertTrue("alpha is local on alpha", fromAlpha.get(0).local());
+        assertFalse("beta is remote on alpha", fromAlpha.get(1).local());
+        assertEquals("127.0.0.1", fromAlpha.get(1).address());
+        assertEquals("beta.test", fromAlpha.get(1).fqdn());
+        assertEquals(LocalNodeAdapter.VERSION, fromAlpha.get(1).version());
+        assertEquals("127.0.0.1:" + betaPort, fromAlpha.get(1).endpoints().get("cluster"));
+        assertEquals(ClusterNode.State.UP, fromAlpha.get(1).state());
+        assertTrue("beta is local on beta", find(beta, "beta").orElseThrow().local());
+        assertEquals("the same membership id on both sides",
+                find(alpha, "beta").orElseThrow().id(), find(beta, "beta").orElseThrow().id());
+
+        ClusterStatus status = alpha.status();
+        assertEquals(new ClusterStatus(clusterName, true, 2, 1, 3), status);
+        assertFalse("1 of 3 core nodes", status.quorum());
+        RoleRedundancy mta = alpha.redundancy().get(Role.MTA.ordinal());
+        assertEquals(new RoleRedundancy(Role.MTA, List.of("beta"), 1, 1), mta);
+        assertEquals(List.of(find(alpha, "beta").orElseThrow()), alpha.nodes(Role.MTA));
+
+        await(() -> hasEvent(ClusterEvent.Type.NODE_JOINED, "beta"), CHANGE, () -> "NODE_JOINED of beta: " + events);
+
+        // beta changes roles: alpha sees it within a few seconds, and its listener is told
+        betaNode.setRoles(Role.MTA, Role.PROXY);
+        await(() -> sees(alpha, "beta", EnumSet.of(Role.MTA, Role.PROXY)), CHANGE, () -> "beta's new roles on alpha: " + alpha.nodes());
+        await(() -> events.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_UPDATED
+                        && e.node().name().equals("beta") && e.node().plays(Role.PROXY)),
+                CHANGE, () -> "NODE_UPDATED of beta with proxy: " + events);
+
+        // a role going DOWN on beta shows as DEGRADED on alpha
+        betaNode.setRoleActive(Role.PROXY, Health.down("backend unreachable"));
+        await(() -> find(alpha, "beta").map(n -> n.state() == ClusterNode.State.DEGRADED
+                        && n.unhealthy().equals(EnumSet.of(Role.PROXY))).orElse(false),
+                CHANGE, () -> "beta degraded on alpha: " + alpha.nodes());
+
+        // beta leaves
+        beta.deactivate();
+        await(() -> alpha.nodes().size() == 1, LEAVE, () -> "only alpha left: " + alpha.nodes());
+        assertEquals("alpha", alpha.nodes().get(0).name());
+        await(() -> hasEvent(ClusterEvent.Type.NODE_LEFT, "beta"), CHANGE, () -> "NODE_LEFT of beta: " + events);
+
+        List<ClusterEvent.Type> betaEvents = events.stream().filter(e -> e.node().name().equals("beta"))
+                .map(ClusterEvent::type).toList();
+        assertEquals("first event of beta: " + betaEvents, ClusterEvent.Type.NODE_JOINED, betaEvents.get(0));
+        assertEquals("last event of beta: " + betaEvents, ClusterEvent.Type.NODE_LEFT, betaEvents.get(betaEvents.size() - 1));
+        assertEquals("one join and one leave: " + betaEvents, 1,
+                betaEvents.stream().filter(t -> t == ClusterEvent.Type.NODE_JOINED).count());
+        assertTrue("alpha was announced to its own listener: " + events, hasEvent(ClusterEvent.Type.NODE_JOINED, "alpha"));
+        assertFalse("alpha never left: " + events, hasEvent(ClusterEvent.Type.NODE_LEFT, "alpha"));
+    }
+
+    @Test
+    public void invalidConfigurationIsRefusedNamingTheKeyAndValue() {
+        Map<String, Object> bad = new HashMap<>();
+        bad.put("cluster_name", "no spaces");
+        assertRefused(bad, "cluster.name = 'no spaces'");
+        bad.clear();
+        bad.put("port", 70000);
+        assertRefused(bad, "port = 70000");
+        bad.clear();
+        bad.put("failure_detection_seconds", 1);
+        assertRefused(bad, "failure.detection.seconds = 1");
+        bad.clear();
+        bad.put("seeds", "127.0.0.1:5701, host name");
+        assertRefused(bad, "seeds entry 'host name'");
+        bad.clear();
+        bad.put("expected_roles", "core=x");
+        assertRefused(bad, "expected.roles entry 'core=x'");
+        bad.clear();
+        bad.put("publish_interval_millis", 10);
+        assertRefused(bad, "publish.interval.millis = 10");
+    }
+
+    private void assertRefused(Map<String, Object> values, String expected) {
+        HazelcastClusterService.Config c = ConfigProxy.of(HazelcastClusterService.Config.class, values);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> started.add(new HazelcastClusterService(alphaNode, c)));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("tandem.cluster: "));
+        assertTrue(e.getMessage(), e.getMessage().contains(expected));
+    }
+}
