@@ -28,7 +28,7 @@ final class RoleActivator {
     private final FeatureInstaller installer;
     private final ScheduledExecutorService executor;
     private final Object lock = new Object();
-    private Set<Role> desired = EnumSet.noneOf(Role.class);
+    private EnumSet<Role> desired = EnumSet.noneOf(Role.class);
     private long requested;
     private long applied;
     private String error;
@@ -57,10 +57,10 @@ final class RoleActivator {
     }
 
     private void apply() {
-        Set<Role> want;
+        EnumSet<Role> want;
         long generation;
         synchronized (lock) {
-            want = EnumSet.copyOf(desired.isEmpty() ? EnumSet.noneOf(Role.class) : desired);
+            want = EnumSet.copyOf(desired);
             generation = requested;
             if (generation == applied && error == null) {
                 return; // a newer request already handled this one
