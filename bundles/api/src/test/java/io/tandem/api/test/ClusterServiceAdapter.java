@@ -88,21 +88,7 @@ public class ClusterServiceAdapter implements ClusterService {
         if (redundancy != null) {
             return redundancy;
         }
-        List<RoleRedundancy> out = new ArrayList<>();
-        for (Role role : EnumSet.allOf(Role.class)) {
-            List<String> names = new ArrayList<>();
-            int healthy = 0;
-            for (ClusterNode n : nodes) {
-                if (n.plays(role)) {
-                    names.add(n.name());
-                    if (!n.unhealthy().contains(role)) {
-                        healthy++;
-                    }
-                }
-            }
-            out.add(new RoleRedundancy(role, List.copyOf(names), healthy, expected.getOrDefault(role, 0)));
-        }
-        return out;
+        return RoleRedundancy.of(nodes, expected);
     }
 
     @Override

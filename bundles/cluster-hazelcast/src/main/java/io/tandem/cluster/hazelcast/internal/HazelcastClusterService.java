@@ -445,22 +445,7 @@ public class HazelcastClusterService implements ClusterService {
 
     @Override
     public List<RoleRedundancy> redundancy() {
-        List<ClusterNode> nodes = nodes();
-        List<RoleRedundancy> out = new ArrayList<>();
-        for (Role role : Role.values()) {
-            List<String> names = new ArrayList<>();
-            int healthy = 0;
-            for (ClusterNode n : nodes) {
-                if (n.plays(role)) {
-                    names.add(n.name());
-                    if (!n.unhealthy().contains(role)) {
-                        healthy++;
-                    }
-                }
-            }
-            out.add(new RoleRedundancy(role, names, healthy, expected.get(role)));
-        }
-        return out;
+        return RoleRedundancy.of(nodes(), expected);
     }
 
     @Override
