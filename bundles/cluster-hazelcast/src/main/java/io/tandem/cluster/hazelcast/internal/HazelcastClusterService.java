@@ -15,6 +15,8 @@ import com.hazelcast.map.MapEvent;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.tandem.api.cluster.ClusterEvent;
 import io.tandem.api.cluster.ClusterListener;
+import io.tandem.api.cluster.ClusterMessageListener;
+import io.tandem.api.cluster.ClusterMessaging;
 import io.tandem.api.cluster.ClusterNode;
 import io.tandem.api.cluster.ClusterService;
 import io.tandem.api.cluster.ClusterStatus;
@@ -56,13 +58,14 @@ import java.util.concurrent.TimeUnit;
  * published record (roles, health, endpoints) in a replicated map; nothing that needs agreement
  * lives here. Every Hazelcast type stays inside this class.
  */
-@Component(service = ClusterService.class, configurationPid = HazelcastClusterService.PID,
+@Component(service = {ClusterService.class, ClusterMessaging.class}, configurationPid = HazelcastClusterService.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = HazelcastClusterService.Config.class)
-public class HazelcastClusterService implements ClusterService {
+public class HazelcastClusterService implements ClusterService, ClusterMessaging {
 
     public static final String PID = "tandem.cluster";
     static final String NODES_MAP = "tandem.nodes";
+    static final String MESSAGES_TOPIC = "tandem.messages";
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastClusterService.class);
 
     @ObjectClassDefinition(name = "Tandem cluster", description = "Cluster membership (embedded Hazelcast member)")
@@ -97,6 +100,13 @@ public class HazelcastClusterService implements ClusterService {
     private final ScheduledExecutorService executor;
     private volatile HazelcastInstance instance;
     private volatile ReplicatedMap<String, String> nodesMap;
+    private volatile com.hazelcast.topic.ITopic<String> messages;
+    private final Map<ClusterMessageListener, String> messageListeners = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService messageDispatch = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tandem-cluster-messages");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile String boundAddress;
     /** Last membership view dispatched to listeners; touched only by the executor thread. */
     private Map<String, ClusterNode> lastView = Map.of();
@@ -154,6 +164,7 @@ public class HazelcastClusterService implements ClusterService {
     @Deactivate
     void deactivate() {
         executor.shutdownNow();
+        messageDispatch.shutdownNow();
         stopMember();
         LOG.info("Stopped cluster member");
     }
@@ -165,6 +176,52 @@ public class HazelcastClusterService implements ClusterService {
 
     void removeClusterListener(ClusterListener listener) {
         listeners.remove(listener);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addMessageListener(ClusterMessageListener listener, Map<String, Object> properties) {
+        Object topic = properties.get(ClusterMessageListener.TOPIC_PROPERTY);
+        if (topic == null) {
+            LOG.warn("Cluster message listener {} has no {} property: ignored", listener, ClusterMessageListener.TOPIC_PROPERTY);
+            return;
+        }
+        messageListeners.put(listener, topic.toString());
+    }
+
+    void removeMessageListener(ClusterMessageListener listener) {
+        messageListeners.remove(listener);
+    }
+
+    @Override
+    public void publish(String topic, String message) {
+        if (topic.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("topic '" + topic + "' must not contain a newline");
+        }
+        com.hazelcast.topic.ITopic<String> t = messages;
+        if (t == null) {
+            // not joined yet: the local listeners still hear it, the others read the truth from its source
+            deliver(topic + "\n" + message);
+            return;
+        }
+        t.publish(topic + "\n" + message);
+    }
+
+    private void deliver(String payload) {
+        int nl = payload.indexOf('\n');
+        if (nl < 0) {
+            return;
+        }
+        String topic = payload.substring(0, nl);
+        String message = payload.substring(nl + 1);
+        messageDispatch.execute(() -> messageListeners.forEach((listener, wanted) -> {
+            if (wanted.equals(topic)) {
+                try {
+                    listener.onMessage(topic, message);
+                } catch (RuntimeException e) {
+                    LOG.warn("Cluster message listener {} failed on topic {}: {}", listener, topic, e.toString());
+                }
+            }
+        }));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -226,6 +283,8 @@ public class HazelcastClusterService implements ClusterService {
                 }
             });
             map.addEntryListener(new NodesMapListener());
+            com.hazelcast.topic.ITopic<String> topic = hi.getTopic(MESSAGES_TOPIC);
+            topic.addMessageListener(m -> deliver(m.getMessageObject()));
             hi.getLifecycleService().addLifecycleListener(e -> {
                 if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                     LOG.info("Rejoined the cluster after a split; republishing this node");
@@ -234,6 +293,7 @@ public class HazelcastClusterService implements ClusterService {
             });
             instance = hi;
             nodesMap = map;
+            messages = topic;
             boundAddress = id.address();
             LOG.info("Started cluster member {} in cluster '{}' on {}:{} (seeds {}), failure detection {} s",
                     id.name(), c.cluster_name(), id.address(), c.port(), seeds(c), c.failure_detection_seconds());
@@ -257,6 +317,7 @@ public class HazelcastClusterService implements ClusterService {
         HazelcastInstance hi = instance;
         instance = null;
         nodesMap = null;
+        messages = null;
         if (hi != null) {
             try {
                 hi.shutdown();

@@ -171,6 +171,27 @@ public class HazelcastClusterServiceTest {
     }
 
     @Test
+    public void messagesReachTheListenersOfTheirTopicOnEveryMember() throws Exception {
+        HazelcastClusterService alpha = start(alphaNode, alphaPort);
+        HazelcastClusterService beta = start(betaNode, betaPort);
+        awaitBothJoined(alpha, beta);
+        List<String> onBeta = new CopyOnWriteArrayList<>();
+        List<String> onAlpha = new CopyOnWriteArrayList<>();
+        List<String> otherTopic = new CopyOnWriteArrayList<>();
+        beta.addMessageListener((t, m) -> onBeta.add(m), Map.of("tandem.topic", "owner"));
+        alpha.addMessageListener((t, m) -> onAlpha.add(m), Map.of("tandem.topic", "owner"));
+        beta.addMessageListener((t, m) -> otherTopic.add(m), Map.of("tandem.topic", "other"));
+
+        alpha.publish("owner", "acc-1 epoch=2\nsecond line");
+        alpha.publish("owner", "acc-2 epoch=5");
+
+        await(() -> onBeta.size() == 2, CHANGE, () -> "messages on beta: " + onBeta);
+        await(() -> onAlpha.size() == 2, CHANGE, () -> "messages on alpha (the sender): " + onAlpha);
+        assertEquals(List.of("acc-1 epoch=2\nsecond line", "acc-2 epoch=5"), onBeta);
+        assertTrue("a listener of another topic hears nothing: " + otherTopic, otherTopic.isEmpty());
+    }
+
+    @Test
     public void invalidConfigurationIsRefusedNamingTheKeyAndValue() {
         Map<String, Object> bad = new HashMap<>();
         bad.put("cluster_name", "no spaces");

@@ -1,0 +1,39 @@
+package io.tandem.api.directory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Read side of the directory. */
+public interface DirectoryService {
+
+    List<Domain> domains();
+
+    Optional<Domain> domain(String name);
+
+    Optional<Account> account(String name);
+
+    Optional<Account> account(UUID id);
+
+    /** Accounts of a domain ({@code null}: all), by name. */
+    List<Account> accounts(String domain);
+
+    /**
+     * The current owner of an account: answered from a cache that is invalidated by the cluster
+     * notification of every ownership change, so it never returns an owner older than the last
+     * notification this node received.
+     */
+    Optional<Account> owner(UUID accountId);
+
+    Optional<String> global(String key);
+
+    Map<String, String> globals();
+
+    List<Server> servers();
+
+    List<Replica> replicas(UUID accountId);
+
+    /** Newest first. */
+    List<Notification> notifications(int limit);
+}
