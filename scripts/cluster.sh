@@ -25,7 +25,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CLUSTER_DIR=${TANDEM_CLUSTER_DIR:-$REPO/target/cluster}
+CLUSTER_DIR=$(realpath -m "${TANDEM_CLUSTER_DIR:-$REPO/target/cluster}")
 HEAP=${TANDEM_NODE_HEAP:-384M}
 
 die() { echo "cluster: $*" >&2; exit 1; }

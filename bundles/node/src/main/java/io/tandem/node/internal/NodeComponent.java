@@ -6,6 +6,7 @@ import io.tandem.api.node.NodeIdentity;
 import io.tandem.api.node.Role;
 import io.tandem.api.node.RoleService;
 import io.tandem.api.node.RoleStatus;
+import org.apache.karaf.features.BootFinished;
 import org.apache.karaf.features.FeaturesService;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -66,8 +67,13 @@ public class NodeComponent implements LocalNode {
     private volatile NodeConfig config;
     private volatile String configurationError;
 
+    /**
+     * Waits for {@link BootFinished}: role features installed while Karaf is still provisioning the
+     * boot features are not recorded as installed, and would never be uninstalled.
+     */
     @Activate
-    public NodeComponent(@Reference FeaturesService features, BundleContext context, Config config) {
+    public NodeComponent(@Reference FeaturesService features, @Reference BootFinished bootFinished,
+                         BundleContext context, Config config) {
         this(new KarafFeatureInstaller(features), versionOf(context), config);
     }
 

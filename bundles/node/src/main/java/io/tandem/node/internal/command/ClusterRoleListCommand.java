@@ -1,5 +1,6 @@
 package io.tandem.node.internal.command;
 
+import io.tandem.shell.TandemCommandSupport;
 import io.tandem.api.cluster.ClusterService;
 import io.tandem.api.cluster.RoleRedundancy;
 import org.apache.karaf.shell.api.action.Command;

@@ -1,5 +1,6 @@
 package io.tandem.node.internal.command;
 
+import io.tandem.shell.TandemCommandSupport;
 import io.tandem.api.cluster.ClusterNode;
 import io.tandem.api.cluster.ClusterService;
 import io.tandem.api.cluster.ClusterStatus;

@@ -1,5 +1,6 @@
 package io.tandem.node.internal.command;
 
+import io.tandem.shell.TandemCommandSupport;
 import io.tandem.api.node.LocalNode;
 import io.tandem.api.node.RoleStatus;
 import org.apache.karaf.shell.api.action.Command;

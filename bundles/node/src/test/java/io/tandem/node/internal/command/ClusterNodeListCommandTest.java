@@ -22,7 +22,7 @@ public class ClusterNodeListCommandTest {
     @Before
     public void setUp() {
         command.cluster = cluster;
-        command.noFormat = true;
+        command.setNoFormat(true);
     }
 
     private void threeNodes() {
@@ -45,7 +45,7 @@ public class ClusterNodeListCommandTest {
     @Test
     public void formattedTableHasAHeader() throws Exception {
         threeNodes();
-        command.noFormat = false;
+        command.setNoFormat(false);
         List<String> lines = command.render().lines().toList();
         assertTrue(lines.get(0), lines.get(0).matches(" +\\| Name +\\| Address +\\| Roles +\\| Version +\\| State *"));
         assertTrue(lines.get(2), lines.get(2).startsWith("* | mbox1 "));
@@ -54,11 +54,11 @@ public class ClusterNodeListCommandTest {
 
     @Test
     public void emptyTable() throws Exception {
-        command.noFormat = false;
+        command.setNoFormat(false);
         String out = command.render();
         assertTrue(out, out.contains("no cluster member visible"));
         // scripts reading --no-format get no line at all
-        command.noFormat = true;
+        command.setNoFormat(true);
         assertEquals("", command.render());
     }
 
@@ -67,7 +67,7 @@ public class ClusterNodeListCommandTest {
         ClusterNode degraded = new ClusterNode("uuid-2", "mbox2", "mbox2.example.com", "10.0.0.2", "1.0",
                 Set.of(Role.MTA, Role.CORE), Set.of(Role.MTA), java.util.Map.of("health", "http://10.0.0.2:8405/health"), false);
         cluster.setNodes(degraded);
-        command.json = true;
+        command.setJson(true);
         assertEquals(String.join("\n",
                 "[",
                 "  {",
@@ -95,7 +95,7 @@ public class ClusterNodeListCommandTest {
 
     @Test
     public void jsonOfNoNode() throws Exception {
-        command.json = true;
+        command.setJson(true);
         assertEquals("[]\n", command.render());
     }
 }

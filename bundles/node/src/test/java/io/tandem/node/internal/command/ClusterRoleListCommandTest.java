@@ -26,7 +26,7 @@ public class ClusterRoleListCommandTest {
                 node("n3", "10.0.0.3", false, Role.CORE))
                 .setExpected(Role.CORE, 3).setExpected(Role.MAILSTORE, 2).setExpected(Role.MTA, 2);
         command.cluster = cluster;
-        command.noFormat = true;
+        command.setNoFormat(true);
     }
 
     @Test
@@ -44,14 +44,14 @@ public class ClusterRoleListCommandTest {
 
     @Test
     public void formattedTableHasAHeader() throws Exception {
-        command.noFormat = false;
+        command.setNoFormat(false);
         String header = command.render().lines().findFirst().orElseThrow();
         assertTrue(header, header.matches("Role +\\| Nodes +\\| Live \\| Healthy \\| Expected \\| Redundancy *"));
     }
 
     @Test
     public void json() throws Exception {
-        command.json = true;
+        command.setJson(true);
         String out = command.render();
         assertTrue(out, out.startsWith(String.join("\n",
                 "[",

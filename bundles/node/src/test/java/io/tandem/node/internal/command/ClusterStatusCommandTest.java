@@ -69,7 +69,7 @@ public class ClusterStatusCommandTest {
     public void json() throws Exception {
         cluster.setNodes(node("n1", "10.0.0.1", true, Role.CORE, Role.MAILSTORE, Role.MTA),
                 node("n2", "10.0.0.2", false, Role.CORE));
-        command.json = true;
+        command.setJson(true);
         String out = command.render();
         assertTrue(out, out.equals(String.join("\n",
                 "{",

@@ -65,7 +65,7 @@ public class NodeInfoCommandTest {
 
     @Test
     public void json() throws Exception {
-        command.json = true;
+        command.setJson(true);
         String out = command.render();
         assertTrue(out, out.startsWith("{\n  \"name\": \"mbox1\",\n"));
         assertTrue(out, out.contains("\"configuredRoles\": [\n    \"core\",\n    \"mailstore\"\n  ],"));

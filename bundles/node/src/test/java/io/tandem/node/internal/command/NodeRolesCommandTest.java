@@ -20,7 +20,7 @@ public class NodeRolesCommandTest {
     @Before
     public void setUp() {
         command.node = node;
-        command.noFormat = true;
+        command.setNoFormat(true);
     }
 
     @Test
@@ -38,7 +38,7 @@ public class NodeRolesCommandTest {
     @Test
     public void formattedTableHasAHeader() throws Exception {
         node.setRoles(Role.MTA);
-        command.noFormat = false;
+        command.setNoFormat(false);
         List<String> lines = command.render().lines().toList();
         assertTrue(lines.get(0), lines.get(0).matches("Role +\\| Configured \\| Active \\| Health \\| Detail *"));
         assertTrue(lines.get(2), lines.get(2).matches("mta +\\| true +\\| true +\\| UP +\\| mta up *"));
@@ -47,11 +47,11 @@ public class NodeRolesCommandTest {
 
     @Test
     public void emptyTable() throws Exception {
-        command.noFormat = false;
+        command.setNoFormat(false);
         String out = command.render();
         assertTrue(out, out.contains("no role configured or active on this node"));
         // scripts reading --no-format get no line at all
-        command.noFormat = true;
+        command.setNoFormat(true);
         assertEquals("", command.render());
     }
 
@@ -67,7 +67,7 @@ public class NodeRolesCommandTest {
     @Test
     public void json() throws Exception {
         node.setConfiguredRoles(Role.CORE);
-        command.json = true;
+        command.setJson(true);
         assertEquals(String.join("\n",
                 "[",
                 "  {",

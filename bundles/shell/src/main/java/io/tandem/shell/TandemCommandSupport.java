@@ -1,4 +1,4 @@
-package io.tandem.node.internal.command;
+package io.tandem.shell;
 
 import io.tandem.api.text.Json;
 import org.apache.karaf.shell.api.action.Action;
@@ -16,10 +16,22 @@ import java.nio.charset.StandardCharsets;
 public abstract class TandemCommandSupport implements Action {
 
     @Option(name = "--json", description = "Print JSON instead of a table")
-    boolean json;
+    protected boolean json;
 
     @Option(name = "--no-format", description = "Print the table without borders or alignment")
-    boolean noFormat;
+    protected boolean noFormat;
+
+    /** Same as {@code --json} on the command line. */
+    public TandemCommandSupport setJson(boolean json) {
+        this.json = json;
+        return this;
+    }
+
+    /** Same as {@code --no-format} on the command line. */
+    public TandemCommandSupport setNoFormat(boolean noFormat) {
+        this.noFormat = noFormat;
+        return this;
+    }
 
     @Override
     public Object execute() throws Exception {
@@ -30,7 +42,7 @@ public abstract class TandemCommandSupport implements Action {
     }
 
     /** What the command prints. */
-    protected String render() throws Exception {
+    public String render() throws Exception {
         return json ? Json.write(toJson()) + "\n" : text();
     }
 
