@@ -92,6 +92,8 @@ cmd_up() {
   local tarball
   tarball=$(dist)
   local cluster_name=tandem port_ssh=8101 port_health=8405 port_cluster=5701
+  # every node uses the same directory: an H2 file shared through AUTO_SERVER unless the spec names a database
+  local directory_url="jdbc:h2:file:$CLUSTER_DIR/directory/tandem;AUTO_SERVER=TRUE"
   mkdir -p "$CLUSTER_DIR"
   : > "$(nodes_file).tmp"
   local lineno=0
@@ -104,6 +106,7 @@ cmd_up() {
         port.ssh) port_ssh=$third ;;
         port.health) port_health=$third ;;
         port.cluster) port_cluster=$third ;;
+        directory.url) directory_url=$third ;;
         *) die "$spec:$lineno: unknown setting '$second'" ;;
       esac
       continue
@@ -135,6 +138,7 @@ cmd_up() {
     set_prop "$dir/etc/tandem.cluster.cfg" port "$port_cluster"
     set_prop "$dir/etc/tandem.cluster.cfg" expected.roles "$expected"
     set_prop "$dir/etc/tandem.health.cfg" port "$port_health"
+    [ -f "$dir/etc/tandem.directory.cfg" ] && set_prop "$dir/etc/tandem.directory.cfg" jdbc.url "$directory_url"
     set_prop "$dir/etc/org.apache.karaf.shell.cfg" sshHost "$address"
     set_prop "$dir/etc/org.apache.karaf.shell.cfg" sshPort "$port_ssh"
     set_prop "$dir/etc/org.apache.karaf.management.cfg" rmiRegistryHost "$address"

@@ -34,7 +34,12 @@ if [ $BUILD = 1 ]; then
   mvn -B -q install -DskipTests
 fi
 
-cleanup() { [ $KEEP = 1 ] || "$C" clean >/dev/null 2>&1 || true; }
+S3DIR="$REPO/target/demo-s3"
+cleanup() {
+  [ $KEEP = 1 ] && return
+  "$C" clean >/dev/null 2>&1 || true
+  "$REPO/scripts/infra/s3proxy.sh" stop "$S3DIR" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 "$C" clean >/dev/null 2>&1 || true
 
@@ -52,6 +57,27 @@ step "cluster:role-list on core1"
 "$C" exec core1 cluster role-list
 step "cluster:status on core1"
 "$C" exec core1 cluster status
+
+step "Centralized storage: S3Proxy on 127.0.0.1:9000, a bucket, core:testS3Connection, a centralized primary volume"
+"$REPO/scripts/infra/s3proxy.sh" stop "$S3DIR" >/dev/null 2>&1 || true
+"$REPO/scripts/infra/s3proxy.sh" start "$S3DIR" 9000 >/dev/null
+"$REPO/scripts/infra/s3proxy.sh" bucket "$S3DIR" mail >/dev/null
+eval "$("$REPO/scripts/infra/s3proxy.sh" env "$S3DIR")"
+bucket=$("$C" exec core1 core doCreateBucket MinIO mail "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_ENDPOINT" | grep -oE '[0-9a-f]{8}-[0-9a-f-]{27}' | head -n 1)
+echo "bucket $bucket registered in the directory"
+"$C" exec core2 core testS3Connection "$bucket"
+volume=$("$C" exec core1 core doCreateVolume s3-primary primary s3 "$bucket" mailstore --centralized | grep -oE '[0-9a-f]{8}-[0-9a-f-]{27}' | head -n 1)
+"$C" exec core1 core setCurrentVolume "$volume"
+"$C" exec core3 core listVolumes
+
+step "Directory: a domain and accounts created on core1, read from core3 (one directory for every node)"
+"$C" exec core1 prov createDomain example.com
+"$C" exec core1 prov createAccount alice@example.com core1
+"$C" exec core1 prov createAccount bob@example.com core2
+"$C" exec core2 prov createAccount "carol*@example.com" core1 || echo "(refused, as it should be: no wildcards)"
+"$C" exec core3 prov getAllAccounts example.com
+"$C" exec core1 global set brokers "127.0.1.1:9092,127.0.1.2:9092,127.0.1.3:9092"
+"$C" exec core3 global get brokers
 
 step "Health endpoints for load balancers (GET /health/<role> on port 8405)"
 for n in core1 core2 core3; do

@@ -1,0 +1,421 @@
+package io.tandem.directory.jdbc.internal;
+
+import io.tandem.api.blob.BucketConfig;
+import io.tandem.api.blob.Volume;
+import io.tandem.api.blob.VolumeAdminService;
+import io.tandem.api.cluster.ClusterMessageListener;
+import io.tandem.api.cluster.ClusterMessaging;
+import io.tandem.api.directory.Account;
+import io.tandem.api.directory.AccountNames;
+import io.tandem.api.directory.AccountStatus;
+import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.api.directory.Domain;
+import io.tandem.api.directory.Notification;
+import io.tandem.api.directory.OwnershipConflictException;
+import io.tandem.api.directory.Replica;
+import io.tandem.api.directory.Server;
+import io.tandem.api.node.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The directory on a relational database. Ownership of an account ({@code mail_host}, {@code epoch})
+ * changes only by compare-and-set in the database; after a change every node is told through the
+ * cluster topic {@value #OWNER_TOPIC}, and the owner cache never answers with an epoch older than the
+ * last such notification (plus a TTL as a safety net for notifications lost in a partition).
+ */
+public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService, ClusterMessageListener {
+
+    public static final String OWNER_TOPIC = "tandem.directory.owner";
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcDirectory.class);
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+    private static final Pattern GLOBAL_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,127}");
+    private static final String ACCOUNT_COLUMNS = "id, name, domain, mail_host, epoch, status, created_ms";
+
+    private final Sql sql;
+    private final JdbcVolumes volumes;
+    private final Supplier<ClusterMessaging> messaging;
+    private final Duration cacheTtl;
+    private final Clock clock;
+    private final Map<UUID, Cached> ownerCache = new ConcurrentHashMap<>();
+    /** Highest epoch announced per account: the cache never serves anything older. */
+    private final Map<UUID, Long> announced = new ConcurrentHashMap<>();
+
+    private record Cached(Account account, long loadedAtMillis) {
+    }
+
+    JdbcDirectory(Sql sql, Supplier<ClusterMessaging> messaging, Duration cacheTtl, Clock clock) {
+        this.sql = sql;
+        this.volumes = new JdbcVolumes(sql);
+        this.messaging = messaging;
+        this.cacheTtl = cacheTtl;
+        this.clock = clock;
+    }
+
+    // ---- domains ----
+
+    @Override
+    public List<Domain> domains() {
+        return sql.list("SELECT name, created_ms FROM domains ORDER BY name", JdbcDirectory::domainRow);
+    }
+
+    @Override
+    public Optional<Domain> domain(String name) {
+        return sql.one("SELECT name, created_ms FROM domains WHERE name = ?", JdbcDirectory::domainRow, AccountNames.domain(name));
+    }
+
+    @Override
+    public Domain createDomain(String name) {
+        String d = AccountNames.domain(name);
+        long now = clock.millis();
+        return sql.tx(c -> {
+            if (Sql.one(c, "SELECT name FROM domains WHERE name = ?", rs -> rs.getString(1), d).isPresent()) {
+                throw new IllegalArgumentException("domain '" + d + "' already exists");
+            }
+            Sql.update(c, "INSERT INTO domains (name, created_ms) VALUES (?, ?)", d, now);
+            return new Domain(d, Instant.ofEpochMilli(now));
+        });
+    }
+
+    @Override
+    public void deleteDomain(String name) {
+        String d = AccountNames.domain(name);
+        sql.tx(c -> {
+            if (Sql.one(c, "SELECT name FROM domains WHERE name = ?", rs -> rs.getString(1), d).isEmpty()) {
+                throw new IllegalArgumentException("domain '" + d + "' does not exist");
+            }
+            long accounts = Sql.one(c, "SELECT COUNT(*) FROM accounts WHERE domain = ?", rs -> rs.getLong(1), d).orElse(0L);
+            if (accounts > 0) {
+                throw new IllegalArgumentException("domain '" + d + "' still has " + accounts + " account(s): delete them first");
+            }
+            return Sql.update(c, "DELETE FROM domains WHERE name = ?", d);
+        });
+    }
+
+    // ---- accounts ----
+
+    @Override
+    public Optional<Account> account(String name) {
+        return sql.one("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE name = ?", JdbcDirectory::accountRow, AccountNames.account(name));
+    }
+
+    @Override
+    public Optional<Account> account(UUID id) {
+        return sql.one("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id = ?", JdbcDirectory::accountRow, id);
+    }
+
+    @Override
+    public List<Account> accounts(String domain) {
+        if (domain == null) {
+            return sql.list("SELECT " + ACCOUNT_COLUMNS + " FROM accounts ORDER BY name", JdbcDirectory::accountRow);
+        }
+        String d = AccountNames.domain(domain);
+        if (domain(d).isEmpty()) {
+            throw new IllegalArgumentException("domain '" + d + "' does not exist");
+        }
+        return sql.list("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE domain = ? ORDER BY name", JdbcDirectory::accountRow, d);
+    }
+
+    @Override
+    public Account createAccount(String name, String mailHost) {
+        String a = AccountNames.account(name);
+        String d = AccountNames.domainOf(a);
+        String host = host(mailHost);
+        long now = clock.millis();
+        UUID id = UUID.randomUUID();
+        return sql.tx(c -> {
+            if (Sql.one(c, "SELECT name FROM domains WHERE name = ?", rs -> rs.getString(1), d).isEmpty()) {
+                throw new IllegalArgumentException("domain '" + d + "' of account '" + a + "' does not exist: create it first");
+            }
+            if (Sql.one(c, "SELECT id FROM accounts WHERE name = ?", rs -> rs.getObject(1), a).isPresent()) {
+                throw new IllegalArgumentException("account '" + a + "' already exists");
+            }
+            requireMailstore(c, host);
+            Sql.update(c, "INSERT INTO accounts (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    id, a, d, host, 1L, AccountStatus.ACTIVE.name(), now);
+            return new Account(id, a, d, host, 1L, AccountStatus.ACTIVE, Instant.ofEpochMilli(now));
+        });
+    }
+
+    private static void requireMailstore(Connection c, String host) throws SQLException {
+        Optional<String> roles = Sql.one(c, "SELECT roles FROM servers WHERE name = ?", rs -> rs.getString(1), host);
+        if (roles.isEmpty()) {
+            throw new IllegalArgumentException("mail host '" + host + "' is not a registered server");
+        }
+        if (!Role.parseList(roles.get()).contains(Role.MAILSTORE)) {
+            throw new IllegalArgumentException("mail host '" + host + "' does not play the mailstore role (roles: " + roles.get() + ")");
+        }
+    }
+
+    @Override
+    public void deleteAccount(String name) {
+        String a = AccountNames.account(name);
+        UUID id = sql.tx(c -> {
+            UUID found = Sql.one(c, "SELECT id FROM accounts WHERE name = ?", rs -> rs.getObject(1, UUID.class), a)
+                    .orElseThrow(() -> new IllegalArgumentException("account '" + a + "' does not exist"));
+            Sql.update(c, "DELETE FROM accounts WHERE id = ?", found);
+            return found;
+        });
+        ownerCache.remove(id);
+    }
+
+    @Override
+    public Account setAccountStatus(String name, AccountStatus status) {
+        String a = AccountNames.account(name);
+        Objects.requireNonNull(status, "status");
+        return sql.tx(c -> {
+            if (Sql.update(c, "UPDATE accounts SET status = ? WHERE name = ?", status.name(), a) == 0) {
+                throw new IllegalArgumentException("account '" + a + "' does not exist");
+            }
+            return Sql.one(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE name = ?", JdbcDirectory::accountRow, a).orElseThrow();
+        });
+    }
+
+    // ---- ownership ----
+
+    @Override
+    public Account changeOwner(UUID accountId, String expectedHost, long expectedEpoch, String newHost)
+            throws OwnershipConflictException {
+        String host = host(newHost);
+        Account[] changed = sql.tx(c -> {
+            requireMailstore(c, host);
+            int n = Sql.update(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
+                    host, accountId, expectedHost, expectedEpoch);
+            Account now = Sql.one(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id = ?", JdbcDirectory::accountRow, accountId)
+                    .orElseThrow(() -> new IllegalArgumentException("account " + accountId + " does not exist"));
+            return new Account[] {now, n == 1 ? now : null};
+        });
+        if (changed[1] == null) {
+            Account current = changed[0];
+            throw new OwnershipConflictException("account " + current.name() + " is owned by " + current.mailHost()
+                    + " under epoch " + current.epoch() + ", not by " + expectedHost + " under epoch " + expectedEpoch, current);
+        }
+        Account moved = changed[1];
+        announce(moved);
+        LOG.info("Owner of {} changed from {} (epoch {}) to {} (epoch {})", moved.name(), expectedHost, expectedEpoch,
+                moved.mailHost(), moved.epoch());
+        return moved;
+    }
+
+    private void announce(Account changed) {
+        onMessage(OWNER_TOPIC, changed.id() + " " + changed.epoch()); // this node at once
+        ClusterMessaging m = messaging.get();
+        if (m != null) {
+            m.publish(OWNER_TOPIC, changed.id() + " " + changed.epoch());
+        }
+    }
+
+    /** An ownership change announced by some node: "{accountId} {epoch}". */
+    @Override
+    public void onMessage(String topic, String message) {
+        String[] parts = message.trim().split(" ");
+        if (!OWNER_TOPIC.equals(topic) || parts.length != 2) {
+            return;
+        }
+        try {
+            UUID id = UUID.fromString(parts[0]);
+            long epoch = Long.parseLong(parts[1]);
+            announced.merge(id, epoch, Math::max);
+            ownerCache.computeIfPresent(id, (k, cached) -> cached.account().epoch() >= epoch ? cached : null);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Ignoring malformed ownership notification '{}'", message);
+        }
+    }
+
+    @Override
+    public Optional<Account> owner(UUID accountId) {
+        long floor = announced.getOrDefault(accountId, 0L);
+        Cached cached = ownerCache.get(accountId);
+        long now = clock.millis();
+        if (cached != null && cached.account().epoch() >= floor && now - cached.loadedAtMillis() < cacheTtl.toMillis()) {
+            return Optional.of(cached.account());
+        }
+        Optional<Account> loaded = account(accountId);
+        loaded.ifPresentOrElse(a -> {
+            if (a.epoch() >= announced.getOrDefault(accountId, 0L)) {
+                ownerCache.put(accountId, new Cached(a, now));
+            }
+        }, () -> ownerCache.remove(accountId));
+        return loaded;
+    }
+
+    // ---- global configuration ----
+
+    @Override
+    public Optional<String> global(String key) {
+        return sql.one("SELECT config_value FROM global_config WHERE config_key = ?", rs -> rs.getString(1), globalKey(key));
+    }
+
+    @Override
+    public Map<String, String> globals() {
+        Map<String, String> out = new LinkedHashMap<>();
+        sql.list("SELECT config_key, config_value FROM global_config ORDER BY config_key",
+                rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
+    }
+
+    @Override
+    public void setGlobal(String key, String value) {
+        String k = globalKey(key);
+        if (value != null && value.length() > 4000) {
+            throw new IllegalArgumentException("value of global '" + k + "' is too long (" + value.length() + " characters, at most 4000)");
+        }
+        sql.tx(c -> {
+            Sql.update(c, "DELETE FROM global_config WHERE config_key = ?", k);
+            if (value != null) {
+                Sql.update(c, "INSERT INTO global_config (config_key, config_value) VALUES (?, ?)", k, value);
+            }
+            return null;
+        });
+    }
+
+    private static String globalKey(String key) {
+        if (key == null || !GLOBAL_KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("global key '" + key + "' is invalid: letters, digits, '.', '_', '-', starting with a letter");
+        }
+        return key;
+    }
+
+    // ---- servers, replicas, notifications ----
+
+    @Override
+    public List<Server> servers() {
+        return sql.list("SELECT name, fqdn, roles, updated_ms FROM servers ORDER BY name",
+                rs -> new Server(rs.getString(1), rs.getString(2), Role.parseList(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))));
+    }
+
+    @Override
+    public Server registerServer(Server server) {
+        String name = host(server.name());
+        long now = clock.millis();
+        sql.tx(c -> {
+            Sql.update(c, "DELETE FROM servers WHERE name = ?", name);
+            return Sql.update(c, "INSERT INTO servers (name, fqdn, roles, updated_ms) VALUES (?, ?, ?, ?)",
+                    name, server.fqdn(), Role.ids(server.roles()), now);
+        });
+        return new Server(name, server.fqdn(), server.roles(), Instant.ofEpochMilli(now));
+    }
+
+    @Override
+    public List<Replica> replicas(UUID accountId) {
+        return sql.list("SELECT account_id, destination, priority, state FROM replicas WHERE account_id = ? ORDER BY priority, destination",
+                rs -> new Replica(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4)), accountId);
+    }
+
+    @Override
+    public List<Notification> notifications(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit " + limit + " must be >= 1");
+        }
+        return sql.list("SELECT id, created_ms, severity, subject, body FROM notifications ORDER BY id DESC",
+                rs -> new Notification(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)),
+                        Notification.Severity.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5)))
+                .stream().limit(limit).toList();
+    }
+
+    @Override
+    public Notification notify(Notification.Severity severity, String subject, String body) {
+        Objects.requireNonNull(severity, "severity");
+        if (subject == null || subject.isBlank() || subject.length() > 255) {
+            throw new IllegalArgumentException("notification subject must be 1..255 characters");
+        }
+        String b = body == null ? "" : body.length() > 8000 ? body.substring(0, 8000) : body;
+        long now = clock.millis();
+        return sql.tx(c -> {
+            long id = Sql.insert(c, "id", "INSERT INTO notifications (created_ms, severity, subject, body) VALUES (?, ?, ?, ?)",
+                    now, severity.name(), subject, b);
+            return new Notification(id, Instant.ofEpochMilli(now), severity, subject, b);
+        });
+    }
+
+    // ---- buckets and volumes (JdbcVolumes) ----
+
+    @Override
+    public List<BucketConfig> buckets() {
+        return volumes.buckets();
+    }
+
+    @Override
+    public Optional<BucketConfig> bucket(UUID id) {
+        return volumes.bucket(id);
+    }
+
+    @Override
+    public List<Volume> volumes() {
+        return volumes.volumes();
+    }
+
+    @Override
+    public Optional<Volume> volume(UUID id) {
+        return volumes.volume(id);
+    }
+
+    @Override
+    public Optional<Volume> current(Volume.Kind kind) {
+        return volumes.current(kind);
+    }
+
+    @Override
+    public BucketConfig createBucket(String provider, String endpoint, String bucket, String region, String accessKey, String secretKey) {
+        return volumes.createBucket(provider, endpoint, bucket, region, accessKey, secretKey);
+    }
+
+    @Override
+    public void deleteBucket(UUID id) {
+        volumes.deleteBucket(id);
+    }
+
+    @Override
+    public Volume createVolume(String name, Volume.Kind kind, Volume.Type type, UUID bucketId, String path, boolean centralized) {
+        return volumes.createVolume(name, kind, type, bucketId, path, centralized);
+    }
+
+    @Override
+    public Volume updateVolume(UUID id, String name, Boolean centralized) {
+        return volumes.updateVolume(id, name, centralized);
+    }
+
+    @Override
+    public void setCurrent(UUID volumeId) {
+        volumes.setCurrent(volumeId);
+    }
+
+    @Override
+    public void deleteVolume(UUID id) {
+        volumes.deleteVolume(id);
+    }
+
+    // ---- rows ----
+
+    private static String host(String host) {
+        if (host == null || !HOST.matcher(host.trim()).matches()) {
+            throw new IllegalArgumentException("server name '" + host + "' is invalid");
+        }
+        return host.trim();
+    }
+
+    private static Domain domainRow(ResultSet rs) throws SQLException {
+        return new Domain(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
+    }
+
+    private static Account accountRow(ResultSet rs) throws SQLException {
+        return new Account(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getLong(5), AccountStatus.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7)));
+    }
+}

@@ -1,0 +1,29 @@
+package io.tandem.directory.jdbc.internal.command;
+
+import io.tandem.api.directory.DirectoryAdminService;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Service
+@Command(scope = "prov", name = "deleteAccount", description = "Deletes an account from the directory")
+public class DeleteAccountCommand extends AuditedCommand {
+
+    @Argument(index = 0, name = "account", required = true, description = "Address, local@domain")
+    String name;
+
+    @Reference
+    DirectoryAdminService directory;
+
+    @Override
+    protected String target() {
+        return name;
+    }
+
+    @Override
+    protected String change() {
+        directory.deleteAccount(name);
+        return "Account " + name.trim().toLowerCase(java.util.Locale.ROOT) + " deleted";
+    }
+}

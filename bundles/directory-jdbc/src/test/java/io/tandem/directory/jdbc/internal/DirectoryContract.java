@@ -1,0 +1,324 @@
+package io.tandem.directory.jdbc.internal;
+
+import io.tandem.api.directory.Account;
+import io.tandem.api.directory.AccountStatus;
+import io.tandem.api.directory.Domain;
+import io.tandem.api.directory.Notification;
+import io.tandem.api.directory.OwnershipConflictException;
+import io.tandem.api.directory.Server;
+import io.tandem.api.node.Role;
+import io.tandem.api.test.ConfigProxy;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.osgi.service.jdbc.DataSourceFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * Behaviour of the directory, run unchanged against every supported database (H2 and PostgreSQL):
+ * the subclasses provide the database.
+ */
+public abstract class DirectoryContract {
+
+    private final List<DirectoryComponent> open = new ArrayList<>();
+    protected DirectoryComponent dir;
+
+    /** A JDBC URL of an empty database, fresh for each test. */
+    protected abstract String freshDatabase() throws Exception;
+
+    protected abstract DataSourceFactory driver();
+
+    private String url;
+
+    @Before
+    public void openDirectory() throws Exception {
+        url = freshDatabase();
+        dir = connect();
+        dir.registerServer(new Server("mbox1", "mbox1.example.com", Set.of(Role.MAILSTORE), Instant.now()));
+        dir.registerServer(new Server("mbox2", "mbox2.example.com", Set.of(Role.MAILSTORE, Role.MTA), Instant.now()));
+        dir.registerServer(new Server("mta1", "mta1.example.com", Set.of(Role.MTA), Instant.now()));
+    }
+
+    /** Another node's view of the same database. */
+    protected DirectoryComponent connect() {
+        DirectoryComponent d = new DirectoryComponent(List.of(driver()), Map.of(),
+                ConfigProxy.of(DirectoryComponent.Config.class, Map.of("jdbc_url", url, "owner_cache_ttl_seconds", 3600)));
+        open.add(d);
+        return d;
+    }
+
+    @After
+    public void close() {
+        open.forEach(DirectoryComponent::deactivateForTest);
+    }
+
+    @Test
+    public void domainsAreCreatedListedAndDeleted() {
+        Domain d = dir.createDomain("Example.COM");
+        assertEquals("example.com", d.name());
+        dir.createDomain("other.org");
+        assertEquals(List.of("example.com", "other.org"), dir.domains().stream().map(Domain::name).toList());
+        assertTrue(dir.domain("example.com").isPresent());
+        dir.deleteDomain("other.org");
+        assertFalse(dir.domain("other.org").isPresent());
+    }
+
+    @Test
+    public void badDomainsAreRefusedNamingTheValue() {
+        dir.createDomain("example.com");
+        assertMessage(() -> dir.createDomain("example.com"), "'example.com' already exists");
+        assertMessage(() -> dir.createDomain("ex*.com"), "'ex*.com' contains a wildcard");
+        assertMessage(() -> dir.createDomain("nodot"), "'nodot' is invalid");
+        assertMessage(() -> dir.deleteDomain("missing.com"), "'missing.com' does not exist");
+        assertEquals(1, dir.domains().size());
+    }
+
+    @Test
+    public void aDomainWithAccountsCannotBeDeleted() {
+        dir.createDomain("example.com");
+        dir.createAccount("a@example.com", "mbox1");
+        assertMessage(() -> dir.deleteDomain("example.com"), "still has 1 account(s)");
+        assertTrue(dir.domain("example.com").isPresent());
+    }
+
+    @Test
+    public void accountsAreCreatedReadListedAndDeleted() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("Alice@Example.com", "mbox1");
+        assertEquals("alice@example.com", a.name());
+        assertEquals("example.com", a.domain());
+        assertEquals("mbox1", a.mailHost());
+        assertEquals(1, a.epoch());
+        assertEquals(AccountStatus.ACTIVE, a.status());
+        assertEquals(a, dir.account("alice@example.com").orElseThrow());
+        assertEquals(a, dir.account(a.id()).orElseThrow());
+        dir.createAccount("bob@example.com", "mbox2");
+        assertEquals(List.of("alice@example.com", "bob@example.com"),
+                dir.accounts("example.com").stream().map(Account::name).toList());
+        assertEquals(2, dir.accounts(null).size());
+        dir.deleteAccount("bob@example.com");
+        assertFalse(dir.account("bob@example.com").isPresent());
+    }
+
+    @Test
+    public void badAccountsAreRefusedAndNothingChanges() {
+        dir.createDomain("example.com");
+        dir.createAccount("a@example.com", "mbox1");
+        assertMessage(() -> dir.createAccount("a@example.com", "mbox1"), "'a@example.com' already exists");
+        assertMessage(() -> dir.createAccount("b@missing.com", "mbox1"), "domain 'missing.com' of account 'b@missing.com' does not exist");
+        assertMessage(() -> dir.createAccount("b*@example.com", "mbox1"), "'b*@example.com' contains a wildcard");
+        assertMessage(() -> dir.createAccount("?ob@example.com", "mbox1"), "contains a wildcard");
+        assertMessage(() -> dir.createAccount("noat.example.com", "mbox1"), "expected local@domain");
+        assertMessage(() -> dir.createAccount("b@example.com", "nosuch"), "'nosuch' is not a registered server");
+        assertMessage(() -> dir.createAccount("b@example.com", "mta1"), "'mta1' does not play the mailstore role");
+        assertMessage(() -> dir.deleteAccount("zz@example.com"), "'zz@example.com' does not exist");
+        assertMessage(() -> dir.accounts("missing.com"), "'missing.com' does not exist");
+        assertEquals(1, dir.accounts(null).size());
+    }
+
+    @Test
+    public void accountStatusIsSet() {
+        dir.createDomain("example.com");
+        dir.createAccount("a@example.com", "mbox1");
+        assertEquals(AccountStatus.LOCKED, dir.setAccountStatus("a@example.com", AccountStatus.LOCKED).status());
+        assertEquals(AccountStatus.LOCKED, dir.account("a@example.com").orElseThrow().status());
+        assertMessage(() -> dir.setAccountStatus("x@example.com", AccountStatus.ACTIVE), "'x@example.com' does not exist");
+        assertMessage(() -> AccountStatus.parse("frozen"), "unknown account status 'frozen'");
+    }
+
+    @Test
+    public void ownershipIsCompareAndSetOnHostAndEpoch() throws Exception {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        Account moved = dir.changeOwner(a.id(), "mbox1", 1, "mbox2");
+        assertEquals("mbox2", moved.mailHost());
+        assertEquals(2, moved.epoch());
+
+        OwnershipConflictException stale = assertThrows(OwnershipConflictException.class,
+                () -> dir.changeOwner(a.id(), "mbox1", 1, "mbox1"));
+        assertTrue(stale.getMessage(), stale.getMessage().contains("owned by mbox2 under epoch 2"));
+        assertEquals(2, stale.current().epoch());
+        assertEquals("mbox2", dir.account(a.id()).orElseThrow().mailHost());
+
+        assertThrows(OwnershipConflictException.class, () -> dir.changeOwner(a.id(), "mbox2", 1, "mbox1"));
+        assertMessage(() -> dir.changeOwner(a.id(), "mbox2", 2, "mta1"), "does not play the mailstore role");
+        assertEquals(2, dir.account(a.id()).orElseThrow().epoch());
+    }
+
+    @Test
+    public void concurrentOwnershipChangesHaveExactlyOneWinner() throws Exception {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        DirectoryComponent other = connect();
+        List<Thread> threads = new ArrayList<>();
+        List<Account> winners = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Throwable> conflicts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            DirectoryComponent d = i % 2 == 0 ? dir : other;
+            Thread t = new Thread(() -> {
+                try {
+                    winners.add(d.changeOwner(a.id(), "mbox1", 1, "mbox2"));
+                } catch (OwnershipConflictException e) {
+                    conflicts.add(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertEquals("winners: " + winners, 1, winners.size());
+        assertEquals(7, conflicts.size());
+        assertEquals(2, dir.account(a.id()).orElseThrow().epoch());
+    }
+
+    @Test
+    public void theOwnerCacheNeverServesAnEpochOlderThanTheLastNotification() throws Exception {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        DirectoryComponent otherNode = connect();
+        assertEquals("mbox1", dir.owner(a.id()).orElseThrow().mailHost()); // cached now (TTL is an hour)
+
+        otherNode.changeOwner(a.id(), "mbox1", 1, "mbox2"); // another node moves it
+        // until this node hears of it, its cache may still answer mbox1 — that is what the notification is for
+        dir.onMessage(JdbcDirectory.OWNER_TOPIC, a.id() + " 2");
+        Account seen = dir.owner(a.id()).orElseThrow();
+        assertEquals("mbox2", seen.mailHost());
+        assertEquals(2, seen.epoch());
+
+        // a notification about an older epoch does not evict a newer entry; malformed ones are ignored
+        dir.onMessage(JdbcDirectory.OWNER_TOPIC, a.id() + " 1");
+        dir.onMessage(JdbcDirectory.OWNER_TOPIC, "garbage");
+        assertEquals(2, dir.owner(a.id()).orElseThrow().epoch());
+
+        // the node that made the change never serves the old owner
+        Account back = otherNode.changeOwner(a.id(), "mbox2", 2, "mbox1");
+        assertEquals(back, otherNode.owner(a.id()).orElseThrow());
+    }
+
+    @Test
+    public void globalConfigurationIsSetReadAndRemoved() {
+        dir.setGlobal("brokers", "h1:9092,h2:9092");
+        assertEquals("h1:9092,h2:9092", dir.global("brokers").orElseThrow());
+        dir.setGlobal("brokers", "h3:9092");
+        assertEquals(Map.of("brokers", "h3:9092"), dir.globals());
+        dir.setGlobal("brokers", null);
+        assertFalse(dir.global("brokers").isPresent());
+        assertMessage(() -> dir.setGlobal("bad key", "x"), "global key 'bad key' is invalid");
+    }
+
+    @Test
+    public void notificationsAreKeptNewestFirst() {
+        Notification first = dir.notify(Notification.Severity.INFO, "replica in sync", "a@example.com on mbox2");
+        Notification second = dir.notify(Notification.Severity.WARNING, "promotion", "a@example.com promoted");
+        assertNotEquals(first.id(), second.id());
+        assertEquals(List.of("promotion", "replica in sync"), dir.notifications(10).stream().map(Notification::subject).toList());
+        assertEquals(1, dir.notifications(1).size());
+        assertMessage(() -> dir.notify(Notification.Severity.INFO, "", "x"), "subject");
+    }
+
+    @Test
+    public void serversAreRegisteredWithTheirRoles() {
+        dir.registerServer(new Server("mbox1", "mbox1.example.com", Set.of(Role.MAILSTORE, Role.CORE), Instant.now()));
+        Server s = dir.servers().stream().filter(x -> x.name().equals("mbox1")).findFirst().orElseThrow();
+        assertEquals(Set.of(Role.MAILSTORE, Role.CORE), s.roles());
+        assertEquals(3, dir.servers().size());
+    }
+
+    @Test
+    public void aSecondNodeOnTheSameDatabaseMigratesNothingAndSeesTheData() {
+        dir.createDomain("example.com");
+        DirectoryComponent second = connect();
+        assertEquals(1, second.domains().size());
+    }
+
+    @Test
+    public void bucketsAndVolumesArePersistedAndSeenByEveryNode() {
+        io.tandem.api.blob.BucketConfig b = dir.createBucket("MinIO", "http://127.0.0.1:9000/", "mail", null, "tandemkey", "s3cr3tkey");
+        io.tandem.api.blob.Volume s3 = dir.createVolume("s3-primary", io.tandem.api.blob.Volume.Kind.PRIMARY,
+                io.tandem.api.blob.Volume.Type.S3, b.id(), "store1", true);
+        io.tandem.api.blob.Volume local = dir.createVolume("local-primary", io.tandem.api.blob.Volume.Kind.PRIMARY,
+                io.tandem.api.blob.Volume.Type.LOCAL, null, "/var/tandem/blobs", false);
+        dir.setCurrent(s3.id());
+        DirectoryComponent other = connect();
+        assertEquals(List.of(b), other.buckets());
+        assertEquals("http://127.0.0.1:9000", other.bucket(b.id()).orElseThrow().endpoint());
+        assertEquals(List.of("s3-primary", "local-primary"), other.volumes().stream().map(io.tandem.api.blob.Volume::name).toList());
+        assertEquals(s3.id(), other.current(io.tandem.api.blob.Volume.Kind.PRIMARY).orElseThrow().id());
+
+        other.setCurrent(local.id());
+        assertEquals(local.id(), dir.current(io.tandem.api.blob.Volume.Kind.PRIMARY).orElseThrow().id());
+        assertFalse(dir.volume(s3.id()).orElseThrow().current());
+        assertEquals("s3-main", dir.updateVolume(s3.id(), "s3-main", null).name());
+        assertEquals("s3-main", other.volume(s3.id()).orElseThrow().name());
+        dir.deleteVolume(s3.id());
+        dir.deleteBucket(b.id());
+        assertTrue(other.buckets().isEmpty());
+    }
+
+    @Test
+    public void refusedVolumeChangesChangeNothing() {
+        io.tandem.api.blob.BucketConfig b = dir.createBucket("MinIO", "http://127.0.0.1:9000", "mail", "", "tandemkey", "s3cr3tkey");
+        io.tandem.api.blob.Volume v = dir.createVolume("s3-primary", io.tandem.api.blob.Volume.Kind.PRIMARY,
+                io.tandem.api.blob.Volume.Type.S3, b.id(), "store1", true);
+        dir.setCurrent(v.id());
+        assertMessage(() -> dir.createBucket("MinIO", "http://127.0.0.1:9000", "mail", "", "k2key", "s2"), "already registered");
+        assertMessage(() -> dir.deleteBucket(b.id()), "is used by volume s3-primary");
+        assertMessage(() -> dir.deleteVolume(v.id()), "is the current primary volume");
+        assertMessage(() -> dir.createVolume("S3-PRIMARY", io.tandem.api.blob.Volume.Kind.SECONDARY,
+                io.tandem.api.blob.Volume.Type.S3, b.id(), "other", true), "already used");
+        assertMessage(() -> dir.createVolume("loc", io.tandem.api.blob.Volume.Kind.PRIMARY,
+                io.tandem.api.blob.Volume.Type.LOCAL, null, "/x", true), "cannot be centralized");
+        assertEquals(1, dir.buckets().size());
+        assertEquals(List.of(v.withCurrent(true)), dir.volumes());
+    }
+
+    @Test
+    public void concurrentVolumeChangesFromTwoNodesAreSerialised() throws Exception {
+        io.tandem.api.blob.BucketConfig b = dir.createBucket("MinIO", "http://127.0.0.1:9000", "mail", "", "tandemkey", "s3cr3tkey");
+        DirectoryComponent other = connect();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            DirectoryComponent d = i % 2 == 0 ? dir : other;
+            Thread t = new Thread(() -> {
+                try {
+                    d.createVolume("same-name", io.tandem.api.blob.Volume.Kind.PRIMARY, io.tandem.api.blob.Volume.Type.S3,
+                            b.id(), "p" + Thread.currentThread().getId(), true);
+                } catch (IllegalArgumentException e) {
+                    refused.add(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertEquals("one volume named same-name: " + dir.volumes(), 1, dir.volumes().size());
+        assertEquals(5, refused.size());
+    }
+
+    protected static void assertMessage(ThrowingRunnable r, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
+        assertTrue("message '" + e.getMessage() + "' should contain '" + expected + "'", e.getMessage().contains(expected));
+    }
+
+    @FunctionalInterface
+    protected interface ThrowingRunnable {
+        void run() throws Throwable;
+    }
+}

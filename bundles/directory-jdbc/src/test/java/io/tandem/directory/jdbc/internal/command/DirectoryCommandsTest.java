@@ -1,0 +1,134 @@
+package io.tandem.directory.jdbc.internal.command;
+
+import io.tandem.api.directory.Server;
+import io.tandem.api.node.Role;
+import io.tandem.api.test.ConfigProxy;
+import io.tandem.directory.jdbc.internal.DirectoryComponent;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+/** The prov:, global: and notification: commands on a real (in-memory H2) directory. */
+public class DirectoryCommandsTest {
+
+    private DirectoryComponent dir;
+
+    @Before
+    public void open() {
+        dir = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())), Map.of(),
+                ConfigProxy.of(DirectoryComponent.Config.class,
+                        Map.of("jdbc_url", "jdbc:h2:mem:cmd-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));
+        dir.registerServer(new Server("mbox1", "mbox1.example.com", Set.of(Role.MAILSTORE), Instant.now()));
+    }
+
+    @After
+    public void close() {
+        dir.deactivateForTest();
+    }
+
+    private static String run(AuditedCommand c) throws Exception {
+        PrintStream previous = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            c.execute();
+        } finally {
+            System.setOut(previous);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    public void provisioningCommandsCreateListAndDelete() throws Exception {
+        CreateDomainCommand cd = new CreateDomainCommand();
+        cd.directory = dir;
+        cd.name = "example.com";
+        assertEquals("Domain example.com created\n", run(cd));
+
+        CreateAccountCommand ca = new CreateAccountCommand();
+        ca.directory = dir;
+        ca.name = "alice@example.com";
+        ca.mailHost = "mbox1";
+        assertTrue(run(ca).startsWith("Account alice@example.com created on mbox1 (id "));
+
+        GetAllAccountsCommand list = new GetAllAccountsCommand();
+        list.directory = dir;
+        list.setNoFormat(true);
+        String table = list.render();
+        assertTrue(table, table.matches("(?s).*alice@example.com\\s+mbox1\\s+1\\s+active\\s+.*"));
+        list.setJson(true);
+        assertTrue(list.render().contains("\"mailHost\": \"mbox1\""));
+
+        GetDomainCommand gd = new GetDomainCommand();
+        gd.directory = dir;
+        gd.name = "example.com";
+        assertTrue(gd.render(), gd.render().contains("accounts : 1"));
+
+        SetAccountStatusCommand st = new SetAccountStatusCommand();
+        st.directory = dir;
+        st.name = "alice@example.com";
+        st.status = "locked";
+        assertEquals("Account alice@example.com is now locked\n", run(st));
+
+        DeleteAccountCommand da = new DeleteAccountCommand();
+        da.directory = dir;
+        da.name = "alice@example.com";
+        run(da);
+        assertTrue(dir.accounts(null).isEmpty());
+    }
+
+    @Test
+    public void refusedCommandsThrowNamingTheValueAndChangeNothing() {
+        CreateAccountCommand ca = new CreateAccountCommand();
+        ca.directory = dir;
+        ca.name = "a*@example.com";
+        ca.mailHost = "mbox1";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(ca));
+        assertTrue(e.getMessage(), e.getMessage().contains("'a*@example.com' contains a wildcard"));
+
+        SetAccountStatusCommand st = new SetAccountStatusCommand();
+        st.directory = dir;
+        st.name = "x@example.com";
+        st.status = "frozen";
+        e = assertThrows(IllegalArgumentException.class, () -> run(st));
+        assertTrue(e.getMessage(), e.getMessage().contains("'frozen'"));
+        assertTrue(dir.accounts(null).isEmpty());
+    }
+
+    @Test
+    public void globalConfigurationIsSetAndRead() throws Exception {
+        GlobalSetCommand set = new GlobalSetCommand();
+        set.directory = dir;
+        set.key = "brokers";
+        set.value = "h1:9092,h2:9092";
+        assertEquals("Global brokers = h1:9092,h2:9092\n", run(set));
+
+        GlobalGetCommand get = new GlobalGetCommand();
+        get.directory = dir;
+        get.key = "brokers";
+        assertEquals("brokers : h1:9092,h2:9092\n", get.render());
+        get.setJson(true);
+        assertTrue(get.render().contains("\"brokers\": \"h1:9092,h2:9092\""));
+
+        GlobalSetCommand both = new GlobalSetCommand();
+        both.directory = dir;
+        both.key = "brokers";
+        both.value = "x";
+        both.remove = true;
+        assertThrows(IllegalArgumentException.class, () -> run(both));
+        assertEquals("h1:9092,h2:9092", dir.global("brokers").orElseThrow());
+    }
+}
