@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # Installs what the build, the demo and the tests need on a fresh Debian machine, when missing:
-# a JDK 17, Maven, curl. Idempotent; uses apt-get only when something is missing.
+# a JDK 17, Maven, curl, ps, python3 (the LMTP interoperability test uses its smtplib). Idempotent; uses apt-get only when something is missing.
 #
 set -euo pipefail
 missing=()
@@ -9,6 +9,7 @@ command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -q 'version "17' ||
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]}" >&2
   SUDO=""

@@ -32,6 +32,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -69,26 +72,66 @@ public class DirectoryComponent extends JdbcDirectory {
         int owner_cache_ttl_seconds() default 30;
     }
 
+    static final long RETRY_SECONDS = 5;
     private final HikariDataSource pool;
     private final AtomicReference<ClusterMessaging> messaging;
+    private final AtomicReference<String> notReady;
+    private final ScheduledExecutorService retry;
 
     @Activate
     public DirectoryComponent(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
                               List<DataSourceFactory> drivers, Map<String, Object> props, Config config) {
-        this(open(drivers, config), config, new AtomicReference<>());
+        this(open(drivers, config), config, new AtomicReference<>(), new AtomicReference<>("schema not migrated yet"));
     }
 
-    private DirectoryComponent(HikariDataSource pool, Config config, AtomicReference<ClusterMessaging> messaging) {
-        super(new Sql(pool), messaging::get, Duration.ofSeconds(config.owner_cache_ttl_seconds()), Clock.systemUTC());
+    private DirectoryComponent(HikariDataSource pool, Config config, AtomicReference<ClusterMessaging> messaging,
+                               AtomicReference<String> notReady) {
+        super(new Sql(pool, notReady::get), messaging::get, Duration.ofSeconds(config.owner_cache_ttl_seconds()), Clock.systemUTC());
         this.pool = pool;
         this.messaging = messaging;
+        this.notReady = notReady;
+        this.retry = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-directory-migrate");
+            t.setDaemon(true);
+            return t;
+        });
+        String url = redact(config.jdbc_url());
+        if (!tryMigrate(url)) {
+            // the database may come up after this node: keep trying, requests fail with the reason meanwhile
+            retry.scheduleWithFixedDelay(() -> {
+                if (tryMigrate(url)) {
+                    throw new IllegalStateException("migrated"); // ends the periodic task
+                }
+            }, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private boolean tryMigrate(String url) {
         try {
             migrate(pool);
+            notReady.set(null);
+            LOG.info("Started directory on {}", url);
+            return true;
         } catch (RuntimeException e) {
-            pool.close();
-            throw e;
+            String reason = rootMessage(e);
+            if (!reason.equals(notReady.getAndSet(reason))) {
+                LOG.warn("Directory database {} not usable yet (retrying every {} s): {}", url, RETRY_SECONDS, reason);
+            }
+            return false;
         }
-        LOG.info("Started directory on {}", redact(config.jdbc_url()));
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
+    }
+
+    /** Why the directory cannot serve requests yet, if it cannot. */
+    public java.util.Optional<String> notReady() {
+        return java.util.Optional.ofNullable(notReady.get());
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -102,6 +145,7 @@ public class DirectoryComponent extends JdbcDirectory {
 
     @Deactivate
     void deactivate() {
+        retry.shutdownNow();
         pool.close();
         LOG.info("Stopped directory");
     }

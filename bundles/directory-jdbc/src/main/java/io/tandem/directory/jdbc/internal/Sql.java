@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Transactions and queries over a {@link DataSource}; JDBC stays in this bundle. */
 final class Sql {
@@ -21,13 +22,20 @@ final class Sql {
     }
 
     private final DataSource dataSource;
+    private final Supplier<String> notReady;
 
-    Sql(DataSource dataSource) {
+    /** @param notReady why the database cannot be used yet (e.g. schema not migrated), or {@code null} */
+    Sql(DataSource dataSource, Supplier<String> notReady) {
         this.dataSource = dataSource;
+        this.notReady = notReady;
     }
 
     /** Runs {@code work} in one transaction; commits on return, rolls back on any exception. */
     <T> T tx(Work<T> work) {
+        String why = notReady.get();
+        if (why != null) {
+            throw new DirectoryUnavailableException("directory database is not ready: " + why, null);
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {

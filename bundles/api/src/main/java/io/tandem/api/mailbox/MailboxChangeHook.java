@@ -1,0 +1,17 @@
+package io.tandem.api.mailbox;
+
+/**
+ * Whiteboard service: called by the {@link MailboxStore} with every local change, inside its transaction,
+ * after the change was written and before it commits. If a hook throws, the transaction rolls back
+ * (nothing is written, the sequence does not move) and {@link MailboxStore#execute} throws that exception.
+ * Replication uses this to have the event acknowledged by the event stream before the client is.
+ *
+ * <p>The mailbox is locked while hooks run (the next change of the same mailbox waits), so hooks see the
+ * changes of a mailbox in sequence order; they should be quick and must not call back into the store for
+ * the same mailbox. Changes applied by {@link MailboxStore#apply} (replicas) are not passed to hooks.
+ */
+@FunctionalInterface
+public interface MailboxChangeHook {
+
+    void beforeCommit(MailboxChange change);
+}

@@ -1,0 +1,623 @@
+package io.tandem.mailstore.jdbc.internal;
+
+import io.tandem.api.blob.BlobRef;
+import io.tandem.api.mailbox.Folder;
+import io.tandem.api.mailbox.MailboxChange;
+import io.tandem.api.mailbox.MailboxChangeHook;
+import io.tandem.api.mailbox.MailboxInfo;
+import io.tandem.api.mailbox.MailboxNotFoundException;
+import io.tandem.api.mailbox.MailboxOp;
+import io.tandem.api.mailbox.MailboxStore;
+import io.tandem.api.mailbox.MailboxTransaction;
+import io.tandem.api.mailbox.Message;
+import io.tandem.api.mailbox.Mutation;
+import io.tandem.api.mailbox.SequenceGapException;
+import io.tandem.api.mailbox.StaleEpochException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/**
+ * The mailbox store on a JDBC database. Every change, local ({@link #execute}) or replicated ({@link #apply}),
+ * locks its mailbox row first ({@code SELECT ... FOR UPDATE}), writes its operations through one
+ * {@link OpWriter} (the only code that validates and writes an operation), then moves the row's sequence in
+ * the same transaction: changes of one mailbox are serialised, gap-free, and applied exactly once.
+ */
+public class JdbcMailboxStore implements MailboxStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcMailboxStore.class);
+    static final int MAX_PAGE = 1000;
+
+    private static final String MESSAGE_COLUMNS = "item_id, folder_id, blob_volume, blob_key, blob_sha256, blob_size, size, "
+            + "received_millis, subject, sender, recipients";
+
+    private final DataSource dataSource;
+    private final Clock clock;
+    private final List<MailboxChangeHook> hooks = new CopyOnWriteArrayList<>();
+
+    JdbcMailboxStore(DataSource dataSource, Clock clock) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    void addHook(MailboxChangeHook hook) {
+        hooks.add(hook);
+    }
+
+    void removeHook(MailboxChangeHook hook) {
+        hooks.remove(hook);
+    }
+
+    /** The state of a mailbox row. */
+    private record Head(long mailboxId, long sequence, long itemId, long epoch) {
+    }
+
+    // ------------------------------------------------------------------ changes
+
+    @Override
+    public MailboxInfo create(UUID accountId, long epoch) {
+        Objects.requireNonNull(accountId, "accountId");
+        return Tx.run(dataSource, tx -> {
+            if (tx.exists("SELECT 1 FROM mailboxes WHERE account_id = ?", accountId)) {
+                throw new IllegalArgumentException("account " + accountId + " already has a mailbox");
+            }
+            long mailboxId = tx.insertReturning("mailbox_id",
+                    "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, ?, ?)",
+                    accountId, Folder.FIRST_USER_ID - 1, epoch);
+            MailboxChange change = commit(tx, accountId, epoch, (writer, ctx) -> {
+                for (Folder f : Folder.systemFolders()) {
+                    ctx.record(new MailboxOp.CreateFolder(f.id(), f.name(), f.parentId()));
+                }
+            });
+            return new MailboxInfo(accountId, mailboxId, change.sequence(), change.itemId());
+        });
+    }
+
+    @Override
+    public MailboxChange execute(UUID accountId, long epoch, Mutation mutation) {
+        Objects.requireNonNull(accountId, "accountId");
+        Objects.requireNonNull(mutation, "mutation");
+        return Tx.run(dataSource, tx -> commit(tx, accountId, epoch, (writer, ctx) -> mutation.run(ctx)));
+    }
+
+    private interface Body {
+        void run(OpWriter writer, Context ctx) throws SQLException;
+    }
+
+    /** The single transaction path of local changes: lock, run, bump the sequence by one, hooks, (caller commits). */
+    private MailboxChange commit(Tx tx, UUID accountId, long epoch, Body body) throws SQLException {
+        Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
+        if (epoch < head.epoch()) {
+            throw new StaleEpochException(accountId, head.epoch(), epoch);
+        }
+        OpWriter writer = new OpWriter(tx, accountId);
+        Context ctx = new Context(writer, head.itemId());
+        try {
+            body.run(writer, ctx);
+        } catch (UncheckedSql e) {
+            throw e.getCause();
+        } finally {
+            ctx.open = false;
+        }
+        if (ctx.ops.isEmpty()) {
+            throw new IllegalArgumentException("the mutation of account " + accountId + " made no change");
+        }
+        MailboxChange change = new MailboxChange(accountId, epoch, head.sequence() + 1, ctx.itemId, ctx.ops, clock.millis());
+        advance(tx, head, change);
+        for (MailboxChangeHook hook : hooks) {
+            hook.beforeCommit(change);
+        }
+        return change;
+    }
+
+    @Override
+    public boolean apply(MailboxChange change) {
+        Objects.requireNonNull(change, "change");
+        UUID accountId = change.accountId();
+        return Tx.run(dataSource, tx -> {
+            Optional<Head> current = lock(tx, accountId);
+            long applied = current.map(Head::sequence).orElse(0L);
+            if (change.sequence() <= applied) {
+                LOG.debug("Skipped change {} of {}: already at {}", change.sequence(), accountId, applied);
+                return false;
+            }
+            if (change.sequence() != applied + 1) {
+                throw new SequenceGapException(accountId, applied + 1, change.sequence());
+            }
+            Head head;
+            if (current.isPresent()) {
+                head = current.get();
+                if (change.epoch() < head.epoch()) {
+                    throw new StaleEpochException(accountId, head.epoch(), change.epoch());
+                }
+            } else {
+                long mailboxId = tx.insertReturning("mailbox_id",
+                        "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, 0, ?)",
+                        accountId, change.epoch());
+                head = new Head(mailboxId, 0, 0, change.epoch());
+            }
+            OpWriter writer = new OpWriter(tx, accountId);
+            for (MailboxOp op : change.ops()) {
+                writer.write(op);
+            }
+            advance(tx, head, new MailboxChange(accountId, change.epoch(), change.sequence(),
+                    Math.max(head.itemId(), change.itemId()), change.ops(), change.committedMillis()));
+            return true;
+        });
+    }
+
+    private static void advance(Tx tx, Head head, MailboxChange change) throws SQLException {
+        int n = tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ? WHERE account_id = ? AND sequence = ?",
+                change.sequence(), change.itemId(), change.epoch(), change.accountId(), head.sequence());
+        if (n != 1) { // cannot happen while the row is locked; never commit a change that did not move the sequence
+            throw new IllegalStateException("mailbox of " + change.accountId() + " moved from sequence " + head.sequence()
+                    + " while locked");
+        }
+    }
+
+    @Override
+    public void delete(UUID accountId) {
+        Tx.run(dataSource, tx -> {
+            lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
+            tx.update("DELETE FROM message_flags WHERE account_id = ?", accountId);
+            tx.update("DELETE FROM message_tags WHERE account_id = ?", accountId);
+            tx.update("DELETE FROM messages WHERE account_id = ?", accountId);
+            tx.update("DELETE FROM folders WHERE account_id = ?", accountId);
+            tx.update("DELETE FROM mailboxes WHERE account_id = ?", accountId);
+            return null;
+        });
+    }
+
+    private static Optional<Head> lock(Tx tx, UUID accountId) throws SQLException {
+        return tx.one("SELECT mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id = ? FOR UPDATE",
+                rs -> new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)), accountId);
+    }
+
+    /** Carries an SQLException through the {@link MailboxTransaction} methods, which cannot throw it. */
+    private static final class UncheckedSql extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UncheckedSql(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+
+    private interface SqlCall<T> {
+        T call() throws SQLException;
+    }
+
+    private static <T> T unchecked(SqlCall<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            throw new UncheckedSql(e);
+        }
+    }
+
+    /** The {@link MailboxTransaction} of one {@link #execute}: allocates ids, writes and records operations. */
+    private static final class Context implements MailboxTransaction {
+        private final OpWriter writer;
+        private final List<MailboxOp> ops = new ArrayList<>();
+        private long itemId;
+        private boolean open = true;
+
+        Context(OpWriter writer, long itemId) {
+            this.writer = writer;
+            this.itemId = itemId;
+        }
+
+        void record(MailboxOp op) throws SQLException {
+            if (!open) {
+                throw new IllegalStateException("the mailbox transaction is over");
+            }
+            writer.write(op);
+            ops.add(op);
+        }
+
+        private void make(MailboxOp op) {
+            unchecked(() -> {
+                record(op);
+                return null;
+            });
+        }
+
+        @Override
+        public long createFolder(String name, Long parentId) {
+            long id = itemId + 1;
+            make(new MailboxOp.CreateFolder(id, name, parentId));
+            itemId = id;
+            return id;
+        }
+
+        @Override
+        public void renameFolder(long folderId, String name) {
+            make(new MailboxOp.RenameFolder(folderId, name));
+        }
+
+        @Override
+        public void deleteFolder(long folderId) {
+            make(new MailboxOp.DeleteFolder(folderId));
+        }
+
+        @Override
+        public long addMessage(long folderId, BlobRef blob, long size, long receivedMillis, String subject, String from,
+                               String to, Set<String> flags, Set<String> tags) {
+            long id = itemId + 1;
+            make(new MailboxOp.AddMessage(id, folderId, blob, size, receivedMillis, subject, from, to, flags, tags));
+            itemId = id;
+            return id;
+        }
+
+        @Override
+        public void setFlags(long itemId, Set<String> flags) {
+            make(new MailboxOp.SetFlags(itemId, flags));
+        }
+
+        @Override
+        public void setTags(long itemId, Set<String> tags) {
+            make(new MailboxOp.SetTags(itemId, tags));
+        }
+
+        @Override
+        public void moveMessage(long itemId, long folderId) {
+            make(new MailboxOp.MoveMessage(itemId, folderId));
+        }
+
+        @Override
+        public void deleteMessage(long itemId) {
+            make(new MailboxOp.DeleteMessage(itemId));
+        }
+
+        @Override
+        public List<Folder> folders() {
+            return unchecked(writer::folders);
+        }
+
+        @Override
+        public Optional<Message> message(long itemId) {
+            return unchecked(() -> writer.message(itemId));
+        }
+    }
+
+    /** Validates one operation against the mailbox as it is in this transaction, then writes it. */
+    private static final class OpWriter {
+        private final Tx tx;
+        private final UUID account;
+
+        OpWriter(Tx tx, UUID account) {
+            this.tx = tx;
+            this.account = account;
+        }
+
+        void write(MailboxOp op) throws SQLException {
+            if (op instanceof MailboxOp.CreateFolder f) {
+                requireFreeId(f.folderId());
+                if (f.parentId() != null) {
+                    requireFolder(f.parentId());
+                }
+                requireFreeName(f.name(), f.parentId(), null);
+                tx.update("INSERT INTO folders (account_id, folder_id, name, parent_id) VALUES (?, ?, ?, ?)",
+                        account, f.folderId(), f.name(), f.parentId());
+            } else if (op instanceof MailboxOp.RenameFolder f) {
+                Folder folder = requireUserFolder(f.folderId(), "renamed");
+                requireFreeName(f.name(), folder.parentId(), folder.id());
+                tx.update("UPDATE folders SET name = ? WHERE account_id = ? AND folder_id = ?", f.name(), account, f.folderId());
+            } else if (op instanceof MailboxOp.DeleteFolder f) {
+                requireUserFolder(f.folderId(), "deleted");
+                if (tx.exists("SELECT 1 FROM messages WHERE account_id = ? AND folder_id = ?", account, f.folderId())) {
+                    throw new IllegalArgumentException("folder " + f.folderId() + " of " + account + " holds messages: not deleted");
+                }
+                if (tx.exists("SELECT 1 FROM folders WHERE account_id = ? AND parent_id = ?", account, f.folderId())) {
+                    throw new IllegalArgumentException("folder " + f.folderId() + " of " + account + " holds folders: not deleted");
+                }
+                tx.update("DELETE FROM folders WHERE account_id = ? AND folder_id = ?", account, f.folderId());
+            } else if (op instanceof MailboxOp.AddMessage m) {
+                requireFreeId(m.itemId());
+                requireFolder(m.folderId());
+                BlobRef b = m.blob();
+                tx.update("INSERT INTO messages (account_id, " + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        account, m.itemId(), m.folderId(), b.volumeId(), b.key(), b.sha256(), b.size(), m.size(),
+                        m.receivedMillis(), m.subject(), m.from(), m.to());
+                insertKeywords("message_flags", "flag", m.itemId(), m.flags());
+                insertKeywords("message_tags", "tag", m.itemId(), m.tags());
+            } else if (op instanceof MailboxOp.SetFlags s) {
+                requireMessage(s.itemId());
+                tx.update("DELETE FROM message_flags WHERE account_id = ? AND item_id = ?", account, s.itemId());
+                insertKeywords("message_flags", "flag", s.itemId(), s.flags());
+            } else if (op instanceof MailboxOp.SetTags s) {
+                requireMessage(s.itemId());
+                tx.update("DELETE FROM message_tags WHERE account_id = ? AND item_id = ?", account, s.itemId());
+                insertKeywords("message_tags", "tag", s.itemId(), s.tags());
+            } else if (op instanceof MailboxOp.MoveMessage m) {
+                requireMessage(m.itemId());
+                requireFolder(m.folderId());
+                tx.update("UPDATE messages SET folder_id = ? WHERE account_id = ? AND item_id = ?", m.folderId(), account, m.itemId());
+            } else if (op instanceof MailboxOp.DeleteMessage m) {
+                requireMessage(m.itemId());
+                tx.update("DELETE FROM message_flags WHERE account_id = ? AND item_id = ?", account, m.itemId());
+                tx.update("DELETE FROM message_tags WHERE account_id = ? AND item_id = ?", account, m.itemId());
+                tx.update("DELETE FROM messages WHERE account_id = ? AND item_id = ?", account, m.itemId());
+            } else {
+                throw new IllegalArgumentException("unknown operation " + op);
+            }
+        }
+
+        private void insertKeywords(String table, String column, long itemId, Set<String> values) throws SQLException {
+            for (String v : values) {
+                tx.update("INSERT INTO " + table + " (account_id, item_id, " + column + ") VALUES (?, ?, ?)", account, itemId, v);
+            }
+        }
+
+        private void requireFreeId(long id) throws SQLException {
+            if (tx.exists("SELECT 1 FROM folders WHERE account_id = ? AND folder_id = ?", account, id)
+                    || tx.exists("SELECT 1 FROM messages WHERE account_id = ? AND item_id = ?", account, id)) {
+                throw new IllegalArgumentException("item id " + id + " is already used in the mailbox of " + account);
+            }
+        }
+
+        private Folder requireFolder(long id) throws SQLException {
+            return folder(id).orElseThrow(() -> new IllegalArgumentException("no folder " + id + " in the mailbox of " + account));
+        }
+
+        private Folder requireUserFolder(long id, String what) throws SQLException {
+            Folder f = requireFolder(id);
+            if (Folder.isSystem(id)) {
+                throw new IllegalArgumentException("folder " + id + " (" + f.name() + ") is a system folder: it cannot be " + what);
+            }
+            return f;
+        }
+
+        private void requireMessage(long id) throws SQLException {
+            if (!tx.exists("SELECT 1 FROM messages WHERE account_id = ? AND item_id = ?", account, id)) {
+                throw new IllegalArgumentException("no message " + id + " in the mailbox of " + account);
+            }
+        }
+
+        /** Sibling names are unique ignoring case; checked here, under the mailbox row lock. */
+        private void requireFreeName(String name, Long parentId, Long except) throws SQLException {
+            List<Long> same = parentId == null
+                    ? tx.list("SELECT folder_id FROM folders WHERE account_id = ? AND parent_id IS NULL AND LOWER(name) = LOWER(?)",
+                    rs -> rs.getLong(1), account, name)
+                    : tx.list("SELECT folder_id FROM folders WHERE account_id = ? AND parent_id = ? AND LOWER(name) = LOWER(?)",
+                    rs -> rs.getLong(1), account, parentId, name);
+            if (same.stream().anyMatch(id -> !id.equals(except))) {
+                throw new IllegalArgumentException("a folder named '" + name + "' already exists under "
+                        + (parentId == null ? "the top level" : "folder " + parentId) + " in the mailbox of " + account);
+            }
+        }
+
+        Optional<Folder> folder(long id) throws SQLException {
+            return tx.one("SELECT folder_id, name, parent_id FROM folders WHERE account_id = ? AND folder_id = ?",
+                    JdbcMailboxStore::folderRow, account, id);
+        }
+
+        List<Folder> folders() throws SQLException {
+            return JdbcMailboxStore.folders(tx, account);
+        }
+
+        Optional<Message> message(long itemId) throws SQLException {
+            return JdbcMailboxStore.message(tx, account, itemId);
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<MailboxInfo> info(UUID accountId) {
+        Objects.requireNonNull(accountId, "accountId");
+        return Tx.run(dataSource, tx -> tx.one("SELECT mailbox_id, sequence, item_id FROM mailboxes WHERE account_id = ?",
+                rs -> new MailboxInfo(accountId, rs.getLong(1), rs.getLong(2), rs.getLong(3)), accountId));
+    }
+
+    @Override
+    public List<Folder> folders(UUID accountId) {
+        return Tx.run(dataSource, tx -> {
+            requireMailbox(tx, accountId);
+            return folders(tx, accountId);
+        });
+    }
+
+    @Override
+    public List<Message> messages(UUID accountId, long folderId, int offset, int limit) {
+        page(offset, limit);
+        return Tx.run(dataSource, tx -> {
+            requireMailbox(tx, accountId);
+            if (!tx.exists("SELECT 1 FROM folders WHERE account_id = ? AND folder_id = ?", accountId, folderId)) {
+                throw new IllegalArgumentException("no folder " + folderId + " in the mailbox of " + accountId);
+            }
+            return messages(tx, accountId, "folder_id = ?", List.of(folderId), offset, limit);
+        });
+    }
+
+    @Override
+    public List<Message> search(UUID accountId, String text, int limit) {
+        Objects.requireNonNull(text, "text");
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("search text '" + text + "' is blank");
+        }
+        page(0, limit);
+        String pattern = "%" + like(text.toLowerCase(java.util.Locale.ROOT)) + "%";
+        return Tx.run(dataSource, tx -> {
+            requireMailbox(tx, accountId);
+            return messages(tx, accountId,
+                    "(LOWER(subject) LIKE ? ESCAPE '!' OR LOWER(sender) LIKE ? ESCAPE '!' OR LOWER(recipients) LIKE ? ESCAPE '!')",
+                    List.of(pattern, pattern, pattern), 0, limit);
+        });
+    }
+
+    @Override
+    public Optional<Message> message(UUID accountId, long itemId) {
+        return Tx.run(dataSource, tx -> {
+            requireMailbox(tx, accountId);
+            return message(tx, accountId, itemId);
+        });
+    }
+
+    @Override
+    public String checksum(UUID accountId) {
+        return Tx.run(dataSource, tx -> {
+            // the row lock makes the reads below one consistent state: every writer takes it first
+            Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
+            List<String> lines = new ArrayList<>();
+            lines.add(canonical("mailbox", head.sequence(), head.itemId()));
+            for (Folder f : folders(tx, accountId)) {
+                lines.add(canonical("folder", f.id(), f.name(), f.parentId()));
+            }
+            for (Message m : messages(tx, accountId, null, List.of(), 0, Integer.MAX_VALUE)) {
+                BlobRef b = m.blob();
+                lines.add(canonical("message", m.itemId(), m.folderId(), b.volumeId(), b.key(), b.sha256(), b.size(), m.size(),
+                        m.receivedMillis(), m.subject(), m.from(), m.to(), String.join(",", m.flags()), String.join(",", m.tags())));
+                for (String flag : m.flags()) {
+                    lines.add(canonical("flag", m.itemId(), flag));
+                }
+                for (String tag : m.tags()) {
+                    lines.add(canonical("tag", m.itemId(), tag));
+                }
+            }
+            Collections.sort(lines);
+            MessageDigest sha = sha256();
+            for (String line : lines) {
+                byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+                sha.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
+                sha.update(bytes);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        });
+    }
+
+    /** Fields as {@code <length>:<value>}, so no value can be mistaken for a separator; null is {@code -}. */
+    private static String canonical(Object... fields) {
+        StringBuilder sb = new StringBuilder();
+        for (Object f : fields) {
+            if (f == null) {
+                sb.append('-');
+            } else {
+                String s = f.toString();
+                sb.append(s.length()).append(':').append(s);
+            }
+            sb.append(';');
+        }
+        return sb.toString();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static void page(int offset, int limit) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset " + offset + " is negative");
+        }
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit " + limit + " is not between 1 and " + MAX_PAGE);
+        }
+    }
+
+    private static String like(String text) {
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
+    private static void requireMailbox(Tx tx, UUID accountId) throws SQLException {
+        Objects.requireNonNull(accountId, "accountId");
+        if (!tx.exists("SELECT 1 FROM mailboxes WHERE account_id = ?", accountId)) {
+            throw new MailboxNotFoundException(accountId);
+        }
+    }
+
+    private static List<Folder> folders(Tx tx, UUID accountId) throws SQLException {
+        return tx.list("SELECT folder_id, name, parent_id FROM folders WHERE account_id = ? ORDER BY folder_id",
+                JdbcMailboxStore::folderRow, accountId);
+    }
+
+    private static Folder folderRow(ResultSet rs) throws SQLException {
+        long id = rs.getLong(1);
+        String name = rs.getString(2);
+        long parent = rs.getLong(3);
+        return new Folder(id, name, rs.wasNull() ? null : parent);
+    }
+
+    private static Optional<Message> message(Tx tx, UUID accountId, long itemId) throws SQLException {
+        List<Message> found = messages(tx, accountId, "item_id = ?", List.of(itemId), 0, 1);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /**
+     * Messages of a mailbox matching {@code where} (null: all), newest first, with their flags and tags.
+     * {@code limit} {@link Integer#MAX_VALUE} reads all (checksum), without a page clause.
+     */
+    private static List<Message> messages(Tx tx, UUID accountId, String where, List<Object> args, int offset, int limit)
+            throws SQLException {
+        List<Object> all = new ArrayList<>();
+        all.add(accountId);
+        all.addAll(args);
+        String sql = "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE account_id = ?"
+                + (where == null ? "" : " AND " + where) + " ORDER BY received_millis DESC, item_id DESC";
+        if (limit != Integer.MAX_VALUE) {
+            sql += " OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
+            all.add(offset);
+            all.add(limit);
+        }
+        List<Message> bare = tx.list(sql, rs -> new Message(rs.getLong(1), rs.getLong(2),
+                new BlobRef(rs.getObject(3, UUID.class), rs.getString(4), rs.getString(5), rs.getLong(6)),
+                rs.getLong(7), rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11), Set.of(), Set.of()),
+                all.toArray());
+        if (bare.isEmpty()) {
+            return bare;
+        }
+        Map<Long, Set<String>> flags = keywords(tx, "message_flags", "flag", accountId, bare);
+        Map<Long, Set<String>> tags = keywords(tx, "message_tags", "tag", accountId, bare);
+        List<Message> out = new ArrayList<>(bare.size());
+        for (Message m : bare) {
+            out.add(new Message(m.itemId(), m.folderId(), m.blob(), m.size(), m.receivedMillis(), m.subject(), m.from(), m.to(),
+                    flags.getOrDefault(m.itemId(), Set.of()), tags.getOrDefault(m.itemId(), Set.of())));
+        }
+        return out;
+    }
+
+    private static Map<Long, Set<String>> keywords(Tx tx, String table, String column, UUID accountId, List<Message> of)
+            throws SQLException {
+        Map<Long, Set<String>> out = new HashMap<>();
+        // a page is small: name its ids; a whole mailbox (checksum) is read with one query
+        boolean page = of.size() <= MAX_PAGE;
+        List<Object> args = new ArrayList<>();
+        args.add(accountId);
+        String sql = "SELECT item_id, " + column + " FROM " + table + " WHERE account_id = ?";
+        if (page) {
+            sql += " AND item_id IN (" + of.stream().map(m -> "?").collect(Collectors.joining(", ")) + ")";
+            of.forEach(m -> args.add(m.itemId()));
+        }
+        for (Object[] row : tx.list(sql, rs -> new Object[] {rs.getLong(1), rs.getString(2)}, args.toArray())) {
+            out.computeIfAbsent((Long) row[0], k -> new TreeSet<>()).add((String) row[1]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,202 @@
+package io.tandem.mailstore.jdbc.internal;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.tandem.api.mailbox.MailboxChangeHook;
+import io.tandem.api.mailbox.MailboxStore;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.jdbc.DataSourceFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The mailbox metadata store of this Mailstore: a connection pool to its local database (an H2 file by
+ * default, PostgreSQL for a real server), schema migrated by Flyway at start (history table
+ * {@code mailstore_schema_history}, migrations {@code db/mailstore}), then {@link JdbcMailboxStore}.
+ * Every {@link MailboxChangeHook} service is called with every local change before it commits.
+ */
+@Component(name = MailstoreDatabase.PID, service = MailboxStore.class, configurationPid = MailstoreDatabase.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = MailstoreDatabase.Config.class)
+public class MailstoreDatabase extends JdbcMailboxStore {
+
+    public static final String PID = "tandem.mailstore.db";
+    static final String DEFAULT_URL = "jdbc:h2:file:${karaf.data}/mailstore/mailboxes;LOCK_TIMEOUT=10000";
+    private static final Logger LOG = LoggerFactory.getLogger(MailstoreDatabase.class);
+
+    @ObjectClassDefinition(name = "Tandem mailstore database", description = "Local database of the mailbox metadata")
+    public @interface Config {
+        @AttributeDefinition(description = "JDBC URL: jdbc:h2:file:/path or jdbc:postgresql://host:5432/db; "
+                + "${karaf.data} is replaced by Karaf's data folder")
+        String jdbc_url() default DEFAULT_URL;
+
+        @AttributeDefinition(description = "Database user")
+        String jdbc_user() default "";
+
+        @AttributeDefinition(type = AttributeType.PASSWORD, description = "Database password")
+        String jdbc_password() default "";
+
+        @AttributeDefinition(description = "Maximum connections in the pool")
+        int pool_size() default 10;
+
+        @AttributeDefinition(description = "Seconds to wait for a connection before failing a request")
+        int connect_timeout_seconds() default 10;
+    }
+
+    private final HikariDataSource pool;
+
+    @Activate
+    public MailstoreDatabase(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
+                             List<DataSourceFactory> drivers, Config config) {
+        this(open(drivers, config), config);
+    }
+
+    private MailstoreDatabase(HikariDataSource pool, Config config) {
+        super(pool, Clock.systemUTC());
+        this.pool = pool;
+        try {
+            migrate(pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        LOG.info("Started mailstore database on {}", redact(url(config)));
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeHook")
+    @Override
+    void addHook(MailboxChangeHook hook) {
+        super.addHook(hook);
+    }
+
+    @Override
+    void removeHook(MailboxChangeHook hook) {
+        super.removeHook(hook);
+    }
+
+    @Deactivate
+    void deactivate() {
+        pool.close();
+        LOG.info("Stopped mailstore database");
+    }
+
+    /** Closes the pool (tests outside OSGi). */
+    public void deactivateForTest() {
+        deactivate();
+    }
+
+    /** The configured URL with {@code ${karaf.data}} resolved; fails naming the PID and key when it cannot be. */
+    static String url(Config config) {
+        String url = config.jdbc_url();
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException(PID + ": jdbc.url is empty");
+        }
+        if (url.contains("${karaf.data}")) {
+            String data = System.getProperty("karaf.data");
+            if (data == null) {
+                throw new IllegalArgumentException(PID + ": jdbc.url = '" + redact(url) + "' uses ${karaf.data}, which is not set");
+            }
+            url = url.replace("${karaf.data}", data);
+        }
+        return url;
+    }
+
+    static String driverClass(String url) {
+        if (url.startsWith("jdbc:postgresql:")) {
+            return "org.postgresql.Driver";
+        }
+        if (url.startsWith("jdbc:h2:")) {
+            return "org.h2.Driver";
+        }
+        throw new IllegalArgumentException(PID + ": jdbc.url = '" + redact(url) + "' is not supported: use jdbc:h2: or jdbc:postgresql:");
+    }
+
+    private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
+        String url = url(config);
+        String driver = driverClass(url);
+        if (config.pool_size() < 1) {
+            throw new IllegalArgumentException(PID + ": pool.size = " + config.pool_size() + " must be >= 1");
+        }
+        if (config.connect_timeout_seconds() < 1) {
+            throw new IllegalArgumentException(PID + ": connect.timeout.seconds = " + config.connect_timeout_seconds() + " must be >= 1");
+        }
+        DataSourceFactory factory = drivers.stream()
+                .filter(f -> driver.equals(driverOf(f)))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(PID + ": no JDBC driver " + driver + " is installed for " + redact(url)));
+        Properties p = new Properties();
+        p.setProperty(DataSourceFactory.JDBC_URL, url);
+        if (!config.jdbc_user().isEmpty()) {
+            p.setProperty(DataSourceFactory.JDBC_USER, config.jdbc_user());
+        }
+        if (!config.jdbc_password().isEmpty()) {
+            p.setProperty(DataSourceFactory.JDBC_PASSWORD, config.jdbc_password());
+        }
+        try {
+            HikariConfig hc = new HikariConfig();
+            hc.setDataSource(factory.createDataSource(p));
+            hc.setPoolName("tandem-mailstore");
+            hc.setMaximumPoolSize(config.pool_size());
+            hc.setMinimumIdle(1);
+            hc.setConnectionTimeout(config.connect_timeout_seconds() * 1000L);
+            hc.setInitializationFailTimeout(-1); // start even when the database is down; requests fail until it is back
+            return new HikariDataSource(hc);
+        } catch (SQLException e) {
+            throw new IllegalStateException(PID + ": cannot open " + redact(url) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String driverOf(DataSourceFactory factory) {
+        // the factories of H2 and PostgreSQL are in their drivers' packages
+        String name = factory.getClass().getName();
+        if (name.startsWith("org.h2.")) {
+            return "org.h2.Driver";
+        }
+        if (name.startsWith("org.postgresql.")) {
+            return "org.postgresql.Driver";
+        }
+        return name;
+    }
+
+    static void migrate(DataSource source) {
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        ClassLoader mine = MailstoreDatabase.class.getClassLoader();
+        Thread.currentThread().setContextClassLoader(mine);
+        try {
+            MigrateResult result = Flyway.configure(mine)
+                    .dataSource(source)
+                    .locations("classpath:db/mailstore")
+                    .table("mailstore_schema_history")
+                    .load()
+                    .migrate();
+            LOG.info("Mailstore schema at version {} ({} migration(s) applied)", result.targetSchemaVersion, result.migrationsExecuted);
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    /** A JDBC URL without any password parameter, for logs and messages. */
+    static String redact(String url) {
+        return url == null ? null : url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}
