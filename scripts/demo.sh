@@ -79,6 +79,30 @@ step "Directory: a domain and accounts created on core1, read from core3 (one di
 "$C" exec core1 global set brokers "127.0.1.1:9092,127.0.1.2:9092,127.0.1.3:9092"
 "$C" exec core3 global get brokers
 
+step "LMTP delivery (Python's smtplib.LMTP): mail for alice to core1, for bob to core2 and, wrongly, to core1"
+python3 - <<'PY'
+import smtplib
+def deliver(host, rcpt, subject):
+    c = smtplib.LMTP(host, 7025)
+    c.ehlo('demo.example.com')
+    c.mail('newsletter@remote.example')
+    code, msg = c.rcpt(rcpt)
+    result = (code, msg.decode())
+    if code == 250:
+        result = c.data(('From: Newsletter <newsletter@remote.example>\r\nTo: %s\r\nSubject: %s\r\n\r\nHello!\r\n' % (rcpt, subject)).encode())
+        result = (result[0], result[1].decode())
+    c.quit()
+    print('  %-18s via %-10s -> %s %s' % (rcpt, host, result[0], result[1]))
+deliver('127.0.1.1', 'alice@example.com', 'Welcome Alice')
+deliver('127.0.1.2', 'bob@example.com', 'Welcome Bob')
+deliver('127.0.1.1', 'bob@example.com', 'Wrong Mailstore')
+deliver('127.0.1.1', 'nobody@example.com', 'Unknown')
+PY
+"$C" exec core1 mailbox list alice@example.com
+"$C" exec core1 mailbox info alice@example.com
+echo "blobs on S3 (content-addressed, SHA-256):"
+find "$S3DIR/data/mail" -type f -path '*mailstore*' | sed "s|$S3DIR/data/|  |"
+
 step "Health endpoints for load balancers (GET /health/<role> on port 8405)"
 for n in core1 core2 core3; do
   addr=$(awk -v n=$n '$1==n {print $2}' "$TANDEM_CLUSTER_DIR/nodes")

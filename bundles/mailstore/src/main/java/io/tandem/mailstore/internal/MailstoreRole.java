@@ -1,19 +1,124 @@
 package io.tandem.mailstore.internal;
 
-import io.tandem.api.node.BasicRoleService;
+import io.tandem.api.blob.BlobService;
+import io.tandem.api.blob.VolumeRegistry;
+import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.mailbox.MailboxStore;
+import io.tandem.api.node.Endpoint;
+import io.tandem.api.node.Health;
+import io.tandem.api.node.LocalNode;
 import io.tandem.api.node.Role;
 import io.tandem.api.node.RoleService;
+import io.tandem.mailstore.internal.lmtp.LmtpServer;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 
 /**
- * The mailstore role on this node. Present exactly while the {@code tandem-role-mailstore} feature is installed
- * (the node installs it when {@code roles} names it); announces the role to the node, the health
- * endpoints and the cluster.
+ * The mailstore role on this node: LMTP delivery into the mailboxes of the accounts this node owns
+ * (blobs on the current primary volume, metadata through the mailbox store). The role is healthy
+ * while its LMTP listener runs.
  */
-@Component(service = RoleService.class, immediate = true, property = RoleService.ROLE_PROPERTY + "=mailstore")
-public class MailstoreRole extends BasicRoleService {
+@Component(service = {RoleService.class, Endpoint.class}, configurationPid = MailstoreRole.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        property = RoleService.ROLE_PROPERTY + "=mailstore")
+@Designate(ocd = MailstoreRole.Config.class)
+public class MailstoreRole implements RoleService, Endpoint {
 
-    public MailstoreRole() {
-        super(Role.MAILSTORE);
+    public static final String PID = "tandem.mailstore";
+    private static final Logger LOG = LoggerFactory.getLogger(MailstoreRole.class);
+
+    @ObjectClassDefinition(name = "Tandem mailstore", description = "Mailstore role: LMTP delivery")
+    public @interface Config {
+        @AttributeDefinition(description = "LMTP port, bound on node.address")
+        int lmtp_port() default 7025;
+
+        @AttributeDefinition(description = "Concurrent LMTP connections; more are refused with 421")
+        int lmtp_max_connections() default 32;
+
+        @AttributeDefinition(description = "Largest message accepted, bytes (announced with SIZE)")
+        long max_message_bytes() default 52_428_800L;
+
+        @AttributeDefinition(description = "Seconds an LMTP connection may stay silent")
+        int lmtp_read_timeout_seconds() default 300;
+    }
+
+    private final LmtpServer lmtp;
+    private final String uri;
+
+    @Activate
+    public MailstoreRole(@Reference LocalNode node, @Reference DirectoryService directory, @Reference VolumeRegistry volumes,
+                         @Reference BlobService blobs, @Reference MailboxStore store, Config config, BundleContext context)
+            throws IOException {
+        this(node, directory, volumes, blobs, store, config, context.getDataFile("lmtp-spool").toPath());
+    }
+
+    MailstoreRole(LocalNode node, DirectoryService directory, VolumeRegistry volumes, BlobService blobs, MailboxStore store,
+                  Config config, Path spool) throws IOException {
+        check(config.lmtp_port() >= 0 && config.lmtp_port() <= 65535, "lmtp.port", config.lmtp_port(), "0..65535");
+        check(config.lmtp_max_connections() >= 1, "lmtp.max.connections", config.lmtp_max_connections(), ">= 1");
+        check(config.max_message_bytes() >= 1024, "max.message.bytes", config.max_message_bytes(), ">= 1024");
+        check(config.lmtp_read_timeout_seconds() >= 1, "lmtp.read.timeout.seconds", config.lmtp_read_timeout_seconds(), ">= 1");
+        String address = node.identity().address();
+        Delivery delivery = new Delivery(() -> node.identity().name(), directory, volumes, blobs, store, Clock.systemUTC());
+        try {
+            this.lmtp = new LmtpServer(delivery, node.identity().fqdn(), InetAddress.getByName(address), config.lmtp_port(),
+                    config.lmtp_max_connections(), config.max_message_bytes(), config.lmtp_read_timeout_seconds() * 1000, spool);
+        } catch (IOException e) {
+            throw new IOException(PID + ": cannot listen for LMTP on " + address + ":" + config.lmtp_port() + ": " + e.getMessage(), e);
+        }
+        String host = address.contains(":") ? "[" + address + "]" : address;
+        this.uri = "lmtp://" + host + ":" + lmtp.port();
+        LOG.info("Started role mailstore: LMTP on {}", uri);
+    }
+
+    private static void check(boolean ok, String key, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException(PID + ": " + key + " = " + value + " is invalid: expected " + expected);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        lmtp.close();
+        LOG.info("Stopped role mailstore");
+    }
+
+    /** The LMTP port actually bound. */
+    int lmtpPort() {
+        return lmtp.port();
+    }
+
+    @Override
+    public Role role() {
+        return Role.MAILSTORE;
+    }
+
+    @Override
+    public Health health() {
+        return Health.up("LMTP on " + uri);
+    }
+
+    @Override
+    public String name() {
+        return "lmtp";
+    }
+
+    @Override
+    public String uri() {
+        return uri;
     }
 }
