@@ -22,7 +22,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 /**
- * A node started with {@code roles = core,mta} in etc/tandem.node.cfg: the role features, the
+ * A node given {@code roles = core,mta} in its tandem.node configuration: the role features, the
  * {@code LocalNode} service, the shell commands and the health endpoints agree on it. Nothing here
  * changes the node's state (the refused {@code node:set-roles} writes nothing), so the tests share
  * one container in any order.

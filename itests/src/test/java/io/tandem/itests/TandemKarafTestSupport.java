@@ -105,6 +105,22 @@ public abstract class TandemKarafTestSupport {
     @Inject
     protected ClusterService clusterService;
 
+    private static boolean initialRolesApplied;
+
+    /** Once per container: the roles the test class asked for, through the node's configuration. */
+    @org.junit.Before
+    public void applyInitialRoles() throws Exception {
+        synchronized (TandemKarafTestSupport.class) {
+            if (initialRolesApplied) {
+                return;
+            }
+            initialRolesApplied = true;
+        }
+        String wanted = System.getProperty("tandem.itests.roles", "");
+        setRolesConfiguration(wanted);
+        awaitRoles(Role.parseList(wanted).toArray(Role[]::new));
+    }
+
     // ---------------------------------------------------------------- container configuration (test JVM)
 
     /** The distribution, configured for a single node {@value #NODE_NAME} playing {@code roles}. */
@@ -143,7 +159,11 @@ public abstract class TandemKarafTestSupport {
                 editConfigurationFilePut("etc/tandem.node.cfg", "node.name", NODE_NAME),
                 editConfigurationFilePut("etc/tandem.node.cfg", "node.fqdn", NODE_FQDN),
                 editConfigurationFilePut("etc/tandem.node.cfg", "node.address", NODE_ADDRESS),
-                editConfigurationFilePut("etc/tandem.node.cfg", "roles", roles),
+                // booted without roles, the test's roles applied once the probe is in (applyInitialRoles):
+                // a probe installed while the node provisions role features at boot is refused by
+                // Karaf's resolver hook. Roles from the configuration at boot: ClusterIT (real nodes).
+                editConfigurationFilePut("etc/tandem.node.cfg", "roles", ""),
+                systemProperty("tandem.itests.roles").value(roles),
                 editConfigurationFilePut("etc/tandem.health.cfg", "port", healthPort),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "port", clusterPort),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "cluster.name", clusterName),
