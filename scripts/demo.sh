@@ -100,6 +100,12 @@ deliver('127.0.1.1', 'nobody@example.com', 'Unknown')
 PY
 "$C" exec core1 mailbox list alice@example.com
 "$C" exec core1 mailbox info alice@example.com
+echo "HTTP mailbox API on core1 (port 7080): alice's Inbox, then bob's (hosted on core2: 421 naming the owner)"
+curl -s "http://127.0.1.1:7080/accounts/alice@example.com/folders/2/messages?limit=10"
+echo
+curl -s -o /dev/null -w "  bob@example.com on core1 -> HTTP %{http_code}, X-Tandem-Owner: %header{x-tandem-owner}\n" \
+  "http://127.0.1.1:7080/accounts/bob@example.com/folders" 2>/dev/null \
+  || curl -s -i "http://127.0.1.1:7080/accounts/bob@example.com/folders" | grep -i -E "^HTTP|owner"
 echo "blobs on S3 (content-addressed, SHA-256):"
 find "$S3DIR/data/mail" -type f -path '*mailstore*' | sed "s|$S3DIR/data/|  |"
 

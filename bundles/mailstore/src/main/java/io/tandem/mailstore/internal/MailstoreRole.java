@@ -9,8 +9,11 @@ import io.tandem.api.node.Health;
 import io.tandem.api.node.LocalNode;
 import io.tandem.api.node.Role;
 import io.tandem.api.node.RoleService;
+import io.tandem.mailstore.internal.http.MailboxApi;
+import io.tandem.mailstore.internal.http.MailboxHttpServer;
 import io.tandem.mailstore.internal.lmtp.LmtpServer;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -29,8 +32,9 @@ import java.time.Clock;
 
 /**
  * The mailstore role on this node: LMTP delivery into the mailboxes of the accounts this node owns
- * (blobs on the current primary volume, metadata through the mailbox store). The role is healthy
- * while its LMTP listener runs.
+ * (blobs on the current primary volume, metadata through the mailbox store), and the HTTP mailbox API
+ * over them ({@link MailboxApi}). The role is healthy while its listeners run. It is published as the
+ * {@code lmtp} endpoint; the HTTP API as a second endpoint, {@value #HTTP_ENDPOINT}.
  */
 @Component(service = {RoleService.class, Endpoint.class}, configurationPid = MailstoreRole.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
@@ -41,7 +45,9 @@ public class MailstoreRole implements RoleService, Endpoint {
     public static final String PID = "tandem.mailstore";
     private static final Logger LOG = LoggerFactory.getLogger(MailstoreRole.class);
 
-    @ObjectClassDefinition(name = "Tandem mailstore", description = "Mailstore role: LMTP delivery")
+    public static final String HTTP_ENDPOINT = "mailbox-http";
+
+    @ObjectClassDefinition(name = "Tandem mailstore", description = "Mailstore role: LMTP delivery and the HTTP mailbox API")
     public @interface Config {
         @AttributeDefinition(description = "LMTP port, bound on node.address")
         int lmtp_port() default 7025;
@@ -54,16 +60,37 @@ public class MailstoreRole implements RoleService, Endpoint {
 
         @AttributeDefinition(description = "Seconds an LMTP connection may stay silent")
         int lmtp_read_timeout_seconds() default 300;
+
+        @AttributeDefinition(description = "HTTP mailbox API port, bound on node.address")
+        int http_port() default 7080;
+
+        @AttributeDefinition(description = "Threads serving HTTP mailbox API requests")
+        int http_threads() default 8;
     }
 
     private final LmtpServer lmtp;
+    private final MailboxHttpServer http;
     private final String uri;
+    private final String httpUri;
+    private ServiceRegistration<Endpoint> httpEndpoint;
 
     @Activate
     public MailstoreRole(@Reference LocalNode node, @Reference DirectoryService directory, @Reference VolumeRegistry volumes,
                          @Reference BlobService blobs, @Reference MailboxStore store, Config config, BundleContext context)
             throws IOException {
-        this(node, directory, volumes, blobs, store, config, context.getDataFile("lmtp-spool").toPath());
+        this(node, directory, volumes, blobs, store, config, context.getDataFile("spool").toPath());
+        String httpUri = this.httpUri;
+        this.httpEndpoint = context.registerService(Endpoint.class, new Endpoint() {
+            @Override
+            public String name() {
+                return HTTP_ENDPOINT;
+            }
+
+            @Override
+            public String uri() {
+                return httpUri;
+            }
+        }, null);
     }
 
     MailstoreRole(LocalNode node, DirectoryService directory, VolumeRegistry volumes, BlobService blobs, MailboxStore store,
@@ -72,17 +99,29 @@ public class MailstoreRole implements RoleService, Endpoint {
         check(config.lmtp_max_connections() >= 1, "lmtp.max.connections", config.lmtp_max_connections(), ">= 1");
         check(config.max_message_bytes() >= 1024, "max.message.bytes", config.max_message_bytes(), ">= 1024");
         check(config.lmtp_read_timeout_seconds() >= 1, "lmtp.read.timeout.seconds", config.lmtp_read_timeout_seconds(), ">= 1");
+        check(config.http_port() >= 0 && config.http_port() <= 65535, "http.port", config.http_port(), "0..65535");
+        check(config.http_threads() >= 1, "http.threads", config.http_threads(), ">= 1");
         String address = node.identity().address();
+        InetAddress bind = InetAddress.getByName(address);
         Delivery delivery = new Delivery(() -> node.identity().name(), directory, volumes, blobs, store, Clock.systemUTC());
+        MailboxApi api = new MailboxApi(() -> node.identity().name(), directory, volumes, blobs, store, Clock.systemUTC(),
+                config.max_message_bytes(), spool);
         try {
-            this.lmtp = new LmtpServer(delivery, node.identity().fqdn(), InetAddress.getByName(address), config.lmtp_port(),
+            this.lmtp = new LmtpServer(delivery, node.identity().fqdn(), bind, config.lmtp_port(),
                     config.lmtp_max_connections(), config.max_message_bytes(), config.lmtp_read_timeout_seconds() * 1000, spool);
         } catch (IOException e) {
             throw new IOException(PID + ": cannot listen for LMTP on " + address + ":" + config.lmtp_port() + ": " + e.getMessage(), e);
         }
+        try {
+            this.http = new MailboxHttpServer(api, bind, config.http_port(), config.http_threads());
+        } catch (IOException e) {
+            lmtp.close();
+            throw new IOException(PID + ": cannot listen for HTTP on " + address + ":" + config.http_port() + ": " + e.getMessage(), e);
+        }
         String host = address.contains(":") ? "[" + address + "]" : address;
         this.uri = "lmtp://" + host + ":" + lmtp.port();
-        LOG.info("Started role mailstore: LMTP on {}", uri);
+        this.httpUri = "http://" + host + ":" + http.port() + "/accounts";
+        LOG.info("Started role mailstore: LMTP on {}, HTTP mailbox API on {}", uri, httpUri);
     }
 
     private static void check(boolean ok, String key, Object value, String expected) {
@@ -93,6 +132,10 @@ public class MailstoreRole implements RoleService, Endpoint {
 
     @Deactivate
     void deactivate() {
+        if (httpEndpoint != null) {
+            httpEndpoint.unregister();
+        }
+        http.close();
         lmtp.close();
         LOG.info("Stopped role mailstore");
     }
@@ -102,6 +145,16 @@ public class MailstoreRole implements RoleService, Endpoint {
         return lmtp.port();
     }
 
+    /** The HTTP mailbox API port actually bound. */
+    int httpPort() {
+        return http.port();
+    }
+
+    /** Where the HTTP mailbox API is published ({@value #HTTP_ENDPOINT} endpoint). */
+    String httpUri() {
+        return httpUri;
+    }
+
     @Override
     public Role role() {
         return Role.MAILSTORE;
@@ -109,7 +162,7 @@ public class MailstoreRole implements RoleService, Endpoint {
 
     @Override
     public Health health() {
-        return Health.up("LMTP on " + uri);
+        return Health.up("LMTP on " + uri + ", HTTP mailbox API on " + httpUri);
     }
 
     @Override

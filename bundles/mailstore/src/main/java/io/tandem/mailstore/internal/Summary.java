@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /** Subject, From and To of a message, read from its header (unfolded; encoded words left as they are). */
-record Summary(String subject, String from, String to) {
+public record Summary(String subject, String from, String to) {
 
     private static final int MAX_HEADER_LINES = 2000;
 
-    static Summary of(Path message) {
+    public static Summary of(Path message) {
         java.util.Map<String, String> fields = new java.util.HashMap<>();
         try (BufferedReader in = Files.newBufferedReader(message, StandardCharsets.ISO_8859_1)) {
             String current = null;

@@ -3,13 +3,8 @@ package io.tandem.mailstore.internal;
 import io.tandem.api.blob.BlobService;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.directory.Account;
-import io.tandem.api.directory.Server;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.Message;
-import io.tandem.api.node.Role;
-import io.tandem.api.test.ConfigProxy;
-import io.tandem.api.test.LocalNodeAdapter;
-import io.tandem.blob.s3.internal.BlobStore;
 import io.tandem.directory.jdbc.internal.DirectoryComponent;
 import io.tandem.mailstore.jdbc.internal.MailstoreDatabase;
 import org.junit.After;
@@ -20,14 +15,7 @@ import org.junit.rules.TemporaryFolder;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -41,72 +29,28 @@ public class MailstoreDeliveryTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
+    private MailstoreFixture parts;
     private DirectoryComponent directory;
     private MailstoreDatabase store;
-    private MailstoreRole role;
     private BlobService blobs;
 
     @Before
     public void start() throws Exception {
-        directory = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())), Map.of(),
-                ConfigProxy.of(DirectoryComponent.Config.class, Map.of("jdbc_url", "jdbc:h2:mem:dir-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));
-        store = new MailstoreDatabase(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
-                ConfigProxy.of(MailstoreDatabase.Config.class, Map.of("jdbc_url", "jdbc:h2:mem:ms-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));
-        blobs = new BlobStore(directory, ConfigProxy.of(BlobStore.Config.class, Map.of("local_root", tmp.newFolder("local-root").getAbsolutePath(), "spool_dir", tmp.newFolder("blob-spool").getAbsolutePath())));
-        directory.registerServer(new Server("mbox1", "mbox1.example.com", Set.of(Role.MAILSTORE), Instant.now()));
-        directory.registerServer(new Server("mbox2", "mbox2.example.com", Set.of(Role.MAILSTORE), Instant.now()));
-        Volume local = directory.createVolume("local", Volume.Kind.PRIMARY, Volume.Type.LOCAL, null,
-                tmp.newFolder("blobs").getAbsolutePath(), false);
-        directory.setCurrent(local.id());
-        directory.createDomain("example.com");
-        directory.createAccount("alice@example.com", "mbox1");
-        directory.createAccount("bob@example.com", "mbox2");
-        role = new MailstoreRole(new LocalNodeAdapter("mbox1", "127.0.0.1"), directory, directory, blobs, store,
-                ConfigProxy.of(MailstoreRole.Config.class, Map.of("lmtp_port", 0)), tmp.newFolder("spool").toPath());
+        parts = new MailstoreFixture(tmp);
+        directory = parts.directory;
+        store = parts.store;
+        blobs = parts.blobs;
     }
 
     @After
     public void stop() {
-        if (role != null) {
-            role.deactivate();
+        if (parts != null) {
+            parts.stop();
         }
-        store.deactivateForTest();
-        directory.deactivateForTest();
     }
 
     private String lmtp(String... recipients) throws Exception {
-        StringBuilder script = new StringBuilder(String.join("\n",
-                "import smtplib",
-                "c = smtplib.LMTP('127.0.0.1', " + role.lmtpPort() + ")",
-                "c.ehlo('mta1.example.com')",
-                "c.mail('sender@remote.test')",
-                "accepted = []",
-                "for r in " + pythonList(recipients) + ":",
-                "    code, msg = c.rcpt(r)",
-                "    print('RCPT', r, code)",
-                "    if code == 250: accepted.append(r)",
-                "if accepted:",
-                "    code, msg = c.data(b'From: Sender <sender@remote.test>\\r\\nTo: alice@example.com\\r\\nSubject: Quarterly\\r\\n figures\\r\\n\\r\\nHello Alice\\r\\n')",
-                "    print('DATA', accepted[0], code)",
-                "    for r in accepted[1:]:",
-                "        code, msg = c.getreply()",
-                "        print('DATA', r, code)",
-                "c.quit()"));
-        Path py = tmp.newFile().toPath();
-        Files.writeString(py, script);
-        Process p = new ProcessBuilder("python3", py.toString()).redirectErrorStream(true).start();
-        assertTrue("python3 finished", p.waitFor(60, TimeUnit.SECONDS));
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(out, 0, p.exitValue());
-        return out.trim();
-    }
-
-    private static String pythonList(String... items) {
-        StringBuilder b = new StringBuilder("[");
-        for (String i : items) {
-            b.append('\'').append(i).append("',");
-        }
-        return b.append(']').toString();
+        return parts.lmtp(recipients);
     }
 
     @Test
