@@ -121,9 +121,7 @@ final class Delivery implements LmtpHandler {
                 return refused.get();
             }
             long epoch = directory.owner(account.id()).orElse(account).epoch();
-            if (store.info(account.id()).isEmpty()) {
-                store.create(account.id(), epoch);
-            }
+            Mailboxes.ensure(store, account.id(), epoch);
             long[] itemId = new long[1];
             MailboxChange change = store.execute(account.id(), epoch, tx -> itemId[0] = tx.addMessage(Folder.INBOX, blob,
                     blob.size(), received, summary.subject(), summary.from(), summary.to(), Set.of(), Set.of()));

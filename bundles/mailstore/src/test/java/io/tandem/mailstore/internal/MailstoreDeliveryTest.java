@@ -15,7 +15,10 @@ import org.junit.rules.TemporaryFolder;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -123,5 +126,31 @@ public class MailstoreDeliveryTest {
         assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 451", lmtp("alice@example.com"));
         Account alice = directory.account("alice@example.com").orElseThrow();
         assertTrue("no mailbox change without the blob", store.info(alice.id()).isEmpty());
+    }
+
+    /** Concurrent first deliveries to a new mailbox race to create it: every one is stored, none deferred. */
+    @Test
+    public void concurrentFirstDeliveriesToANewMailboxAreAllStored() throws Exception {
+        Delivery delivery = new Delivery(() -> "mbox1", parts.directory, parts.directory, parts.blobs, parts.store,
+                java.time.Clock.systemUTC());
+        Path message = tmp.newFile("m.eml").toPath();
+        Files.writeString(message, "Subject: race\r\n\r\nbody\r\n");
+        int threads = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<List<io.tandem.mailstore.internal.lmtp.Reply>>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            replies.add(pool.submit(() -> {
+                start.await(30, TimeUnit.SECONDS);
+                return delivery.deliver("s@remote.test", List.of("alice@example.com"), message);
+            }));
+        }
+        for (var r : replies) {
+            assertEquals(250, r.get(60, TimeUnit.SECONDS).get(0).code());
+        }
+        pool.shutdown();
+        Account alice = parts.directory.account("alice@example.com").orElseThrow();
+        assertEquals(threads, parts.store.messages(alice.id(), Folder.INBOX, 0, 100).size());
+        assertEquals(1 + threads, parts.store.info(alice.id()).orElseThrow().sequence());
     }
 }

@@ -1,5 +1,7 @@
 package io.tandem.mailstore.internal.http;
 
+import io.tandem.mailstore.internal.Mailboxes;
+
 import com.sun.net.httpserver.HttpExchange;
 import io.tandem.api.blob.BlobException;
 import io.tandem.api.blob.BlobRef;
@@ -361,15 +363,7 @@ public final class MailboxApi {
 
     /** One change through the store's single transaction path, creating the mailbox first if needed. */
     private MailboxChange write(Owned a, Mutation mutation) {
-        if (store.info(a.id()).isEmpty()) {
-            try {
-                store.create(a.id(), a.epoch());
-            } catch (IllegalArgumentException e) {
-                if (store.info(a.id()).isEmpty()) {
-                    throw e;
-                } // else created meanwhile by another request or a delivery
-            }
-        }
+        Mailboxes.ensure(store, a.id(), a.epoch());
         try {
             return store.execute(a.id(), a.epoch(), mutation);
         } catch (StaleEpochException e) {
