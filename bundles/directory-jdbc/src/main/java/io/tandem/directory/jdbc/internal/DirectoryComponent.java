@@ -1,6 +1,5 @@
 package io.tandem.directory.jdbc.internal;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.tandem.api.blob.VolumeAdminService;
 import io.tandem.api.blob.VolumeRegistry;
@@ -8,6 +7,7 @@ import io.tandem.api.cluster.ClusterMessageListener;
 import io.tandem.api.cluster.ClusterMessaging;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.DirectoryService;
+import io.tandem.jdbc.support.Databases;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.osgi.service.component.annotations.Activate;
@@ -26,12 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -156,64 +154,12 @@ public class DirectoryComponent extends JdbcDirectory {
     }
 
     static String driverClass(String url) {
-        if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException(PID + ": jdbc.url is empty");
-        }
-        if (url.startsWith("jdbc:postgresql:")) {
-            return "org.postgresql.Driver";
-        }
-        if (url.startsWith("jdbc:h2:")) {
-            return "org.h2.Driver";
-        }
-        throw new IllegalArgumentException(PID + ": jdbc.url = '" + redact(url) + "' is not supported: use jdbc:postgresql: or jdbc:h2:");
+        return Databases.driverClass(PID, Databases.resolve(PID, url));
     }
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
-        String driver = driverClass(config.jdbc_url());
-        if (config.pool_size() < 1) {
-            throw new IllegalArgumentException(PID + ": pool.size = " + config.pool_size() + " must be >= 1");
-        }
-        DataSourceFactory factory = drivers.stream()
-                .filter(f -> driver.equals(driverOf(f)))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException(PID + ": no JDBC driver " + driver + " is installed for "
-                        + redact(config.jdbc_url())));
-        Properties p = new Properties();
-        p.setProperty(DataSourceFactory.JDBC_URL, config.jdbc_url());
-        if (!config.jdbc_user().isEmpty()) {
-            p.setProperty(DataSourceFactory.JDBC_USER, config.jdbc_user());
-        }
-        if (!config.jdbc_password().isEmpty()) {
-            p.setProperty(DataSourceFactory.JDBC_PASSWORD, config.jdbc_password());
-        }
-        try {
-            return pool(factory.createDataSource(p), config.pool_size(), config.connect_timeout_seconds());
-        } catch (SQLException e) {
-            throw new IllegalStateException(PID + ": cannot open " + redact(config.jdbc_url()) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String driverOf(DataSourceFactory factory) {
-        // the OSGi JDBC spec publishes it as a service property; the factories of H2 and PostgreSQL name their class
-        String name = factory.getClass().getName();
-        if (name.startsWith("org.h2.")) {
-            return "org.h2.Driver";
-        }
-        if (name.startsWith("org.postgresql.")) {
-            return "org.postgresql.Driver";
-        }
-        return name;
-    }
-
-    static HikariDataSource pool(DataSource source, int size, int timeoutSeconds) {
-        HikariConfig hc = new HikariConfig();
-        hc.setDataSource(source);
-        hc.setPoolName("tandem-directory");
-        hc.setMaximumPoolSize(size);
-        hc.setMinimumIdle(1);
-        hc.setConnectionTimeout(Math.max(250, timeoutSeconds * 1000L));
-        hc.setInitializationFailTimeout(-1); // start even when the database is down; requests fail until it is back
-        return new HikariDataSource(hc);
+        return Databases.open(drivers, new Databases.Settings(PID, "tandem-directory", config.jdbc_url(), config.jdbc_user(),
+                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds()));
     }
 
     static void migrate(DataSource source) {
@@ -233,8 +179,7 @@ public class DirectoryComponent extends JdbcDirectory {
         }
     }
 
-    /** A JDBC URL without any password parameter, for logs and messages. */
     static String redact(String url) {
-        return url == null ? null : url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+        return Databases.redact(url);
     }
 }

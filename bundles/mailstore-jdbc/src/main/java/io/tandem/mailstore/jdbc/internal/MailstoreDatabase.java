@@ -1,6 +1,7 @@
 package io.tandem.mailstore.jdbc.internal;
 
-import com.zaxxer.hikari.HikariConfig;
+import io.tandem.jdbc.support.Databases;
+
 import com.zaxxer.hikari.HikariDataSource;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.MailboxStore;
@@ -23,10 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * The mailbox metadata store of this Mailstore: a connection pool to its local database (an H2 file by
@@ -107,75 +106,16 @@ public class MailstoreDatabase extends JdbcMailboxStore {
 
     /** The configured URL with {@code ${karaf.data}} resolved; fails naming the PID and key when it cannot be. */
     static String url(Config config) {
-        String url = config.jdbc_url();
-        if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException(PID + ": jdbc.url is empty");
-        }
-        if (url.contains("${karaf.data}")) {
-            String data = System.getProperty("karaf.data");
-            if (data == null) {
-                throw new IllegalArgumentException(PID + ": jdbc.url = '" + redact(url) + "' uses ${karaf.data}, which is not set");
-            }
-            url = url.replace("${karaf.data}", data);
-        }
-        return url;
+        return Databases.resolve(PID, config.jdbc_url());
     }
 
     static String driverClass(String url) {
-        if (url.startsWith("jdbc:postgresql:")) {
-            return "org.postgresql.Driver";
-        }
-        if (url.startsWith("jdbc:h2:")) {
-            return "org.h2.Driver";
-        }
-        throw new IllegalArgumentException(PID + ": jdbc.url = '" + redact(url) + "' is not supported: use jdbc:h2: or jdbc:postgresql:");
+        return Databases.driverClass(PID, url);
     }
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
-        String url = url(config);
-        String driver = driverClass(url);
-        if (config.pool_size() < 1) {
-            throw new IllegalArgumentException(PID + ": pool.size = " + config.pool_size() + " must be >= 1");
-        }
-        if (config.connect_timeout_seconds() < 1) {
-            throw new IllegalArgumentException(PID + ": connect.timeout.seconds = " + config.connect_timeout_seconds() + " must be >= 1");
-        }
-        DataSourceFactory factory = drivers.stream()
-                .filter(f -> driver.equals(driverOf(f)))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException(PID + ": no JDBC driver " + driver + " is installed for " + redact(url)));
-        Properties p = new Properties();
-        p.setProperty(DataSourceFactory.JDBC_URL, url);
-        if (!config.jdbc_user().isEmpty()) {
-            p.setProperty(DataSourceFactory.JDBC_USER, config.jdbc_user());
-        }
-        if (!config.jdbc_password().isEmpty()) {
-            p.setProperty(DataSourceFactory.JDBC_PASSWORD, config.jdbc_password());
-        }
-        try {
-            HikariConfig hc = new HikariConfig();
-            hc.setDataSource(factory.createDataSource(p));
-            hc.setPoolName("tandem-mailstore");
-            hc.setMaximumPoolSize(config.pool_size());
-            hc.setMinimumIdle(1);
-            hc.setConnectionTimeout(config.connect_timeout_seconds() * 1000L);
-            hc.setInitializationFailTimeout(-1); // start even when the database is down; requests fail until it is back
-            return new HikariDataSource(hc);
-        } catch (SQLException e) {
-            throw new IllegalStateException(PID + ": cannot open " + redact(url) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String driverOf(DataSourceFactory factory) {
-        // the factories of H2 and PostgreSQL are in their drivers' packages
-        String name = factory.getClass().getName();
-        if (name.startsWith("org.h2.")) {
-            return "org.h2.Driver";
-        }
-        if (name.startsWith("org.postgresql.")) {
-            return "org.postgresql.Driver";
-        }
-        return name;
+        return Databases.open(drivers, new Databases.Settings(PID, "tandem-mailstore", config.jdbc_url(), config.jdbc_user(),
+                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds()));
     }
 
     static void migrate(DataSource source) {
@@ -195,8 +135,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         }
     }
 
-    /** A JDBC URL without any password parameter, for logs and messages. */
     static String redact(String url) {
-        return url == null ? null : url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+        return Databases.redact(url);
     }
 }
