@@ -1,5 +1,6 @@
 package io.tandem.blob.s3.internal;
 
+import io.tandem.api.test.S3ProxyFixture;
 import io.minio.BucketExistsArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;

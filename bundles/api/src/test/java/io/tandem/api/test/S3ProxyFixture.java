@@ -1,4 +1,4 @@
-package io.tandem.blob.s3.internal;
+package io.tandem.api.test;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
  * {@code tandem.s3proxy.script}, set by the pom). Every failure to start throws: the tests fail loudly,
  * they are never skipped.
  */
-final class S3ProxyFixture implements AutoCloseable {
+public final class S3ProxyFixture implements AutoCloseable {
 
-    final Path dir;
-    final int port;
-    final String endpoint;
-    final String accessKey;
-    final String secretKey;
+    public final Path dir;
+    public final int port;
+    public final String endpoint;
+    public final String accessKey;
+    public final String secretKey;
     private final Path script;
     private final Thread cleanup;
 
@@ -38,7 +38,7 @@ final class S3ProxyFixture implements AutoCloseable {
     }
 
     /** Starts S3Proxy on a free port with its state under {@code tandem.it.dir}/{@code name}. */
-    static S3ProxyFixture start(String name) throws IOException, InterruptedException {
+    public static S3ProxyFixture start(String name) throws IOException, InterruptedException {
         String scriptProperty = System.getProperty("tandem.s3proxy.script");
         if (scriptProperty == null) {
             throw new IllegalStateException("system property tandem.s3proxy.script is not set (run the ITs with mvn verify)");
@@ -54,7 +54,7 @@ final class S3ProxyFixture implements AutoCloseable {
         return new S3ProxyFixture(script, dir, port, parseEnv(out));
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
@@ -62,12 +62,12 @@ final class S3ProxyFixture implements AutoCloseable {
     }
 
     /** Stops the server (its data and keys stay in {@link #dir}). */
-    void stop() throws IOException, InterruptedException {
+    public void stop() throws IOException, InterruptedException {
         run(script, "stop", dir.toString());
     }
 
     /** Starts it again on the same port with the same data and keys. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         Map<String, String> env = parseEnv(run(script, "start", dir.toString(), Integer.toString(port)));
         if (!endpoint.equals(env.get("S3_ENDPOINT")) || !secretKey.equals(env.get("S3_SECRET_KEY"))) {
             throw new IllegalStateException("S3Proxy restarted with another endpoint or keys: " + env.get("S3_ENDPOINT"));
@@ -75,11 +75,11 @@ final class S3ProxyFixture implements AutoCloseable {
     }
 
     /** Creates a bucket the way the script does (a directory of the filesystem backend). */
-    void bucket(String name) throws IOException, InterruptedException {
+    public void bucket(String name) throws IOException, InterruptedException {
         run(script, "bucket", dir.toString(), name);
     }
 
-    boolean running() throws IOException, InterruptedException {
+    public boolean running() throws IOException, InterruptedException {
         Process p = new ProcessBuilder(List.of(script.toString(), "status", dir.toString()))
                 .redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
