@@ -1,7 +1,7 @@
 package io.tandem.mailstore.internal;
 
 import io.tandem.api.blob.BlobService;
-import io.tandem.api.blob.VolumeRegistry;
+import io.tandem.api.blob.VolumeAdminService;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.mailbox.MailboxStore;
 import io.tandem.api.node.Endpoint;
@@ -66,6 +66,10 @@ public class MailstoreRole implements RoleService, Endpoint {
 
         @AttributeDefinition(description = "Threads serving HTTP mailbox API requests")
         int http_threads() default 8;
+
+        @AttributeDefinition(description = "When no primary volume is current, create a local one and make it current "
+                + "(the single-machine default); false on clusters, which use a centralized S3 volume")
+        boolean default_local_volume() default true;
     }
 
     private final LmtpServer lmtp;
@@ -75,7 +79,7 @@ public class MailstoreRole implements RoleService, Endpoint {
     private ServiceRegistration<Endpoint> httpEndpoint;
 
     @Activate
-    public MailstoreRole(@Reference LocalNode node, @Reference DirectoryService directory, @Reference VolumeRegistry volumes,
+    public MailstoreRole(@Reference LocalNode node, @Reference DirectoryService directory, @Reference VolumeAdminService volumes,
                          @Reference BlobService blobs, @Reference MailboxStore store, Config config, BundleContext context)
             throws IOException {
         this(node, directory, volumes, blobs, store, config, context.getDataFile("spool").toPath());
@@ -93,7 +97,7 @@ public class MailstoreRole implements RoleService, Endpoint {
         }, null);
     }
 
-    MailstoreRole(LocalNode node, DirectoryService directory, VolumeRegistry volumes, BlobService blobs, MailboxStore store,
+    MailstoreRole(LocalNode node, DirectoryService directory, VolumeAdminService volumes, BlobService blobs, MailboxStore store,
                   Config config, Path spool) throws IOException {
         check(config.lmtp_port() >= 0 && config.lmtp_port() <= 65535, "lmtp.port", config.lmtp_port(), "0..65535");
         check(config.lmtp_max_connections() >= 1, "lmtp.max.connections", config.lmtp_max_connections(), ">= 1");
@@ -103,6 +107,9 @@ public class MailstoreRole implements RoleService, Endpoint {
         check(config.http_threads() >= 1, "http.threads", config.http_threads(), ">= 1");
         String address = node.identity().address();
         InetAddress bind = InetAddress.getByName(address);
+        if (config.default_local_volume()) {
+            DefaultVolume.ensure(volumes);
+        }
         Delivery delivery = new Delivery(() -> node.identity().name(), directory, volumes, blobs, store, Clock.systemUTC());
         MailboxApi api = new MailboxApi(() -> node.identity().name(), directory, volumes, blobs, store, Clock.systemUTC(),
                 config.max_message_bytes(), spool);
