@@ -8,6 +8,7 @@ import io.tandem.api.cluster.ClusterMessaging;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.jdbc.support.Databases;
+import io.tandem.jdbc.support.SchemaGate;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.osgi.service.component.annotations.Activate;
@@ -30,9 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -73,63 +71,28 @@ public class DirectoryComponent extends JdbcDirectory {
     static final long RETRY_SECONDS = 5;
     private final HikariDataSource pool;
     private final AtomicReference<ClusterMessaging> messaging;
-    private final AtomicReference<String> notReady;
-    private final ScheduledExecutorService retry;
+    private final SchemaGate gate;
 
     @Activate
     public DirectoryComponent(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
                               List<DataSourceFactory> drivers, Map<String, Object> props, Config config) {
-        this(open(drivers, config), config, new AtomicReference<>(), new AtomicReference<>("schema not migrated yet"));
+        this(open(drivers, config), config, new AtomicReference<>(), new AtomicReference<>());
     }
 
     private DirectoryComponent(HikariDataSource pool, Config config, AtomicReference<ClusterMessaging> messaging,
-                               AtomicReference<String> notReady) {
-        super(new Sql(pool, notReady::get), messaging::get, Duration.ofSeconds(config.owner_cache_ttl_seconds()), Clock.systemUTC());
+                               AtomicReference<SchemaGate> gate) {
+        super(new Sql(pool, () -> gate.get() == null ? "starting" : gate.get().notReady().orElse(null)),
+                messaging::get, Duration.ofSeconds(config.owner_cache_ttl_seconds()), Clock.systemUTC());
         this.pool = pool;
         this.messaging = messaging;
-        this.notReady = notReady;
-        this.retry = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-directory-migrate");
-            t.setDaemon(true);
-            return t;
-        });
-        String url = redact(config.jdbc_url());
-        if (!tryMigrate(url)) {
-            // the database may come up after this node: keep trying, requests fail with the reason meanwhile
-            retry.scheduleWithFixedDelay(() -> {
-                if (tryMigrate(url)) {
-                    throw new IllegalStateException("migrated"); // ends the periodic task
-                }
-            }, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
-        }
-    }
-
-    private boolean tryMigrate(String url) {
-        try {
-            migrate(pool);
-            notReady.set(null);
-            LOG.info("Started directory on {}", url);
-            return true;
-        } catch (RuntimeException e) {
-            String reason = rootMessage(e);
-            if (!reason.equals(notReady.getAndSet(reason))) {
-                LOG.warn("Directory database {} not usable yet (retrying every {} s): {}", url, RETRY_SECONDS, reason);
-            }
-            return false;
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
+        // the database may come up after this node: keep trying, requests fail with the reason meanwhile
+        this.gate = new SchemaGate("directory database", redact(config.jdbc_url()), () -> migrate(pool), RETRY_SECONDS);
+        gate.set(this.gate);
     }
 
     /** Why the directory cannot serve requests yet, if it cannot. */
     public java.util.Optional<String> notReady() {
-        return java.util.Optional.ofNullable(notReady.get());
+        return gate.notReady();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -143,7 +106,7 @@ public class DirectoryComponent extends JdbcDirectory {
 
     @Deactivate
     void deactivate() {
-        retry.shutdownNow();
+        gate.close();
         pool.close();
         LOG.info("Stopped directory");
     }

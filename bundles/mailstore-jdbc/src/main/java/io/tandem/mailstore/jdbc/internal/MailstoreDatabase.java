@@ -1,6 +1,7 @@
 package io.tandem.mailstore.jdbc.internal;
 
 import io.tandem.jdbc.support.Databases;
+import io.tandem.jdbc.support.SchemaGate;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.tandem.api.mailbox.MailboxChangeHook;
@@ -61,24 +62,34 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         int connect_timeout_seconds() default 10;
     }
 
+    static final long RETRY_SECONDS = 5;
     private final HikariDataSource pool;
+    private final SchemaGate gate;
+
+    private record Opened(HikariDataSource pool, SchemaGate gate) {
+    }
 
     @Activate
     public MailstoreDatabase(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
                              List<DataSourceFactory> drivers, Config config) {
-        this(open(drivers, config), config);
+        this(opened(drivers, config));
     }
 
-    private MailstoreDatabase(HikariDataSource pool, Config config) {
-        super(pool, Clock.systemUTC());
-        this.pool = pool;
-        try {
-            migrate(pool);
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
-        }
-        LOG.info("Started mailstore database on {}", redact(url(config)));
+    private MailstoreDatabase(Opened opened) {
+        super(opened.gate().guard(opened.pool()), Clock.systemUTC());
+        this.pool = opened.pool();
+        this.gate = opened.gate();
+    }
+
+    /** The pool, and the schema migrated now or, when the database is not up yet, as soon as it is. */
+    private static Opened opened(List<DataSourceFactory> drivers, Config config) {
+        HikariDataSource pool = open(drivers, config);
+        return new Opened(pool, new SchemaGate("mailstore database", redact(url(config)), () -> migrate(pool), RETRY_SECONDS));
+    }
+
+    /** Why the store cannot serve requests yet, if it cannot. */
+    public java.util.Optional<String> notReady() {
+        return gate.notReady();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -95,6 +106,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
 
     @Deactivate
     void deactivate() {
+        gate.close();
         pool.close();
         LOG.info("Stopped mailstore database");
     }
