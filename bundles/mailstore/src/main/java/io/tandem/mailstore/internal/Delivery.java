@@ -68,20 +68,24 @@ final class Delivery implements LmtpHandler {
         if (found.isEmpty()) {
             return Reply.permanent(550, "5.1.1", "no such account " + name);
         }
-        return ownedHere(found.get()).orElse(Reply.ok("2.1.5", name + " OK"));
+        return ownedHere(ownerOf(found.get())).orElse(Reply.ok("2.1.5", name + " OK"));
+    }
+
+    /** The account as its current owner sees it (the owner cache never serves an older epoch). */
+    private Account ownerOf(Account account) {
+        return directory.owner(account.id()).orElse(account);
     }
 
     /** Empty when the account can take mail here now; else the reply that says why not. */
-    private Optional<Reply> ownedHere(Account account) {
-        Account owner = directory.owner(account.id()).orElse(account);
+    private Optional<Reply> ownedHere(Account owner) {
         if (!owner.mailHost().equals(localNode.get())) {
-            return Optional.of(Reply.temporary("4.2.0", account.name() + " is hosted on " + owner.mailHost() + ", not here"));
+            return Optional.of(Reply.temporary("4.2.0", owner.name() + " is hosted on " + owner.mailHost() + ", not here"));
         }
         if (owner.status() == AccountStatus.CLOSED) {
-            return Optional.of(Reply.permanent(550, "5.2.1", account.name() + " is closed"));
+            return Optional.of(Reply.permanent(550, "5.2.1", owner.name() + " is closed"));
         }
         if (owner.status() != AccountStatus.ACTIVE) {
-            return Optional.of(Reply.temporary("4.2.1", account.name() + " is " + owner.status().id() + ", try again later"));
+            return Optional.of(Reply.temporary("4.2.1", owner.name() + " is " + owner.status().id() + ", try again later"));
         }
         return Optional.empty();
     }
@@ -116,11 +120,12 @@ final class Delivery implements LmtpHandler {
             if (account == null) {
                 return Reply.permanent(550, "5.1.1", "no such account " + recipient);
             }
-            Optional<Reply> refused = ownedHere(account);
+            Account owner = ownerOf(account);
+            Optional<Reply> refused = ownedHere(owner);
             if (refused.isPresent()) {
                 return refused.get();
             }
-            long epoch = directory.owner(account.id()).orElse(account).epoch();
+            long epoch = owner.epoch();
             Mailboxes.ensure(store, account.id(), epoch);
             long[] itemId = new long[1];
             MailboxChange change = store.execute(account.id(), epoch, tx -> itemId[0] = tx.addMessage(Folder.INBOX, blob,

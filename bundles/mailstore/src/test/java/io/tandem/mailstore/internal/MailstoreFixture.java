@@ -45,7 +45,7 @@ final class MailstoreFixture {
     MailstoreFixture(TemporaryFolder tmp, Map<String, Object> roleConfig) throws Exception {
         this.tmp = tmp;
         Path base = tmp.newFolder().toPath(); // several fixtures may share the test's folder
-        directory = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())), Map.of(),
+        directory = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                 ConfigProxy.of(DirectoryComponent.Config.class, Map.of("jdbc_url", "jdbc:h2:mem:dir-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));
         store = new MailstoreDatabase(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                 ConfigProxy.of(MailstoreDatabase.Config.class, Map.of("jdbc_url", "jdbc:h2:mem:ms-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));

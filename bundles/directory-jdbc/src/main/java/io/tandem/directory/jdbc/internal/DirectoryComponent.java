@@ -30,7 +30,6 @@ import javax.sql.DataSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -75,7 +74,7 @@ public class DirectoryComponent extends JdbcDirectory {
 
     @Activate
     public DirectoryComponent(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
-                              List<DataSourceFactory> drivers, Map<String, Object> props, Config config) {
+                              List<DataSourceFactory> drivers, Config config) {
         this(open(drivers, config), config, new AtomicReference<>(), new AtomicReference<>());
     }
 
@@ -86,7 +85,7 @@ public class DirectoryComponent extends JdbcDirectory {
         this.pool = pool;
         this.messaging = messaging;
         // the database may come up after this node: keep trying, requests fail with the reason meanwhile
-        this.gate = new SchemaGate("directory database", redact(config.jdbc_url()), () -> migrate(pool), RETRY_SECONDS);
+        this.gate = new SchemaGate("directory database", Databases.redact(config.jdbc_url()), () -> migrate(pool), RETRY_SECONDS);
         gate.set(this.gate);
     }
 
@@ -116,9 +115,6 @@ public class DirectoryComponent extends JdbcDirectory {
         deactivate();
     }
 
-    static String driverClass(String url) {
-        return Databases.driverClass(PID, Databases.resolve(PID, url));
-    }
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
         return Databases.open(drivers, new Databases.Settings(PID, "tandem-directory", config.jdbc_url(), config.jdbc_user(),
@@ -142,7 +138,4 @@ public class DirectoryComponent extends JdbcDirectory {
         }
     }
 
-    static String redact(String url) {
-        return Databases.redact(url);
-    }
 }

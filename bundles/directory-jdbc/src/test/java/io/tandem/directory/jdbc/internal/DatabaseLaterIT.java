@@ -63,7 +63,7 @@ public class DatabaseLaterIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        dir = new DirectoryComponent(List.of(new org.postgresql.osgi.PGDataSourceFactory()), Map.of(),
+        dir = new DirectoryComponent(List.of(new org.postgresql.osgi.PGDataSourceFactory()),
                 ConfigProxy.of(DirectoryComponent.Config.class, Map.of(
                         "jdbc_url", "jdbc:postgresql://127.0.0.1:" + port + "/tandem?user=postgres",
                         "connect_timeout_seconds", 1)));

@@ -53,7 +53,7 @@ public abstract class DirectoryContract {
 
     /** Another node's view of the same database. */
     protected DirectoryComponent connect() {
-        DirectoryComponent d = new DirectoryComponent(List.of(driver()), Map.of(),
+        DirectoryComponent d = new DirectoryComponent(List.of(driver()),
                 ConfigProxy.of(DirectoryComponent.Config.class, Map.of("jdbc_url", url, "owner_cache_ttl_seconds", 3600)));
         open.add(d);
         return d;

@@ -84,7 +84,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     /** The pool, and the schema migrated now or, when the database is not up yet, as soon as it is. */
     private static Opened opened(List<DataSourceFactory> drivers, Config config) {
         HikariDataSource pool = open(drivers, config);
-        return new Opened(pool, new SchemaGate("mailstore database", redact(url(config)), () -> migrate(pool), RETRY_SECONDS));
+        return new Opened(pool, new SchemaGate("mailstore database", Databases.redact(url(config)), () -> migrate(pool), RETRY_SECONDS));
     }
 
     /** Why the store cannot serve requests yet, if it cannot. */
@@ -121,9 +121,6 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         return Databases.resolve(PID, config.jdbc_url());
     }
 
-    static String driverClass(String url) {
-        return Databases.driverClass(PID, url);
-    }
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
         return Databases.open(drivers, new Databases.Settings(PID, "tandem-mailstore", config.jdbc_url(), config.jdbc_user(),
@@ -147,7 +144,4 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         }
     }
 
-    static String redact(String url) {
-        return Databases.redact(url);
-    }
 }

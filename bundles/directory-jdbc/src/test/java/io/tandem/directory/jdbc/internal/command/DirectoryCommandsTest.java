@@ -28,7 +28,7 @@ public class DirectoryCommandsTest {
 
     @Before
     public void open() {
-        dir = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())), Map.of(),
+        dir = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                 ConfigProxy.of(DirectoryComponent.Config.class,
                         Map.of("jdbc_url", "jdbc:h2:mem:cmd-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));
         dir.registerServer(new Server("mbox1", "mbox1.example.com", Set.of(Role.MAILSTORE), Instant.now()));
