@@ -165,6 +165,9 @@ public abstract class TandemKarafTestSupport {
                 editConfigurationFilePut("etc/tandem.node.cfg", "roles", ""),
                 systemProperty("tandem.itests.roles").value(roles),
                 editConfigurationFilePut("etc/tandem.health.cfg", "port", healthPort),
+                // one node, one directory file: no H2 AUTO_SERVER listener, whose random port could take
+                // one of the free ports chosen above
+                editConfigurationFilePut("etc/tandem.directory.cfg", "jdbc.url", "jdbc:h2:file:${karaf.data}/directory/tandem"),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "port", clusterPort),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "cluster.name", clusterName),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "seeds", ""),
