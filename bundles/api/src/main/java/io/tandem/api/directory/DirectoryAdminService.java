@@ -1,5 +1,6 @@
 package io.tandem.api.directory;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -35,6 +36,32 @@ public interface DirectoryAdminService extends DirectoryService {
 
     /** Registers or updates a server (nodes do it for themselves). */
     Server registerServer(Server server);
+
+    /**
+     * Adds a replica destination in state {@link Replica#INITIALISING}.
+     *
+     * @throws IllegalArgumentException the account does not exist, or already replicates to {@code destination}
+     */
+    Replica addReplica(UUID accountId, String destination, int priority, UUID operationId);
+
+    /** @return whether there was such a replica */
+    boolean removeReplica(UUID accountId, String destination);
+
+    /** Sets a replica's state and detail; returns the updated replica, empty when there is no such replica. */
+    Optional<Replica> setReplicaState(UUID accountId, String destination, String state, String detail);
+
+    /** Records a new {@link Operation#RUNNING} operation. */
+    Operation startOperation(String kind, String node, int total, String detail);
+
+    /**
+     * Counts items of an operation as done or failed ({@code line}, if not empty, is appended to its detail);
+     * the operation finishes when every item is counted: then {@code finished} says so, exactly once cluster-wide.
+     */
+    Progress progress(UUID operationId, int done, int failed, String line);
+
+    /** The operation after {@link #progress}, and whether this call finished it. */
+    record Progress(Operation operation, boolean finished) {
+    }
 
     Notification notify(Notification.Severity severity, String subject, String body);
 }

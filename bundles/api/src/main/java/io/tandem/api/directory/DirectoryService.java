@@ -32,7 +32,19 @@ public interface DirectoryService {
 
     List<Server> servers();
 
+    /** The account's replicas, preferred (lowest priority value) first. */
     List<Replica> replicas(UUID accountId);
+
+    /** Every replica kept on {@code destination}. */
+    List<Replica> replicasOn(String destination);
+
+    /** Every replica of every account. */
+    List<Replica> replicas();
+
+    Optional<Operation> operation(UUID id);
+
+    /** Newest first. */
+    List<Operation> operations(int limit);
 
     /** Newest first. */
     List<Notification> notifications(int limit);

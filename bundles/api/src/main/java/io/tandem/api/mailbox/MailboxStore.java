@@ -25,6 +25,9 @@ public interface MailboxStore {
 
     Optional<MailboxInfo> info(UUID accountId);
 
+    /** Every mailbox held here (primaries and replica copies), by account id. */
+    List<MailboxInfo> mailboxes();
+
     /** All folders, by id. */
     List<Folder> folders(UUID accountId);
 
@@ -49,9 +52,37 @@ public interface MailboxStore {
      * @return the committed change, with the ids it allocated
      * @throws IllegalArgumentException an invalid operation (nothing is changed), or no operation at all
      * @throws StaleEpochException      {@code epoch} is older than the mailbox's
+     * @throws EpochNotReachedException {@code epoch} is newer than the mailbox's (a promotion is completing)
      * @throws RuntimeException         whatever a hook threw (nothing is changed)
      */
     MailboxChange execute(UUID accountId, long epoch, Mutation mutation);
+
+    /**
+     * Reads the whole mailbox under its lock and hands it to {@code whileLocked} before releasing the lock:
+     * no change can commit in between, so whatever {@code whileLocked} writes (the snapshot, to the event
+     * log) is ordered with the changes before and after it.
+     *
+     * @throws MailboxNotFoundException there is no such mailbox
+     * @throws RuntimeException         whatever {@code whileLocked} threw
+     */
+    MailboxSnapshot snapshot(UUID accountId, java.util.function.Consumer<MailboxSnapshot> whileLocked);
+
+    /**
+     * Replaces this copy of the mailbox (if any) by {@code snapshot}, atomically: afterwards the copy is at
+     * the snapshot's sequence, epoch and item id counter.
+     *
+     * @throws StaleEpochException the snapshot's epoch is older than this copy's
+     */
+    void restore(MailboxSnapshot snapshot);
+
+    /**
+     * Raises this copy's epoch to {@code epoch} (a promotion marker was applied); a lower or equal epoch
+     * changes nothing.
+     *
+     * @return the copy's epoch afterwards
+     * @throws MailboxNotFoundException there is no such mailbox
+     */
+    long adoptEpoch(UUID accountId, long epoch);
 
     /**
      * Applies a change made on another copy (replicas), exactly once, atomically with the new sequence.

@@ -101,7 +101,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     private volatile HazelcastInstance instance;
     private volatile ReplicatedMap<String, String> nodesMap;
     private volatile com.hazelcast.topic.ITopic<String> messages;
-    private final Map<ClusterMessageListener, String> messageListeners = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<ClusterMessageListener, java.util.Set<String>> messageListeners = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ExecutorService messageDispatch = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "tandem-cluster-messages");
         t.setDaemon(true);
@@ -185,7 +185,11 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             LOG.warn("Cluster message listener {} has no {} property: ignored", listener, ClusterMessageListener.TOPIC_PROPERTY);
             return;
         }
-        messageListeners.put(listener, topic.toString());
+        // one topic, or several (a String[] / collection property: the same key repeated in the component)
+        java.util.Set<String> topics = topic instanceof String[] a ? java.util.Set.of(a)
+                : topic instanceof java.util.Collection<?> c ? c.stream().map(Object::toString).collect(java.util.stream.Collectors.toUnmodifiableSet())
+                : java.util.Set.of(topic.toString());
+        messageListeners.put(listener, topics);
     }
 
     void removeMessageListener(ClusterMessageListener listener) {
@@ -214,7 +218,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         String topic = payload.substring(0, nl);
         String message = payload.substring(nl + 1);
         messageDispatch.execute(() -> messageListeners.forEach((listener, wanted) -> {
-            if (wanted.equals(topic)) {
+            if (wanted.contains(topic)) {
                 try {
                     listener.onMessage(topic, message);
                 } catch (RuntimeException e) {

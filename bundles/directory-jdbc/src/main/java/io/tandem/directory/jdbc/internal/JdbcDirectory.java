@@ -12,6 +12,7 @@ import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.Domain;
 import io.tandem.api.directory.Notification;
 import io.tandem.api.directory.OwnershipConflictException;
+import io.tandem.api.directory.Operation;
 import io.tandem.api.directory.Replica;
 import io.tandem.api.directory.Server;
 import io.tandem.api.node.Role;
@@ -312,10 +313,127 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return new Server(name, server.fqdn(), server.roles(), Instant.ofEpochMilli(now));
     }
 
+    private static final String REPLICA_COLUMNS = "account_id, destination, priority, state, detail, operation_id, updated_ms";
+
+    private static Replica replicaRow(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Replica(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5),
+                rs.getObject(6, UUID.class), rs.getLong(7));
+    }
+
     @Override
     public List<Replica> replicas(UUID accountId) {
-        return sql.list("SELECT account_id, destination, priority, state FROM replicas WHERE account_id = ? ORDER BY priority, destination",
-                rs -> new Replica(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4)), accountId);
+        return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? ORDER BY priority, destination",
+                JdbcDirectory::replicaRow, accountId);
+    }
+
+    @Override
+    public List<Replica> replicasOn(String destination) {
+        return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE destination = ? ORDER BY account_id",
+                JdbcDirectory::replicaRow, destination);
+    }
+
+    @Override
+    public List<Replica> replicas() {
+        return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas ORDER BY account_id, priority, destination",
+                JdbcDirectory::replicaRow);
+    }
+
+    @Override
+    public Replica addReplica(UUID accountId, String destination, int priority, UUID operationId) {
+        Objects.requireNonNull(accountId, "accountId");
+        String d = host(destination);
+        long now = clock.millis();
+        return sql.tx(c -> {
+            if (Sql.one(c, "SELECT id FROM accounts WHERE id = ?", rs -> 1, accountId).isEmpty()) {
+                throw new IllegalArgumentException("no such account " + accountId);
+            }
+            if (Sql.one(c, "SELECT destination FROM replicas WHERE account_id = ? AND destination = ?", rs -> 1, accountId, d).isPresent()) {
+                throw new IllegalArgumentException("account " + accountId + " already replicates to " + d);
+            }
+            Sql.update(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
+                    + "VALUES (?, ?, ?, ?, '', ?, ?)", accountId, d, priority, Replica.INITIALISING, operationId, now);
+            return new Replica(accountId, d, priority, Replica.INITIALISING, "", operationId, now);
+        });
+    }
+
+    @Override
+    public boolean removeReplica(UUID accountId, String destination) {
+        return sql.tx(c -> Sql.update(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?", accountId, destination) > 0);
+    }
+
+    @Override
+    public Optional<Replica> setReplicaState(UUID accountId, String destination, String state, String detail) {
+        Objects.requireNonNull(state, "state");
+        String d = detail == null ? "" : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
+        long now = clock.millis();
+        return sql.tx(c -> {
+            Sql.update(c, "UPDATE replicas SET state = ?, detail = ?, updated_ms = ? WHERE account_id = ? AND destination = ?",
+                    state, d, now, accountId, destination);
+            return Sql.one(c, "SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? AND destination = ?",
+                    JdbcDirectory::replicaRow, accountId, destination);
+        });
+    }
+
+    private static final String OPERATION_COLUMNS = "id, kind, node, state, total, done, failed, detail, created_ms, updated_ms";
+
+    private static Operation operationRow(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Operation(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                rs.getInt(6), rs.getInt(7), rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)), Instant.ofEpochMilli(rs.getLong(10)));
+    }
+
+    @Override
+    public Operation startOperation(String kind, String node, int total, String detail) {
+        Objects.requireNonNull(kind, "kind");
+        if (total < 0) {
+            throw new IllegalArgumentException("operation total " + total + " is negative");
+        }
+        UUID id = UUID.randomUUID();
+        long now = clock.millis();
+        String state = total == 0 ? Operation.DONE : Operation.RUNNING;
+        String d = clip(detail == null ? "" : detail);
+        return sql.tx(c -> {
+            Sql.update(c, "INSERT INTO operations (" + OPERATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?)",
+                    id, kind, node, state, total, d, now, now);
+            return new Operation(id, kind, node, state, total, 0, 0, d, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
+        });
+    }
+
+    @Override
+    public Progress progress(UUID operationId, int done, int failed, String line) {
+        long now = clock.millis();
+        return sql.tx(c -> {
+            Operation op = Sql.one(c, "SELECT " + OPERATION_COLUMNS + " FROM operations WHERE id = ? FOR UPDATE",
+                    JdbcDirectory::operationRow, operationId)
+                    .orElseThrow(() -> new IllegalArgumentException("no such operation " + operationId));
+            int nd = op.done() + done;
+            int nf = op.failed() + failed;
+            String detail = line == null || line.isBlank() ? op.detail() : clip(op.detail().isEmpty() ? line : op.detail() + "\n" + line);
+            boolean finishes = !op.finished() && nd + nf >= op.total();
+            String state = finishes ? (nf > 0 ? Operation.FAILED : Operation.DONE) : op.state();
+            Sql.update(c, "UPDATE operations SET done = ?, failed = ?, detail = ?, state = ?, updated_ms = ? WHERE id = ?",
+                    nd, nf, detail, state, now, operationId);
+            return new Progress(new Operation(op.id(), op.kind(), op.node(), state, op.total(), nd, nf, detail, op.created(),
+                    Instant.ofEpochMilli(now)), finishes);
+        });
+    }
+
+    private static String clip(String s) {
+        return s.length() > 8000 ? s.substring(0, 7990) + "\n..." : s;
+    }
+
+    @Override
+    public Optional<Operation> operation(UUID id) {
+        return sql.list("SELECT " + OPERATION_COLUMNS + " FROM operations WHERE id = ?", JdbcDirectory::operationRow, id)
+                .stream().findFirst();
+    }
+
+    @Override
+    public List<Operation> operations(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit " + limit + " must be >= 1");
+        }
+        return sql.list("SELECT " + OPERATION_COLUMNS + " FROM operations ORDER BY created_ms DESC", JdbcDirectory::operationRow)
+                .stream().limit(limit).toList();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.tandem.directory.jdbc.internal;
 
+import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.api.directory.Operation;
+import io.tandem.api.directory.Replica;
 import io.tandem.api.directory.Account;
 import io.tandem.api.directory.AccountStatus;
 import io.tandem.api.directory.Domain;
@@ -207,6 +210,49 @@ public abstract class DirectoryContract {
         // the node that made the change never serves the old owner
         Account back = otherNode.changeOwner(a.id(), "mbox2", 2, "mbox1");
         assertEquals(back, otherNode.owner(a.id()).orElseThrow());
+    }
+
+    @Test
+    public void replicasAreAddedWithStateAndRemoved() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        UUID op = UUID.randomUUID();
+        dir.addReplica(a.id(), "ms3", 20, op);
+        Replica b = dir.addReplica(a.id(), "ms2", 10, null);
+        assertEquals(Replica.INITIALISING, b.state());
+        assertEquals(List.of("ms2", "ms3"), dir.replicas(a.id()).stream().map(Replica::destination).toList());
+        assertEquals(op, dir.replicasOn("ms3").get(0).operationId());
+        assertMessage(() -> dir.addReplica(a.id(), "ms2", 5, null), "already replicates to ms2");
+        assertMessage(() -> dir.addReplica(UUID.randomUUID(), "ms2", 5, null), "no such account");
+
+        Replica failed = dir.setReplicaState(a.id(), "ms2", Replica.FAILED, "gap: expected 4, got 6").orElseThrow();
+        assertEquals("gap: expected 4, got 6", failed.detail());
+        assertEquals(Replica.FAILED, dir.replicas(a.id()).get(0).state());
+        assertTrue(dir.setReplicaState(a.id(), "nowhere", Replica.IN_SYNC, "").isEmpty());
+        assertEquals(2, dir.replicas().size());
+
+        assertTrue(dir.removeReplica(a.id(), "ms2"));
+        assertFalse(dir.removeReplica(a.id(), "ms2"));
+        assertEquals(List.of("ms3"), dir.replicas(a.id()).stream().map(Replica::destination).toList());
+        assertTrue(dir.replicasOn("ms2").isEmpty());
+    }
+
+    @Test
+    public void operationsFinishExactlyOnceWhenEveryItemIsCounted() {
+        Operation op = dir.startOperation("setAccountDestination", "core1", 3, "3 accounts to ms2");
+        assertEquals(Operation.RUNNING, op.state());
+        assertFalse(dir.progress(op.id(), 1, 0, "").finished());
+        assertFalse(dir.progress(op.id(), 0, 1, "b@example.com: no replica").finished());
+        DirectoryAdminService.Progress last = dir.progress(op.id(), 1, 0, null);
+        assertTrue(last.finished());
+        assertEquals(Operation.FAILED, last.operation().state());
+        assertFalse("a late count does not finish it again", dir.progress(op.id(), 1, 0, null).finished());
+        Operation seen = connect().operation(op.id()).orElseThrow();
+        assertEquals(3, seen.done());
+        assertEquals(1, seen.failed());
+        assertTrue(seen.detail(), seen.detail().contains("b@example.com: no replica"));
+        assertEquals(op.id(), dir.operations(5).get(0).id());
+        assertEquals(Operation.DONE, dir.startOperation("pauseReplicas", "core1", 0, "").state());
     }
 
     @Test

@@ -3,7 +3,9 @@ package io.tandem.mailstore.jdbc.internal;
 import io.tandem.api.blob.BlobRef;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.MailboxChange;
+import io.tandem.api.mailbox.EpochNotReachedException;
 import io.tandem.api.mailbox.MailboxChangeHook;
+import io.tandem.api.mailbox.MailboxSnapshot;
 import io.tandem.api.mailbox.MailboxInfo;
 import io.tandem.api.mailbox.MailboxNotFoundException;
 import io.tandem.api.mailbox.MailboxOp;
@@ -35,6 +37,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -110,6 +113,9 @@ public class JdbcMailboxStore implements MailboxStore {
         if (epoch < head.epoch()) {
             throw new StaleEpochException(accountId, head.epoch(), epoch);
         }
+        if (epoch > head.epoch()) {
+            throw new EpochNotReachedException(accountId, head.epoch(), epoch);
+        }
         OpWriter writer = new OpWriter(tx, accountId);
         Context ctx = new Context(writer, head.itemId());
         try {
@@ -176,16 +182,83 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     @Override
+    public MailboxSnapshot snapshot(UUID accountId, Consumer<MailboxSnapshot> whileLocked) {
+        Objects.requireNonNull(accountId, "accountId");
+        Objects.requireNonNull(whileLocked, "whileLocked");
+        return Tx.run(dataSource, tx -> {
+            Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
+            List<Message> all = messages(tx, accountId, null, List.of(), 0, Integer.MAX_VALUE);
+            List<Message> byId = new ArrayList<>(all);
+            byId.sort(java.util.Comparator.comparingLong(Message::itemId));
+            MailboxSnapshot snapshot = new MailboxSnapshot(accountId, head.epoch(), head.sequence(), head.itemId(),
+                    folders(tx, accountId), byId);
+            whileLocked.accept(snapshot);
+            return snapshot;
+        });
+    }
+
+    @Override
+    public void restore(MailboxSnapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        UUID accountId = snapshot.accountId();
+        Tx.run(dataSource, tx -> {
+            Optional<Head> current = lock(tx, accountId);
+            if (current.isPresent() && snapshot.epoch() < current.get().epoch()) {
+                throw new StaleEpochException(accountId, current.get().epoch(), snapshot.epoch());
+            }
+            if (current.isPresent()) {
+                clear(tx, accountId, false);
+                tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ? WHERE account_id = ?",
+                        snapshot.sequence(), snapshot.itemId(), snapshot.epoch(), accountId);
+            } else {
+                tx.insertReturning("mailbox_id", "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, ?, ?, ?)",
+                        accountId, snapshot.sequence(), snapshot.itemId(), snapshot.epoch());
+            }
+            OpWriter writer = new OpWriter(tx, accountId);
+            List<Folder> folders = new ArrayList<>(snapshot.folders());
+            folders.sort(java.util.Comparator.comparingLong(Folder::id)); // a parent is always older than its children
+            for (Folder f : folders) {
+                writer.write(new MailboxOp.CreateFolder(f.id(), f.name(), f.parentId()));
+            }
+            for (Message m : snapshot.messages()) {
+                writer.write(new MailboxOp.AddMessage(m.itemId(), m.folderId(), m.blob(), m.size(), m.receivedMillis(),
+                        m.subject(), m.from(), m.to(), m.flags(), m.tags()));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long adoptEpoch(UUID accountId, long epoch) {
+        Objects.requireNonNull(accountId, "accountId");
+        return Tx.run(dataSource, tx -> {
+            Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
+            if (epoch <= head.epoch()) {
+                return head.epoch();
+            }
+            tx.update("UPDATE mailboxes SET epoch = ? WHERE account_id = ?", epoch, accountId);
+            return epoch;
+        });
+    }
+
+    @Override
     public void delete(UUID accountId) {
         Tx.run(dataSource, tx -> {
             lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
-            tx.update("DELETE FROM message_flags WHERE account_id = ?", accountId);
-            tx.update("DELETE FROM message_tags WHERE account_id = ?", accountId);
-            tx.update("DELETE FROM messages WHERE account_id = ?", accountId);
-            tx.update("DELETE FROM folders WHERE account_id = ?", accountId);
-            tx.update("DELETE FROM mailboxes WHERE account_id = ?", accountId);
+            clear(tx, accountId, true);
             return null;
         });
+    }
+
+    /** Deletes a mailbox's content, and its row when {@code row}. */
+    private static void clear(Tx tx, UUID accountId, boolean row) throws SQLException {
+        tx.update("DELETE FROM message_flags WHERE account_id = ?", accountId);
+        tx.update("DELETE FROM message_tags WHERE account_id = ?", accountId);
+        tx.update("DELETE FROM messages WHERE account_id = ?", accountId);
+        tx.update("DELETE FROM folders WHERE account_id = ?", accountId);
+        if (row) {
+            tx.update("DELETE FROM mailboxes WHERE account_id = ?", accountId);
+        }
     }
 
     private static Optional<Head> lock(Tx tx, UUID accountId) throws SQLException {
@@ -426,6 +499,12 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     // ------------------------------------------------------------------ reads
+
+    @Override
+    public List<MailboxInfo> mailboxes() {
+        return Tx.run(dataSource, tx -> tx.list("SELECT account_id, mailbox_id, sequence, item_id FROM mailboxes ORDER BY account_id",
+                rs -> new MailboxInfo(rs.getObject(1, UUID.class), rs.getLong(2), rs.getLong(3), rs.getLong(4))));
+    }
 
     @Override
     public Optional<MailboxInfo> info(UUID accountId) {

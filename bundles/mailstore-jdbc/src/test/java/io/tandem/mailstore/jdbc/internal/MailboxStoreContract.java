@@ -1,6 +1,8 @@
 package io.tandem.mailstore.jdbc.internal;
 
 import io.tandem.api.blob.BlobRef;
+import io.tandem.api.mailbox.EpochNotReachedException;
+import io.tandem.api.mailbox.MailboxSnapshot;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
@@ -36,6 +38,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 /**
  * Behaviour of the mailbox store, run unchanged against every supported database (H2 and PostgreSQL): the
@@ -230,7 +233,10 @@ public abstract class MailboxStoreContract {
         assertEquals(store.messages(account, Folder.INBOX, 0, 100), replica.messages(account, Folder.INBOX, 0, 100));
         assertEquals(store.messages(account, Folder.TRASH, 0, 100), replica.messages(account, Folder.TRASH, 0, 100));
 
-        // the copy can take over: its next ids continue the source's
+        // the copy can take over once it adopted the new epoch; its next ids continue the source's
+        assertThrows(EpochNotReachedException.class, () -> replica.execute(account, 1, tx -> tx.createFolder("Early", null)));
+        assertEquals(1, replica.adoptEpoch(account, 1));
+        assertEquals("a lower epoch changes nothing", 1, replica.adoptEpoch(account, 0));
         MailboxChange promoted = replica.execute(account, 1, tx -> tx.createFolder("After", null));
         assertEquals(source.sequence() + 1, promoted.sequence());
         assertEquals(source.itemId() + 1, promoted.itemId());
@@ -272,6 +278,7 @@ public abstract class MailboxStoreContract {
     @Test
     public void olderEpochsAreFenced() {
         store.create(account, 3);
+        store.adoptEpoch(account, 4);
         store.execute(account, 4, tx -> tx.createFolder("Work", null));
         StaleEpochException e = assertThrows(StaleEpochException.class, () -> store.execute(account, 3, tx -> tx.createFolder("Old", null)));
         assertEquals(4, e.current());
@@ -281,6 +288,41 @@ public abstract class MailboxStoreContract {
         MailboxChange fenced = new MailboxChange(account, 2, 3, 300, List.of(new MailboxOp.CreateFolder(300, "Zombie", null)), 1);
         assertThrows(StaleEpochException.class, () -> replica.apply(fenced));
         assertEquals(2, replica.info(account).orElseThrow().sequence());
+    }
+
+    @Test
+    public void aRestoredSnapshotEqualsTheSourceAndContinuesWithItsChanges() {
+        store.create(account);
+        long work = store.execute(account, 0, tx -> tx.createFolder("Work", null)).itemId();
+        long sub = store.execute(account, 0, tx -> tx.createFolder("Sub", work)).itemId();
+        long a = add(account, Folder.INBOX, 1, "first", Set.of("\\Seen"));
+        add(account, sub, 2, "second", Set.of());
+        store.execute(account, 0, tx -> tx.setTags(a, Set.of("red")));
+        List<MailboxSnapshot> seenWhileLocked = new ArrayList<>();
+        MailboxSnapshot snapshot = store.snapshot(account, seenWhileLocked::add);
+        assertEquals(List.of(snapshot), seenWhileLocked);
+        assertEquals(List.of(store.info(account).orElseThrow()), store.mailboxes());
+        assertEquals(6, snapshot.sequence());
+        assertEquals(0, snapshot.epoch());
+        assertEquals(2, snapshot.messages().size());
+
+        // a stale copy (older content) is replaced as a whole
+        replica.apply(shipped.get(0));
+        replica.restore(snapshot);
+        assertEquals(store.checksum(account), replica.checksum(account));
+        assertEquals(store.info(account).orElseThrow().itemId(), replica.info(account).orElseThrow().itemId());
+
+        // later changes apply on top of it, earlier ones are skipped
+        store.execute(account, 0, tx -> tx.moveMessage(a, sub));
+        assertFalse(replica.apply(shipped.get(5)));
+        assertTrue(replica.apply(shipped.get(shipped.size() - 1)));
+        assertEquals(store.checksum(account), replica.checksum(account));
+
+        replica.adoptEpoch(account, 1);
+        MailboxSnapshot older = new MailboxSnapshot(account, 0, 3, 300, List.of(), List.of());
+        assertThrows(StaleEpochException.class, () -> replica.restore(older));
+        assertEquals(store.checksum(account), replica.checksum(account));
+        assertThrows(MailboxNotFoundException.class, () -> store.snapshot(UUID.randomUUID(), s -> fail()));
     }
 
     @Test

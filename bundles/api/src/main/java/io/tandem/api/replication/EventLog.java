@@ -1,0 +1,71 @@
+package io.tandem.api.replication;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A durable, partitioned, ordered log of keyed records: records with the same key keep their order (they
+ * share a partition). Replication writes one record per mailbox change, keyed by account id.
+ *
+ * <p>The log's brokers come from the directory's global {@code brokers} setting; while it is unset the log
+ * is {@linkplain #enabled() disabled} and {@link #append} fails with a message saying so.
+ */
+public interface EventLog {
+
+    /** Whether replication is enabled (the global {@code brokers} is set). */
+    boolean enabled();
+
+    /** Whether the last exchange with the brokers succeeded. */
+    boolean connected();
+
+    /** The brokers in use ("" when disabled), and the topic. */
+    String brokers();
+
+    String topic();
+
+    /**
+     * Appends a record and waits until the log acknowledged it durably (every in-sync replica, idempotent
+     * producer).
+     *
+     * @return where it was written
+     * @throws EventLogException not acknowledged (the record may or may not be in the log)
+     */
+    LogRecord append(String key, byte[] value);
+
+    /**
+     * Starts consuming the whole topic in {@code group}: batches go to {@code handler} on one thread, in
+     * log order per partition. A batch's positions are committed only after the handler returned; when it
+     * throws, the same records come again after a back-off (so handlers must be idempotent). The
+     * subscription survives broker changes and outages.
+     */
+    Subscription subscribe(String group, Handler handler);
+
+    /**
+     * Checks connectivity to {@code brokers} without changing anything in use: per broker a TCP and
+     * metadata check, then a probe record produced to and consumed from a test topic.
+     */
+    List<BrokerCheck> test(List<String> brokers, Duration timeout);
+
+    /** Consumes log records. */
+    interface Handler {
+
+        void handle(List<LogRecord> batch) throws Exception;
+
+        /**
+         * The group's stored position in a partition is no longer in the log (retention deleted it): the
+         * subscription restarts from the earliest record; what was lost must be re-initialised.
+         */
+        default void positionLost(int partition, long lostOffset, long earliestOffset) {
+        }
+    }
+
+    /** A running consumer. */
+    interface Subscription extends AutoCloseable {
+
+        /** Records behind the end of the log at the last poll, over all partitions (-1 unknown). */
+        long lag();
+
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,325 @@
+package io.tandem.replication.internal;
+
+import io.tandem.api.directory.Account;
+import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.api.directory.Notification;
+import io.tandem.api.directory.Replica;
+import io.tandem.api.mailbox.MailboxInfo;
+import io.tandem.api.mailbox.MailboxNotFoundException;
+import io.tandem.api.mailbox.MailboxSnapshot;
+import io.tandem.api.mailbox.MailboxStore;
+import io.tandem.api.mailbox.Message;
+import io.tandem.api.mailbox.SequenceGapException;
+import io.tandem.api.mailbox.StaleEpochException;
+import io.tandem.api.replication.EventLog;
+import io.tandem.api.replication.LogRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+
+/**
+ * Applies the event log to the replica copies this Mailstore keeps (docs/decisions/0009).
+ *
+ * <p>Per account it is in the state of its directory replica row: {@code initialising} (waiting for a
+ * snapshot; changes are ignored, the snapshot carries them), {@code in-sync} (changes are applied in log
+ * order, exactly once: the copy's sequence is the position, stored atomically with the data), {@code
+ * failed} (a gap, an unreadable event or an operation that does not fit stopped it; nothing more is applied
+ * until {@code ha:restartReplicas}) or {@code paused}. Changes of an older epoch than the copy's are fenced
+ * (counted, not applied). A promotion marker makes the copy adopt the new epoch; the new owner then drops
+ * its replica row and serves the account.
+ *
+ * <p>All state changes happen under one lock, on the log's consumer thread or the refresh ticker, so a
+ * refresh never races with an applied event.
+ */
+final class Applier implements EventLog.Handler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+    /** How long an initialising replica waits for a snapshot before asking again. */
+    static final long SNAPSHOT_RETRY_MILLIS = 10_000;
+
+    private final String node;
+    private final MailboxStore store;
+    private final DirectoryAdminService directory;
+    private final BiConsumer<UUID, String> requestSnapshot;
+    private final Clock clock;
+    private final Map<UUID, Slot> slots = new HashMap<>();
+
+    /** The applier's view of one replica copy. */
+    static final class Slot {
+        String state;
+        String detail;
+        UUID operationId;
+        long lastAppliedMillis;
+        long lastCommitMillis;
+        long fenced;
+        long requestedMillis;
+        Pending pending;
+
+        Slot(Replica r) {
+            this.state = r.state();
+            this.detail = r.detail();
+            this.operationId = r.operationId();
+        }
+    }
+
+    /** A snapshot being received. */
+    private record Pending(Event.SnapshotBegin begin, TreeMap<Integer, List<Message>> chunks) {
+    }
+
+    /**
+     * @param requestSnapshot asks the account's owner for a snapshot for this node (account, this node)
+     */
+    Applier(String node, MailboxStore store, DirectoryAdminService directory, BiConsumer<UUID, String> requestSnapshot,
+            Clock clock) {
+        this.node = node;
+        this.store = store;
+        this.directory = directory;
+        this.requestSnapshot = requestSnapshot;
+        this.clock = clock;
+    }
+
+    // ------------------------------------------------------------------ directory view
+
+    /**
+     * Re-reads this node's replica rows: new ones start initialising, removed ones drop their copy (unless
+     * this node now owns the account), and initialising ones without a snapshot ask for one (again after
+     * {@link #SNAPSHOT_RETRY_MILLIS}).
+     */
+    synchronized void refresh() {
+        Map<UUID, Replica> mine = new HashMap<>();
+        for (Replica r : directory.replicasOn(node)) {
+            mine.put(r.accountId(), r);
+        }
+        for (UUID gone : new ArrayList<>(slots.keySet())) {
+            if (!mine.containsKey(gone)) {
+                slots.remove(gone);
+                dropCopy(gone);
+            }
+        }
+        long now = clock.millis();
+        for (Replica r : mine.values()) {
+            Slot slot = slots.get(r.accountId());
+            if (slot == null) {
+                slot = new Slot(r);
+                slots.put(r.accountId(), slot);
+            } else if (!r.state().equals(slot.state)) {
+                slot.state = r.state(); // an operator's change (pause, restart)
+                slot.detail = r.detail();
+                slot.operationId = r.operationId();
+                slot.pending = null;
+                slot.requestedMillis = 0;
+            }
+            if (Replica.INITIALISING.equals(slot.state) && slot.pending == null
+                    && now - slot.requestedMillis >= SNAPSHOT_RETRY_MILLIS) {
+                slot.requestedMillis = now;
+                requestSnapshot.accept(r.accountId(), node);
+            }
+        }
+    }
+
+    private void dropCopy(UUID accountId) {
+        Optional<Account> account = directory.account(accountId);
+        if (account.isPresent() && account.get().mailHost().equals(node)) {
+            return; // promoted here: the copy is the primary now
+        }
+        try {
+            store.delete(accountId);
+            LOG.info("Replica copy of {} deleted: this node is no longer one of its destinations", accountId);
+        } catch (MailboxNotFoundException e) {
+            LOG.debug("No replica copy of {} to delete", accountId);
+        }
+    }
+
+    // ------------------------------------------------------------------ the log
+
+    @Override
+    public synchronized void handle(List<LogRecord> batch) {
+        for (LogRecord record : batch) {
+            UUID accountId;
+            try {
+                accountId = UUID.fromString(record.key());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("Ignored a record with key '{}' at {}/{}: not an account id", record.key(), record.partition(), record.offset());
+                continue;
+            }
+            Event event;
+            try {
+                event = EventCodec.decode(record.value());
+            } catch (UnreadableEventException e) {
+                Slot slot = slots.get(accountId);
+                if (slot != null && !Replica.FAILED.equals(slot.state)) {
+                    fail(accountId, slot, "unreadable event at partition " + record.partition() + " offset " + record.offset()
+                            + ": " + e.getMessage());
+                }
+                continue;
+            }
+            if (event instanceof Event.Change c) {
+                change(c);
+            } else if (event instanceof Event.SnapshotBegin b) {
+                begin(b);
+            } else if (event instanceof Event.SnapshotChunk ch) {
+                chunk(ch);
+            } else if (event instanceof Event.Promotion p) {
+                promotion(p);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void positionLost(int partition, long lostOffset, long earliestOffset) {
+        LOG.warn("The event log no longer holds offset {} of partition {} (earliest {}): every replica copy here re-initialises",
+                lostOffset, partition, earliestOffset);
+        for (Map.Entry<UUID, Slot> e : slots.entrySet()) {
+            if (Replica.IN_SYNC.equals(e.getValue().state)) {
+                setState(e.getKey(), e.getValue(), Replica.INITIALISING,
+                        "fell behind the event log's retention (partition " + partition + "): re-initialising");
+            }
+        }
+    }
+
+    private void change(Event.Change event) {
+        Slot slot = slots.get(event.accountId());
+        if (slot == null || !Replica.IN_SYNC.equals(slot.state)) {
+            return; // not replicated here, or waiting for a snapshot that includes it, or stopped
+        }
+        try {
+            if (store.apply(event.change())) {
+                slot.lastAppliedMillis = clock.millis();
+                slot.lastCommitMillis = event.change().committedMillis();
+            }
+        } catch (StaleEpochException e) {
+            slot.fenced++;
+            LOG.info("Fenced change {} of {}: {}", event.change().sequence(), event.accountId(), e.getMessage());
+        } catch (SequenceGapException e) {
+            fail(event.accountId(), slot, "gap in the change sequence: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            fail(event.accountId(), slot, "change " + event.change().sequence() + " does not fit this copy: " + e.getMessage());
+        }
+    }
+
+    private void begin(Event.SnapshotBegin b) {
+        if (!b.destination().equals(node)) {
+            return;
+        }
+        Slot slot = slots.get(b.accountId());
+        if (slot == null) {
+            refresh(); // the directory row may be newer than our view
+            slot = slots.get(b.accountId());
+        }
+        if (slot == null || Replica.PAUSED.equals(slot.state)) {
+            return;
+        }
+        slot.pending = new Pending(b, new TreeMap<>());
+        if (b.chunks() == 0) {
+            complete(b.accountId(), slot);
+        }
+    }
+
+    private void chunk(Event.SnapshotChunk ch) {
+        Slot slot = slots.get(ch.accountId());
+        if (slot == null || slot.pending == null || !slot.pending.begin().snapshotId().equals(ch.snapshotId())) {
+            return;
+        }
+        slot.pending.chunks().put(ch.index(), ch.messages());
+        if (slot.pending.chunks().size() == slot.pending.begin().chunks()) {
+            complete(ch.accountId(), slot);
+        }
+    }
+
+    private void complete(UUID accountId, Slot slot) {
+        Event.SnapshotBegin b = slot.pending.begin();
+        List<Message> messages = new ArrayList<>();
+        slot.pending.chunks().values().forEach(messages::addAll);
+        slot.pending = null;
+        try {
+            store.restore(new MailboxSnapshot(accountId, b.epoch(), b.sequence(), b.itemId(), b.folders(), messages));
+        } catch (StaleEpochException | IllegalArgumentException e) {
+            fail(accountId, slot, "snapshot " + b.snapshotId() + " does not fit this copy: " + e.getMessage());
+            return;
+        }
+        slot.lastAppliedMillis = clock.millis();
+        LOG.info("Replica copy of {} initialised from snapshot {} at sequence {} ({} messages)", accountId, b.snapshotId(),
+                b.sequence(), messages.size());
+        setState(accountId, slot, Replica.IN_SYNC, "");
+        if (slot.operationId != null) {
+            Progress.count(directory, slot.operationId, true, null);
+            slot.operationId = null;
+        }
+    }
+
+    private void promotion(Event.Promotion p) {
+        Slot slot = slots.get(p.accountId());
+        if (slot == null) {
+            return;
+        }
+        boolean toMe = p.newOwner().equals(node);
+        if (!Replica.IN_SYNC.equals(slot.state)) {
+            if (toMe) {
+                fail(p.accountId(), slot, "promoted to this node while its copy was " + slot.state
+                        + (slot.detail.isEmpty() ? "" : " (" + slot.detail + ")") + ": not taken over");
+            }
+            return;
+        }
+        try {
+            store.adoptEpoch(p.accountId(), p.epoch());
+        } catch (MailboxNotFoundException e) {
+            fail(p.accountId(), slot, "promotion marker for epoch " + p.epoch() + " but no copy here");
+            return;
+        }
+        if (toMe) {
+            slots.remove(p.accountId());
+            directory.removeReplica(p.accountId(), node);
+            LOG.info("Took over {} from {} under epoch {} (promotion {})", p.accountId(), p.previousOwner(), p.epoch(),
+                    p.operationId());
+        }
+    }
+
+    private void fail(UUID accountId, Slot slot, String reason) {
+        LOG.warn("Replica copy of {} on {} stopped: {}", accountId, node, reason);
+        setState(accountId, slot, Replica.FAILED, reason);
+        slot.pending = null;
+        directory.notify(Notification.Severity.WARNING, "Replica of " + accountId + " on " + node + " stopped",
+                reason + "\nRestart it with: ha:restartReplicas accounts <account>");
+        if (slot.operationId != null) {
+            Progress.count(directory, slot.operationId, false, accountId + " on " + node + ": " + reason);
+            slot.operationId = null;
+        }
+    }
+
+    private void setState(UUID accountId, Slot slot, String state, String detail) {
+        directory.setReplicaState(accountId, node, state, detail);
+        slot.state = state;
+        slot.detail = detail;
+    }
+
+    // ------------------------------------------------------------------ status
+
+    /** Every local mailbox with this applier's view of it. */
+    synchronized List<NodeStatus.Box> boxes() {
+        List<NodeStatus.Box> out = new ArrayList<>();
+        for (MailboxInfo m : store.mailboxes()) {
+            Slot s = slots.get(m.accountId());
+            if (s == null) {
+                out.add(new NodeStatus.Box(m.accountId(), m.mailboxId(), m.sequence(), m.itemId(), "local", 0, 0, 0, ""));
+            } else {
+                out.add(new NodeStatus.Box(m.accountId(), m.mailboxId(), m.sequence(), m.itemId(), s.state, s.lastAppliedMillis,
+                        s.lastCommitMillis, s.fenced, s.detail));
+            }
+        }
+        return out;
+    }
+
+    synchronized Set<UUID> accounts() {
+        return Set.copyOf(slots.keySet());
+    }
+}

@@ -1,0 +1,66 @@
+package io.tandem.replication.internal;
+
+import io.tandem.api.mailbox.Folder;
+import io.tandem.api.mailbox.MailboxChange;
+import io.tandem.api.mailbox.Message;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What replication writes to an account's partition of the event log, in the order it happened. Encoded
+ * by {@link EventCodec}.
+ */
+public sealed interface Event {
+
+    UUID accountId();
+
+    /** One committed mailbox change of the account's primary. */
+    record Change(MailboxChange change) implements Event {
+        public Change {
+            Objects.requireNonNull(change, "change");
+        }
+
+        @Override
+        public UUID accountId() {
+            return change.accountId();
+        }
+    }
+
+    /**
+     * The start of a snapshot for {@code destination} (initial sync or re-sync): the mailbox at
+     * {@code sequence}; its messages follow in {@code chunks} {@link SnapshotChunk}s.
+     */
+    record SnapshotBegin(UUID accountId, String destination, UUID snapshotId, long epoch, long sequence, long itemId,
+                         int chunks, List<Folder> folders) implements Event {
+        public SnapshotBegin {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(destination, "destination");
+            Objects.requireNonNull(snapshotId, "snapshotId");
+            folders = List.copyOf(folders);
+        }
+    }
+
+    /** Messages of a snapshot; {@code index} counts from 0. */
+    record SnapshotChunk(UUID accountId, UUID snapshotId, int index, List<Message> messages) implements Event {
+        public SnapshotChunk {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(snapshotId, "snapshotId");
+            messages = List.copyOf(messages);
+        }
+    }
+
+    /**
+     * Written after the directory moved ownership to {@code newOwner} under {@code epoch}: the new owner
+     * takes over once it has applied everything before this marker; every copy fences older epochs.
+     */
+    record Promotion(UUID accountId, long epoch, String newOwner, String previousOwner, UUID operationId,
+                     long createdMillis) implements Event {
+        public Promotion {
+            Objects.requireNonNull(accountId, "accountId");
+            Objects.requireNonNull(newOwner, "newOwner");
+            Objects.requireNonNull(previousOwner, "previousOwner");
+        }
+    }
+}

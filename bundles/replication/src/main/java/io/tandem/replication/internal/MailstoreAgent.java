@@ -1,0 +1,116 @@
+package io.tandem.replication.internal;
+
+import io.tandem.api.cluster.ClusterMessageListener;
+import io.tandem.api.cluster.ClusterMessaging;
+import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.api.mailbox.MailboxChange;
+import io.tandem.api.mailbox.MailboxChangeHook;
+import io.tandem.api.mailbox.MailboxStore;
+import io.tandem.api.node.LocalNode;
+import io.tandem.api.replication.EventLog;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Active Replica on a Mailstore (active wherever a {@link MailboxStore} is): publishes the changes of the
+ * accounts it owns ({@link Publisher}), writes snapshots when asked, applies the event log to the replica
+ * copies it keeps ({@link Applier}) and answers status requests. It keeps no state of its own outside the
+ * mailbox database, the directory and the log's committed positions, so it can be updated under load.
+ */
+@Component(service = {MailboxChangeHook.class, ClusterMessageListener.class}, configurationPid = ReplicationConfig.PID,
+        immediate = true, property = {
+                ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.SNAPSHOT,
+                ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.REPLICAS,
+                ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.STATUS_REQUEST})
+@Designate(ocd = ReplicationConfig.class)
+public class MailstoreAgent implements MailboxChangeHook, ClusterMessageListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MailstoreAgent.class);
+
+    private final String node;
+    private final EventLog log;
+    private final ClusterMessaging messaging;
+    private final Publisher publisher;
+    private final Applier applier;
+    private final ExecutorService work = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-work"));
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "tandem-replication-refresh"));
+    private final EventLog.Subscription subscription;
+
+    @Activate
+    public MailstoreAgent(@Reference LocalNode local, @Reference MailboxStore store, @Reference DirectoryAdminService directory,
+                          @Reference EventLog log, @Reference ClusterMessaging messaging, ReplicationConfig config) {
+        this.node = local.identity().name();
+        this.log = log;
+        this.messaging = messaging;
+        this.publisher = new Publisher(node, directory, store, log);
+        this.applier = new Applier(node, store, directory,
+                (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), Clock.systemUTC());
+        this.subscription = log.subscribe("tandem-applier-" + node, applier);
+        long every = Math.max(100, config.refresh_interval_ms());
+        ticker.scheduleWithFixedDelay(this::refresh, 0, every, TimeUnit.MILLISECONDS);
+        LOG.info("Active Replica agent started on {} (log {} at {})", node, log.topic(), log.brokers());
+    }
+
+    private void refresh() {
+        try {
+            applier.refresh();
+        } catch (RuntimeException e) {
+            LOG.warn("Replica refresh failed (retried in a moment): {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void beforeCommit(MailboxChange change) {
+        publisher.beforeCommit(change);
+    }
+
+    @Override
+    public void onMessage(String topic, String message) {
+        switch (topic) {
+            case Topics.SNAPSHOT -> work.execute(() -> snapshot(message));
+            case Topics.REPLICAS -> ticker.execute(this::refresh);
+            case Topics.STATUS_REQUEST -> work.execute(() -> status(message));
+            default -> LOG.debug("Ignored message on {}", topic);
+        }
+    }
+
+    private void snapshot(String message) {
+        String[] parts = message.split(" ");
+        try {
+            publisher.snapshot(UUID.fromString(parts[0]), parts[1]);
+        } catch (RuntimeException e) {
+            LOG.warn("Snapshot of {} for {} not written (the replica asks again): {}", parts[0],
+                    parts.length > 1 ? parts[1] : "?", e.getMessage());
+        }
+    }
+
+    private void status(String requestId) {
+        try {
+            NodeStatus status = new NodeStatus(UUID.fromString(requestId.trim()), node, log.connected(), subscription.lag(),
+                    log.brokers(), applier.boxes());
+            messaging.publish(Topics.STATUS_REPLY, status.encode());
+        } catch (RuntimeException e) {
+            LOG.warn("Replication status not answered: {}", e.getMessage());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        ticker.shutdownNow();
+        work.shutdownNow();
+        subscription.close();
+        LOG.info("Active Replica agent stopped on {}", node);
+    }
+}

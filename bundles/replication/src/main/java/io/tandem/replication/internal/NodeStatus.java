@@ -1,0 +1,57 @@
+package io.tandem.replication.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What one Mailstore reports about replication (answer to a status request): its event log connection,
+ * and per local mailbox its position, plus applier details for the replica copies it keeps. A line-based
+ * text form travels over the cluster topic.
+ */
+public record NodeStatus(UUID requestId, String node, boolean logConnected, long subscriptionLag, String brokers,
+                  List<Box> boxes) {
+
+    /**
+     * One local mailbox.
+     *
+     * @param state             for a replica copy: its applier state; for a primary: {@code primary}
+     * @param lastAppliedMillis when this copy last applied a change (replicas; 0 never)
+     * @param lastCommitMillis  when the last change it applied was committed at the source (replicas; 0 never)
+     * @param fenced            changes refused because they came from an older epoch
+     */
+    public record Box(UUID accountId, long mailboxId, long sequence, long itemId, String state, long lastAppliedMillis,
+               long lastCommitMillis, long fenced, String detail) {
+    }
+
+    String encode() {
+        StringBuilder b = new StringBuilder();
+        b.append(requestId).append('\t').append(node).append('\t').append(logConnected ? 1 : 0).append('\t')
+                .append(subscriptionLag).append('\t').append(clean(brokers)).append('\n');
+        for (Box x : boxes) {
+            b.append(x.accountId).append('\t').append(x.mailboxId).append('\t').append(x.sequence).append('\t')
+                    .append(x.itemId).append('\t').append(x.state).append('\t').append(x.lastAppliedMillis).append('\t')
+                    .append(x.lastCommitMillis).append('\t').append(x.fenced).append('\t').append(clean(x.detail)).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String clean(String s) {
+        return s == null ? "" : s.replace('\t', ' ').replace('\n', ' ');
+    }
+
+    static NodeStatus decode(String text) {
+        String[] lines = text.split("\n");
+        String[] h = lines[0].split("\t", -1);
+        List<Box> boxes = new ArrayList<>();
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].isEmpty()) {
+                continue;
+            }
+            String[] f = lines[i].split("\t", -1);
+            boxes.add(new Box(UUID.fromString(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), f[4],
+                    Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), f[8]));
+        }
+        return new NodeStatus(UUID.fromString(h[0]), h[1], "1".equals(h[2]), Long.parseLong(h[3]), h[4], boxes);
+    }
+}

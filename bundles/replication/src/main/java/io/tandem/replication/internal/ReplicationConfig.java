@@ -1,0 +1,21 @@
+package io.tandem.replication.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration PID {@value #PID} (etc/tandem.replication.cfg). */
+@ObjectClassDefinition(name = "Tandem Active Replica", description = "Replication agent and ha:* operations")
+public @interface ReplicationConfig {
+
+    String PID = "tandem.replication";
+
+    @AttributeDefinition(description = "How often a Mailstore re-reads its replica rows from the directory (ms); "
+            + "changes made with ha:* commands are also announced at once")
+    long refresh_interval_ms() default 2000;
+
+    @AttributeDefinition(description = "How long ha:promoteAccounts waits for the new owner to take an account over (s)")
+    int promotion_timeout_seconds() default 60;
+
+    @AttributeDefinition(description = "How long status commands wait for every Mailstore to answer (ms)")
+    long status_timeout_ms() default 3000;
+}
