@@ -13,5 +13,13 @@ package io.tandem.api.mailbox;
 @FunctionalInterface
 public interface MailboxChangeHook {
 
+    /**
+     * Service property naming a hook (e.g. {@code replication}). A mailbox store configured to require a
+     * hook by name refuses every change while no hook of that name is registered, so a change can never
+     * commit unseen by replication (e.g. while its bundle is being updated).
+     */
+    String NAME_PROPERTY = "tandem.hook";
+
+
     void beforeCommit(MailboxChange change);
 }

@@ -3,8 +3,6 @@ package io.tandem.replication.internal;
 import io.tandem.api.cluster.ClusterMessageListener;
 import io.tandem.api.cluster.ClusterMessaging;
 import io.tandem.api.directory.DirectoryAdminService;
-import io.tandem.api.mailbox.MailboxChange;
-import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.MailboxStore;
 import io.tandem.api.node.LocalNode;
 import io.tandem.api.replication.EventLog;
@@ -24,25 +22,25 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Active Replica on a Mailstore (active wherever a {@link MailboxStore} is): publishes the changes of the
- * accounts it owns ({@link Publisher}), writes snapshots when asked, applies the event log to the replica
+ * Active Replica on a Mailstore (active wherever a {@link MailboxStore} is): writes snapshots of the
+ * accounts it owns when asked ({@link SnapshotWriter}), applies the event log to the replica
  * copies it keeps ({@link Applier}) and answers status requests. It keeps no state of its own outside the
  * mailbox database, the directory and the log's committed positions, so it can be updated under load.
  */
-@Component(service = {MailboxChangeHook.class, ClusterMessageListener.class}, configurationPid = ReplicationConfig.PID,
+@Component(service = ClusterMessageListener.class, configurationPid = ReplicationConfig.PID,
         immediate = true, property = {
                 ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.SNAPSHOT,
                 ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.REPLICAS,
                 ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.STATUS_REQUEST})
 @Designate(ocd = ReplicationConfig.class)
-public class MailstoreAgent implements MailboxChangeHook, ClusterMessageListener {
+public class MailstoreAgent implements ClusterMessageListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailstoreAgent.class);
 
     private final String node;
     private final EventLog log;
     private final ClusterMessaging messaging;
-    private final Publisher publisher;
+    private final SnapshotWriter snapshots;
     private final Applier applier;
     private final ExecutorService work = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-work"));
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "tandem-replication-refresh"));
@@ -54,7 +52,7 @@ public class MailstoreAgent implements MailboxChangeHook, ClusterMessageListener
         this.node = local.identity().name();
         this.log = log;
         this.messaging = messaging;
-        this.publisher = new Publisher(node, directory, store, log);
+        this.snapshots = new SnapshotWriter(node, directory, store, log);
         this.applier = new Applier(node, store, directory,
                 (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), Clock.systemUTC());
         this.subscription = log.subscribe("tandem-applier-" + node, applier);
@@ -72,11 +70,6 @@ public class MailstoreAgent implements MailboxChangeHook, ClusterMessageListener
     }
 
     @Override
-    public void beforeCommit(MailboxChange change) {
-        publisher.beforeCommit(change);
-    }
-
-    @Override
     public void onMessage(String topic, String message) {
         switch (topic) {
             case Topics.SNAPSHOT -> work.execute(() -> snapshot(message));
@@ -89,7 +82,7 @@ public class MailstoreAgent implements MailboxChangeHook, ClusterMessageListener
     private void snapshot(String message) {
         String[] parts = message.split(" ");
         try {
-            publisher.snapshot(UUID.fromString(parts[0]), parts[1]);
+            snapshots.snapshot(UUID.fromString(parts[0]), parts[1]);
         } catch (RuntimeException e) {
             LOG.warn("Snapshot of {} for {} not written (the replica asks again): {}", parts[0],
                     parts.length > 1 ? parts[1] : "?", e.getMessage());

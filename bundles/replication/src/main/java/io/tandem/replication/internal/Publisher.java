@@ -5,16 +5,12 @@ import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.directory.Replica;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
-import io.tandem.api.mailbox.MailboxSnapshot;
-import io.tandem.api.mailbox.MailboxStore;
-import io.tandem.api.mailbox.Message;
+import io.tandem.api.mailbox.StaleEpochException;
 import io.tandem.api.replication.EventLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The write side of Active Replica on an account's primary (docs/decisions/0009).
@@ -29,18 +25,14 @@ import java.util.UUID;
 final class Publisher implements MailboxChangeHook {
 
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
-    /** Snapshot chunks stay well under the log's default 1 MiB record limit. */
-    static final int CHUNK_BYTES = 256 * 1024;
 
     private final String node;
     private final DirectoryService directory;
-    private final MailboxStore store;
     private final EventLog log;
 
-    Publisher(String node, DirectoryService directory, MailboxStore store, EventLog log) {
+    Publisher(String node, DirectoryService directory, EventLog log) {
         this.node = node;
         this.directory = directory;
-        this.store = store;
         this.log = log;
     }
 
@@ -54,63 +46,10 @@ final class Publisher implements MailboxChangeHook {
         Account owner = directory.account(change.accountId())
                 .orElseThrow(() -> new ReplicationException("account " + change.accountId() + " no longer exists: change not acknowledged"));
         if (!owner.mailHost().equals(node) || owner.epoch() != change.epoch()) {
-            throw new ReplicationException("account " + owner.name() + " is now owned by " + owner.mailHost() + " under epoch "
-                    + owner.epoch() + " (this change was made under epoch " + change.epoch() + " on " + node
-                    + "): not acknowledged");
+            // promoted away meanwhile: callers answer with the new owner (HTTP 421) or ask to retry (LMTP 451)
+            LOG.info("Change {} of {} not acknowledged: {} now owns it under epoch {} (change made under epoch {})",
+                    change.sequence(), owner.name(), owner.mailHost(), owner.epoch(), change.epoch());
+            throw new StaleEpochException(change.accountId(), owner.epoch(), change.epoch());
         }
-    }
-
-    /**
-     * Writes a snapshot of the account for {@code destination} into its partition, under the mailbox lock
-     * (so it sits between the changes before and after it), if this node owns the account. Creates the
-     * mailbox first when the account never had one.
-     *
-     * @return the snapshot's sequence, or -1 when this node does not own the account
-     */
-    long snapshot(UUID accountId, String destination) {
-        Account owner = directory.account(accountId).orElse(null);
-        if (owner == null || !owner.mailHost().equals(node)) {
-            return -1;
-        }
-        if (store.info(accountId).isEmpty()) {
-            try {
-                store.create(accountId, owner.epoch());
-            } catch (IllegalArgumentException e) {
-                LOG.debug("Mailbox of {} created concurrently", accountId);
-            }
-        }
-        UUID snapshotId = UUID.randomUUID();
-        MailboxSnapshot s = store.snapshot(accountId, snap -> {
-            List<List<Message>> chunks = chunks(snap.messages());
-            String key = accountId.toString();
-            log.append(key, EventCodec.encode(new Event.SnapshotBegin(accountId, destination, snapshotId, snap.epoch(),
-                    snap.sequence(), snap.itemId(), chunks.size(), snap.folders())));
-            for (int i = 0; i < chunks.size(); i++) {
-                log.append(key, EventCodec.encode(new Event.SnapshotChunk(accountId, snapshotId, i, chunks.get(i))));
-            }
-        });
-        LOG.info("Snapshot {} of {} for {} written at sequence {} ({} messages)", snapshotId, accountId, destination,
-                s.sequence(), s.messages().size());
-        return s.sequence();
-    }
-
-    static List<List<Message>> chunks(List<Message> messages) {
-        List<List<Message>> out = new ArrayList<>();
-        List<Message> current = new ArrayList<>();
-        int bytes = 0;
-        for (Message m : messages) {
-            int size = EventCodec.size(m);
-            if (!current.isEmpty() && bytes + size > CHUNK_BYTES) {
-                out.add(current);
-                current = new ArrayList<>();
-                bytes = 0;
-            }
-            current.add(m);
-            bytes += size;
-        }
-        if (!current.isEmpty()) {
-            out.add(current);
-        }
-        return out;
     }
 }

@@ -138,7 +138,7 @@ public class ReplicationFlowTest {
     private MailstoreDatabase store() throws Exception {
         MailstoreDatabase db = new MailstoreDatabase(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                 ConfigProxy.of(MailstoreDatabase.Config.class, Map.of("jdbc_url", "jdbc:h2:mem:ms-" + UUID.randomUUID()
-                        + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", "pool_size", 4)));
+                        + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", "pool_size", 4, "required_hooks", new String[] {"replication"})));
         Method close = MailstoreDatabase.class.getDeclaredMethod("deactivate");
         close.setAccessible(true);
         open.add(() -> close.invoke(db));
@@ -146,9 +146,9 @@ public class ReplicationFlowTest {
     }
 
     private static void hook(MailstoreDatabase db, MailboxChangeHook hook) throws Exception {
-        Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class);
+        Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class, Map.class);
         add.setAccessible(true);
-        add.invoke(db, hook);
+        add.invoke(db, hook, Map.of(MailboxChangeHook.NAME_PROPERTY, "replication"));
     }
 
     @After
@@ -176,8 +176,12 @@ public class ReplicationFlowTest {
 
     @Test
     public void initialSyncThenLiveChangesThenPromotionWithFencing() throws Exception {
-        Publisher p1 = new Publisher("ms1", dir, s1, log);
+        assertThrows("no change without the replication hook", io.tandem.api.mailbox.MissingHookException.class,
+                () -> s1.create(account.id(), account.epoch()));
+        Publisher p1 = new Publisher("ms1", dir, log);
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         hook(s1, p1);
+        hook(s2, new Publisher("ms2", dir, log));
         s1.create(account.id(), account.epoch());
         long first = deliver(s1, account.epoch(), 1);
         deliver(s1, account.epoch(), 2);
@@ -194,9 +198,9 @@ public class ReplicationFlowTest {
 
         // changes before the snapshot are ignored by an initialising replica; the snapshot carries them
         s1.execute(account.id(), account.epoch(), tx -> tx.setFlags(first, Set.of("\\Seen")));
-        p1.snapshot(account.id(), "ms2");
+        w1.snapshot(account.id(), "ms2");
         deliver(s1, account.epoch(), 3);
-        p1.snapshot(account.id(), "ms3");
+        w1.snapshot(account.id(), "ms3");
         deliver(s1, account.epoch(), 4);
         r2.pump(log);
         r3.pump(log);
@@ -217,7 +221,7 @@ public class ReplicationFlowTest {
         // promotion to ms2: directory CAS, then the marker; ms2 adopts the epoch and takes over
         String atPromotion = s1.checksum(account.id());
         Account moved = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
-        assertThrows("the old owner can no longer acknowledge", ReplicationException.class, () -> deliver(s1, account.epoch(), 5));
+        assertThrows("the old owner can no longer acknowledge", io.tandem.api.mailbox.StaleEpochException.class, () -> deliver(s1, account.epoch(), 5));
         assertEquals("the refused change was rolled back", atPromotion, s1.checksum(account.id()));
         assertThrows("not before it applied the marker", EpochNotReachedException.class, () -> deliver(s2, moved.epoch(), 6));
         log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), moved.epoch(), "ms2", "ms1",
@@ -235,8 +239,6 @@ public class ReplicationFlowTest {
         }
         assertEquals(s2.checksum(account.id()), s3.checksum(account.id()));
 
-        Publisher p2 = new Publisher("ms2", dir, s2, log);
-        hook(s2, p2);
         deliver(s2, moved.epoch(), 7);
         // a change of the old epoch that reached the log late is fenced, not applied and not a failure
         MailboxChange zombie = new MailboxChange(account.id(), account.epoch(), s3.info(account.id()).orElseThrow().sequence() + 1,
@@ -250,13 +252,14 @@ public class ReplicationFlowTest {
 
     @Test
     public void aGapOrAnUnreadableEventStopsTheReplicaWithTheReasonAndARestartRecovers() throws Exception {
-        Publisher p1 = new Publisher("ms1", dir, s1, log);
+        Publisher p1 = new Publisher("ms1", dir, log);
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         hook(s1, p1);
         s1.create(account.id(), account.epoch());
         dir.addReplica(account.id(), "ms2", 10, null);
         Reader r2 = new Reader(applier("ms2", s2));
         r2.applier.refresh();
-        p1.snapshot(account.id(), "ms2");
+        w1.snapshot(account.id(), "ms2");
         r2.pump(log);
         assertEquals(Replica.IN_SYNC, state("ms2"));
 
@@ -277,7 +280,7 @@ public class ReplicationFlowTest {
         snapshotRequests.clear();
         r2.applier.refresh();
         assertEquals(1, snapshotRequests.size());
-        p1.snapshot(account.id(), "ms2");
+        w1.snapshot(account.id(), "ms2");
         r2.pump(log);
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));

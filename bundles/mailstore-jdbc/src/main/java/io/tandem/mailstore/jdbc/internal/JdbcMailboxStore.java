@@ -6,6 +6,7 @@ import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.EpochNotReachedException;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.MailboxSnapshot;
+import io.tandem.api.mailbox.MissingHookException;
 import io.tandem.api.mailbox.MailboxInfo;
 import io.tandem.api.mailbox.MailboxNotFoundException;
 import io.tandem.api.mailbox.MailboxOp;
@@ -57,6 +58,8 @@ public class JdbcMailboxStore implements MailboxStore {
     private final DataSource dataSource;
     private final Clock clock;
     private final List<MailboxChangeHook> hooks = new CopyOnWriteArrayList<>();
+    private final Map<MailboxChangeHook, String> hookNames = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Set<String> requiredHooks = Set.of();
 
     JdbcMailboxStore(DataSource dataSource, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -64,11 +67,34 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     void addHook(MailboxChangeHook hook) {
+        addHook(hook, null);
+    }
+
+    /** Adds a hook, named {@code name} (may be null) for {@link #requireHooks}. */
+    void addHook(MailboxChangeHook hook, String name) {
+        if (name != null) {
+            hookNames.put(hook, name);
+        }
         hooks.add(hook);
     }
 
     void removeHook(MailboxChangeHook hook) {
         hooks.remove(hook);
+        hookNames.remove(hook);
+    }
+
+    /** Every local change is refused while a hook of one of these names is missing. */
+    void requireHooks(Set<String> names) {
+        requiredHooks = Set.copyOf(names);
+    }
+
+    private void checkRequiredHooks(UUID accountId) {
+        for (String name : requiredHooks) {
+            if (!hookNames.containsValue(name)) {
+                throw new MissingHookException("change of " + accountId + " refused: the '" + name
+                        + "' hook is not running on this node (starting or being updated), try again in a moment");
+            }
+        }
     }
 
     /** The state of a mailbox row. */
@@ -109,6 +135,7 @@ public class JdbcMailboxStore implements MailboxStore {
 
     /** The single transaction path of local changes: lock, run, bump the sequence by one, hooks, (caller commits). */
     private MailboxChange commit(Tx tx, UUID accountId, long epoch, Body body) throws SQLException {
+        checkRequiredHooks(accountId);
         Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
         if (epoch < head.epoch()) {
             throw new StaleEpochException(accountId, head.epoch(), epoch);

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The mailbox metadata store of this Mailstore: a connection pool to its local database (an H2 file by
@@ -60,6 +61,10 @@ public class MailstoreDatabase extends JdbcMailboxStore {
 
         @AttributeDefinition(description = "Seconds to wait for a connection before failing a request")
         int connect_timeout_seconds() default 10;
+
+        @AttributeDefinition(description = "Names of change hooks (service property tandem.hook) without which every "
+                + "local change is refused, e.g. replication")
+        String[] required_hooks() default {};
     }
 
     static final long RETRY_SECONDS = 5;
@@ -73,6 +78,8 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     public MailstoreDatabase(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
                              List<DataSourceFactory> drivers, Config config) {
         this(opened(drivers, config));
+        requireHooks(java.util.Arrays.stream(config.required_hooks()).flatMap(h -> java.util.Arrays.stream(h.split(","))).map(String::trim).filter(h -> !h.isEmpty())
+                .collect(java.util.stream.Collectors.toSet()));
     }
 
     private MailstoreDatabase(Opened opened) {
@@ -94,9 +101,9 @@ public class MailstoreDatabase extends JdbcMailboxStore {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeHook")
-    @Override
-    void addHook(MailboxChangeHook hook) {
-        super.addHook(hook);
+    void addHook(MailboxChangeHook hook, Map<String, Object> properties) {
+        Object name = properties.get(MailboxChangeHook.NAME_PROPERTY);
+        super.addHook(hook, name == null ? null : name.toString());
     }
 
     @Override

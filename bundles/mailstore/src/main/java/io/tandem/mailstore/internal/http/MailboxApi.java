@@ -20,6 +20,9 @@ import io.tandem.api.mailbox.MailboxTransaction;
 import io.tandem.api.mailbox.Message;
 import io.tandem.api.mailbox.Mutation;
 import io.tandem.api.mailbox.StaleEpochException;
+import io.tandem.api.mailbox.EpochNotReachedException;
+import io.tandem.api.mailbox.MissingHookException;
+import io.tandem.api.replication.EventLogException;
 import io.tandem.api.text.Json;
 import io.tandem.mailstore.internal.Summary;
 import org.slf4j.Logger;
@@ -372,6 +375,13 @@ public final class MailboxApi {
                 throw misdirected(a.name(), now.mailHost());
             }
             throw ApiException.unavailable("ownership of " + a.name() + " is changing (" + e.getMessage() + "), try again later");
+        } catch (MissingHookException e) {
+            throw ApiException.unavailable(e.getMessage());
+        } catch (EpochNotReachedException e) {
+            throw ApiException.unavailable(a.name() + " is being taken over by this node, try again in a moment");
+        } catch (EventLogException e) {
+            LOG.warn("Mailbox API: change of {} not acknowledged: replication log unavailable ({})", a.name(), e.getMessage());
+            throw ApiException.unavailable("replication log unavailable, change not made, try again later");
         }
     }
 

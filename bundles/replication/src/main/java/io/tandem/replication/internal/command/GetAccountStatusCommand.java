@@ -25,6 +25,11 @@ public class GetAccountStatusCommand extends HaCommand {
                     + "| replicaStatus available|unavailable")
     List<String> words;
 
+    @Override
+    protected void prepare() {
+        words = options(words);
+    }
+
     @Reference
     HaService ha;
 

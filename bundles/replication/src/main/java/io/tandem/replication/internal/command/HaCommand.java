@@ -3,6 +3,8 @@ package io.tandem.replication.internal.command;
 import io.tandem.api.audit.Audit;
 import io.tandem.shell.TandemCommandSupport;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -10,6 +12,34 @@ import java.util.function.Supplier;
  * are audited, and a refusal (bad input: nothing changed) is audited and thrown with the reason.
  */
 abstract class HaCommand extends TandemCommandSupport {
+
+    @Override
+    public String render() throws Exception {
+        prepare();
+        return super.render();
+    }
+
+    /** Runs before the output is chosen: commands with key/value words take their options out of them. */
+    protected void prepare() {
+    }
+
+    /**
+     * Karaf stops reading options at the first argument, and operators often write {@code --json} last:
+     * {@code --json} and {@code --no-format} are accepted among the key/value words too.
+     */
+    protected List<String> options(List<String> words) {
+        List<String> out = new ArrayList<>();
+        for (String w : words == null ? List.<String>of() : words) {
+            if ("--json".equals(w)) {
+                json = true;
+            } else if ("--no-format".equals(w)) {
+                noFormat = true;
+            } else {
+                out.add(w);
+            }
+        }
+        return out;
+    }
 
     /** Runs a state change: audits success with {@code detail}, or the refusal, which it rethrows. */
     protected static <T> T audited(String action, String target, Supplier<T> change, java.util.function.Function<T, String> detail) {

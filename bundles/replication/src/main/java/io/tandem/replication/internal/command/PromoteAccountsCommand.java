@@ -24,6 +24,11 @@ public class PromoteAccountsCommand extends OperationCommand {
             description = "accounts a,b | input_file F | source_mail_host H, then optionally destination D, threads N (default 4)")
     List<String> words;
 
+    @Override
+    protected void prepare() {
+        words = options(words);
+    }
+
     @Reference
     HaService ha;
 

@@ -22,6 +22,11 @@ public class RemoveAccountDestinationCommand extends HaCommand {
             description = "destination D, then optionally accounts a,b | input_file F")
     List<String> words;
 
+    @Override
+    protected void prepare() {
+        words = options(words);
+    }
+
     @Reference
     HaService ha;
 

@@ -16,6 +16,11 @@ abstract class ReplicaSwitchCommand extends HaCommand {
             description = "accounts a@example.com,b@example.com | input_file /path/to/list")
     List<String> words;
 
+    @Override
+    protected void prepare() {
+        words = options(words);
+    }
+
     @Reference
     HaService ha;
 

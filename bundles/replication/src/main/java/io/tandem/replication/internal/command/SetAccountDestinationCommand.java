@@ -30,6 +30,11 @@ public class SetAccountDestinationCommand extends OperationCommand {
             description = "accounts a@example.com,b@example.com | input_file /path/to/list")
     List<String> words;
 
+    @Override
+    protected void prepare() {
+        words = options(words);
+    }
+
     @Reference
     HaService ha;
 

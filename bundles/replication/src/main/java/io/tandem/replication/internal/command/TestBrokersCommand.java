@@ -24,6 +24,11 @@ public class TestBrokersCommand extends HaCommand {
     @Argument(index = 0, name = "arguments", multiValued = true, description = "brokers h1:9092,h2:9092 (default: the global brokers)")
     List<String> words;
 
+    @Override
+    protected void prepare() {
+        words = options(words);
+    }
+
     @Reference
     HaService ha;
 

@@ -1,0 +1,145 @@
+package io.tandem.api.test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node Kafka (KRaft) for the ITs, run by {@code scripts/infra/kafka.sh} (system property
+ * {@code tandem.kafka.script}, set by the pom) on free ports, with its state under {@code tandem.it.dir}.
+ * Every failure to start throws with the end of the broker's log: the tests fail loudly, they are never
+ * skipped. The broker's jars are fetched by the script the first time (into
+ * {@code $TANDEM_INFRA_CACHE}, through {@code $TANDEM_MAVEN_REPO_LOCAL} when set).
+ */
+public final class KafkaFixture implements AutoCloseable {
+
+    public final Path dir;
+    public final int port;
+    public final int controllerPort;
+    private final Path script;
+    private final Thread cleanup;
+
+    private KafkaFixture(Path script, Path dir, int port, int controllerPort) {
+        this.script = script;
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        // never leave a broker behind, even when the JVM is stopped early
+        this.cleanup = new Thread(this::stopQuietly, "kafka-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+    }
+
+    /** Starts a broker on free ports with its state under {@code tandem.it.dir}/{@code name}-{@code port}. */
+    public static KafkaFixture start(String name) throws IOException, InterruptedException {
+        String scriptProperty = System.getProperty("tandem.kafka.script");
+        if (scriptProperty == null) {
+            throw new IllegalStateException("system property tandem.kafka.script is not set (run the ITs with mvn verify)");
+        }
+        Path script = Path.of(scriptProperty).toAbsolutePath().normalize();
+        if (!Files.isExecutable(script)) {
+            throw new IllegalStateException(script + " is missing or not executable");
+        }
+        Path base = Path.of(System.getProperty("tandem.it.dir", "target/it")).toAbsolutePath();
+        int port = S3ProxyFixture.freePort();
+        int controllerPort = S3ProxyFixture.freePort();
+        while (controllerPort == port) {
+            controllerPort = S3ProxyFixture.freePort();
+        }
+        Path dir = base.resolve(name + "-" + port);
+        KafkaFixture kafka = new KafkaFixture(script, dir, port, controllerPort);
+        try {
+            kafka.start();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            kafka.close();
+            throw e;
+        }
+        return kafka;
+    }
+
+    /** The bootstrap servers ({@code 127.0.0.1:port}). */
+    public String brokers() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Starts the broker again after {@link #stop()}, on the same ports with the same data. */
+    public void start() throws IOException, InterruptedException {
+        String out = run("start", dir.toString(), Integer.toString(port), Integer.toString(controllerPort));
+        if (!out.lines().anyMatch(l -> l.equals("KAFKA_BROKERS=" + brokers()))) {
+            throw new IllegalStateException("kafka.sh start printed no KAFKA_BROKERS=" + brokers() + ":\n" + out);
+        }
+    }
+
+    /** Stops the broker (SIGTERM, bounded); its data stays in {@link #dir}. */
+    public void stop() throws IOException, InterruptedException {
+        run("stop", dir.toString());
+    }
+
+    public boolean running() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(List.of(script.toString(), "status", dir.toString()))
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+
+    /** The last {@code lines} lines of the broker's log ("" when there is none). */
+    public String logTail(int lines) {
+        Path log = dir.resolve("kafka.log");
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() {
+        stopQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (Exception e) {
+            System.err.println("could not stop Kafka in " + dir + ": " + e);
+        }
+    }
+
+    /**
+     * Runs the script (bounded: 5 minutes, the first run may download the jars); its stdout, or fails
+     * with all its output and the end of the broker's log.
+     */
+    private String run(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(script.toString());
+        command.addAll(List.of(args));
+        Path log = Files.createTempFile("kafka-sh-", ".log");
+        try {
+            Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
+            p.getOutputStream().close();
+            byte[] stdout = p.getInputStream().readAllBytes();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not finish within 5 minutes\n"
+                        + "--- end of " + dir.resolve("kafka.log") + ":\n" + logTail(40));
+            }
+            String out = new String(stdout, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n"
+                        + out + Files.readString(log) + "--- end of " + dir.resolve("kafka.log") + ":\n" + logTail(40));
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+}

@@ -1,0 +1,500 @@
+package io.tandem.replica.kafka.internal;
+
+import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.replication.BrokerCheck;
+import io.tandem.api.replication.EventLog;
+import io.tandem.api.replication.EventLogException;
+import io.tandem.api.replication.LogRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The replication {@link EventLog} on Apache Kafka (kafka-clients embedded in this bundle).
+ *
+ * <p>The brokers are the directory's global {@code brokers}, read every {@code brokers.poll.ms}: when the
+ * value changes the producer and admin client are replaced and every subscription moves its consumer to the
+ * new brokers, without a restart; while it is unset the log is disabled. The topic is created at the first
+ * contact when missing (replication factor min(3, live brokers), {@code min.insync.replicas=2} from 3).
+ * One producer (thread-safe, idempotent, {@code acks=all}) serves every {@link #append}; every
+ * {@link #subscribe subscription} has its own consumer thread ({@link KafkaSubscription}).
+ */
+@Component(service = EventLog.class, configurationPid = KafkaEventLog.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = KafkaEventLog.Config.class)
+public class KafkaEventLog implements EventLog {
+
+    public static final String PID = "tandem.replication.kafka";
+    /** The directory global holding the brokers. */
+    static final String BROKERS_GLOBAL = "brokers";
+    static final String DISABLED = "replication is disabled: the global 'brokers' is not set (global:set brokers host:9092,...)";
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaEventLog.class);
+    /** Legal Kafka topic names. */
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+    @ObjectClassDefinition(name = "Tandem replication event log (Kafka)",
+            description = "The Kafka topic Active Replica writes mailbox changes to; the brokers are the directory's global 'brokers'")
+    public @interface Config {
+        @AttributeDefinition(description = "Topic of the mailbox events; created when missing (letters, digits, '.', '_', '-')")
+        String topic() default "tandem.mailbox-events";
+
+        @AttributeDefinition(description = "Partitions of the topic when this node creates it (an account's records share one partition)")
+        int partitions() default 12;
+
+        @AttributeDefinition(description = "Milliseconds an append waits for the acknowledgement of every in-sync replica")
+        long append_timeout_ms() default 10000;
+
+        @AttributeDefinition(description = "Milliseconds between two reads of the global 'brokers' (and connectivity checks)")
+        long brokers_poll_ms() default 2000;
+
+        @AttributeDefinition(description = "Compression of produced batches: lz4 or none")
+        String compression() default "lz4";
+
+        @AttributeDefinition(description = "Milliseconds the producer waits to batch records (0..100)")
+        int linger_ms() default 1;
+
+        @AttributeDefinition(description = "Most records handed to a subscription's handler in one batch")
+        int max_poll_records() default 500;
+    }
+
+    /** The clients of one broker list; replaced as a whole when the brokers change. */
+    private record Clients(String brokers, Producer<String, byte[]> producer, Admin admin, AtomicBoolean topicReady) {
+    }
+
+    private final Supplier<String> brokersSource;
+    private final String topic;
+    private final int partitions;
+    private final long appendTimeoutMillis;
+    private final long pollMillis;
+    private final ClientSettings settings;
+    private final KafkaSubscription.Timing timing;
+    private final ScheduledExecutorService poller;
+    private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger subscriptionSequence = new AtomicInteger();
+
+    /** The global 'brokers' as last read, normalised; "" = disabled. Written by the poller only. */
+    private volatile String setting = "";
+    /** Why {@link #setting} cannot be used (invalid, clients could not be made), else null. */
+    private volatile String problem;
+    /** The clients of {@link #setting}, null while disabled or unusable. */
+    private volatile Clients clients;
+    private volatile boolean connected;
+    private volatile boolean stopped;
+    /** The last reason logged for an unreachable cluster or an unreadable global (logged once per change). */
+    private volatile String lastWarning;
+
+    @Activate
+    public KafkaEventLog(@Reference DirectoryService directory, Config config) {
+        this(() -> directory.global(BROKERS_GLOBAL).orElse(""), config, KafkaSubscription.Timing.DEFAULT);
+    }
+
+    /** For tests: brokers from any source, subscription timings of the test's choice. */
+    KafkaEventLog(Supplier<String> brokers, Config config, KafkaSubscription.Timing timing) {
+        this.brokersSource = Objects.requireNonNull(brokers, "brokers");
+        this.topic = config.topic() == null ? "" : config.topic().trim();
+        if (!TOPIC.matcher(topic).matches()) {
+            throw invalid("topic", "'" + config.topic() + "'", "must be 1..249 letters, digits, '.', '_' or '-'");
+        }
+        if (config.partitions() < 1 || config.partitions() > 10_000) {
+            throw invalid("partitions", config.partitions(), "must be 1..10000");
+        }
+        if (config.append_timeout_ms() < 100 || config.append_timeout_ms() > 600_000) {
+            throw invalid("append.timeout.ms", config.append_timeout_ms(), "must be 100..600000");
+        }
+        if (config.brokers_poll_ms() < 100 || config.brokers_poll_ms() > 600_000) {
+            throw invalid("brokers.poll.ms", config.brokers_poll_ms(), "must be 100..600000");
+        }
+        String compression = config.compression() == null ? "" : config.compression().trim().toLowerCase(java.util.Locale.ROOT);
+        if (!compression.equals("lz4") && !compression.equals("none")) {
+            throw invalid("compression", "'" + config.compression() + "'", "must be lz4 or none");
+        }
+        if (config.linger_ms() < 0 || config.linger_ms() > 100) {
+            throw invalid("linger.ms", config.linger_ms(), "must be 0..100");
+        }
+        if (config.max_poll_records() < 1 || config.max_poll_records() > 100_000) {
+            throw invalid("max.poll.records", config.max_poll_records(), "must be 1..100000");
+        }
+        this.partitions = config.partitions();
+        this.appendTimeoutMillis = config.append_timeout_ms();
+        this.pollMillis = config.brokers_poll_ms();
+        this.settings = new ClientSettings(config.linger_ms(), compression, config.max_poll_records());
+        this.timing = timing;
+        refresh(); // enabled() and brokers() are right from the start
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-replica-kafka-brokers");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::tick, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+        LOG.info("Started replication event log (topic {}, {} partitions, append timeout {} ms, compression {}): {}",
+                topic, partitions, appendTimeoutMillis, compression, setting.isEmpty() ? "disabled until the global 'brokers' is set"
+                        : "brokers " + setting);
+    }
+
+    private static IllegalArgumentException invalid(String key, Object value, String rule) {
+        return new IllegalArgumentException(PID + ": " + key + " = " + value + " " + rule);
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopped = true;
+        // a running check or switch is bounded: let it finish (interrupting Kafka's close() leaves threads behind)
+        poller.shutdown();
+        try {
+            if (!poller.awaitTermination(appendTimeoutMillis + 5000, TimeUnit.MILLISECONDS)) {
+                poller.shutdownNow();
+                LOG.warn("The brokers poller did not stop within {} ms", appendTimeoutMillis + 5000);
+            }
+        } catch (InterruptedException e) {
+            poller.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        for (KafkaSubscription s : new ArrayList<>(subscriptions)) {
+            s.close();
+        }
+        Clients c = clients;
+        clients = null;
+        if (c != null) {
+            close(c);
+        }
+        LOG.info("Stopped replication event log");
+    }
+
+    // --- brokers -----------------------------------------------------------------------------------------
+
+    /** Every brokers.poll.ms: reads the global (switching when it changed), then checks the connection. */
+    private void tick() {
+        try {
+            refresh();
+            Clients c = clients;
+            if (c != null && !stopped) {
+                checkConnection(c);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Checking the brokers failed", e);
+        }
+    }
+
+    /**
+     * Reads the global and switches to it when it changed (or when its clients could not be made before).
+     * Runs on the poller thread only (and once in the constructor, before the poller starts).
+     */
+    private void refresh() {
+        if (stopped) {
+            return;
+        }
+        String raw;
+        try {
+            raw = brokersSource.get();
+        } catch (RuntimeException e) {
+            warnOnce("Cannot read the global 'brokers' (keeping " + (setting.isEmpty() ? "replication disabled" : setting)
+                    + "): " + e.getMessage());
+            return;
+        }
+        String normalized;
+        String invalid = null;
+        try {
+            normalized = BrokerList.normalize(raw);
+        } catch (IllegalArgumentException e) {
+            normalized = raw.trim();
+            invalid = "the global 'brokers' is invalid: " + e.getMessage();
+        }
+        boolean changed = !normalized.equals(setting);
+        if (!changed && (normalized.isEmpty() || invalid != null || clients != null)) {
+            return;
+        }
+        switchTo(normalized, invalid, changed);
+    }
+
+    /** Replaces the clients; the old ones are closed and the subscriptions told, outside any lock of theirs. */
+    private void switchTo(String brokers, String invalid, boolean changed) {
+        Clients old = clients;
+        Clients fresh = null;
+        String why = invalid;
+        if (why == null && !brokers.isEmpty()) {
+            try {
+                fresh = KafkaLoader.call(() -> open(brokers));
+            } catch (Exception e) {
+                why = "cannot use the brokers " + brokers + ": " + Failures.reason(e, appendTimeoutMillis);
+                LOG.debug("Creating the Kafka clients for {} failed", brokers, e);
+            }
+        }
+        setting = brokers;
+        problem = why;
+        clients = fresh;
+        connected = false;
+        if (changed) {
+            lastWarning = null;
+            if (brokers.isEmpty()) {
+                LOG.info("Replication disabled: the global 'brokers' is not set");
+            } else if (invalid == null) {
+                LOG.info("Replication event log now uses brokers {} (topic {})", brokers, topic);
+            }
+        }
+        if (why != null) {
+            warnOnce("Replication event log unusable: " + why);
+        }
+        if (old != null) {
+            close(old);
+        }
+        if (changed || fresh != null) {
+            subscriptions.forEach(KafkaSubscription::brokersChanged);
+        }
+    }
+
+    private Clients open(String brokers) {
+        Producer<String, byte[]> producer = new KafkaProducer<>(settings.producer(brokers, "producer", appendTimeoutMillis),
+                new StringSerializer(), new ByteArraySerializer());
+        try {
+            Admin admin = Admin.create(settings.admin(brokers, "admin", appendTimeoutMillis));
+            return new Clients(brokers, producer, admin, new AtomicBoolean());
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    /** Closes replaced clients; appends still waiting on the old producer get until append.timeout.ms. */
+    private void close(Clients c) {
+        KafkaLoader.run(() -> {
+            try {
+                c.producer().close(Duration.ofMillis(appendTimeoutMillis));
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the producer of {} failed", c.brokers(), e);
+            }
+            try {
+                c.admin().close(Duration.ofSeconds(2));
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the admin client of {} failed", c.brokers(), e);
+            }
+        });
+    }
+
+    /** A metadata request: sets {@link #connected}; creates the topic at the first contact. */
+    private void checkConnection(Clients c) {
+        long timeout = Math.max(1000, Math.min(pollMillis, 10_000));
+        try {
+            int nodes = KafkaLoader.call(() -> c.admin().describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout))
+                    .nodes().get(timeout, TimeUnit.MILLISECONDS).size());
+            if (clients != c) {
+                return;
+            }
+            if (!connected) {
+                LOG.info("Connected to the brokers {} ({} live broker{})", c.brokers(), nodes, nodes == 1 ? "" : "s");
+            }
+            connected = true;
+            lastWarning = null;
+            ensureTopic(c, appendTimeoutMillis);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (clients == c) {
+                connected = false;
+                warnOnce("Brokers " + c.brokers() + " do not answer: " + Failures.reason(e, timeout));
+            }
+        }
+    }
+
+    /** Creates the topic when missing (once per broker list); throws when it cannot. */
+    private void ensureTopic(Clients c, long timeoutMillis) throws Exception {
+        if (c.topicReady().get()) {
+            return;
+        }
+        Topics.Outcome o = KafkaLoader.call(() -> Topics.ensure(c.admin(), topic, partitions, Map.of(), timeoutMillis));
+        if (o.created()) {
+            LOG.info("Created topic {} on {}: {} partitions, replication factor {} ({} live broker{}), min.insync.replicas {}",
+                    topic, c.brokers(), partitions, o.plan().replicationFactor(), o.liveBrokers(),
+                    o.liveBrokers() == 1 ? "" : "s", o.plan().minInsyncReplicas());
+        } else {
+            LOG.info("Using the existing topic {} on {}", topic, c.brokers());
+        }
+        c.topicReady().set(true);
+    }
+
+    private void warnOnce(String message) {
+        if (!message.equals(lastWarning)) {
+            lastWarning = message;
+            LOG.warn(message);
+        }
+    }
+
+    // --- EventLog ----------------------------------------------------------------------------------------
+
+    @Override
+    public boolean enabled() {
+        return !setting.isEmpty();
+    }
+
+    @Override
+    public boolean connected() {
+        return clients != null && connected;
+    }
+
+    @Override
+    public String brokers() {
+        return setting;
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public LogRecord append(String key, byte[] value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        Clients c = clients;
+        if (c == null) {
+            throw new EventLogException(unavailable());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(appendTimeoutMillis);
+        try {
+            ensureTopic(c, remaining(deadline));
+            RecordMetadata md = KafkaLoader.call(() -> c.producer().send(new ProducerRecord<>(topic, key, value))
+                    .get(remaining(deadline), TimeUnit.MILLISECONDS));
+            connected = true;
+            return new LogRecord(key, value, md.partition(), md.offset(), md.timestamp());
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            if (clients == c) {
+                connected = false;
+            }
+            LOG.debug("Append to {} at {} failed", topic, c.brokers(), e);
+            // the Kafka exception stays here: only its message leaves the bundle
+            throw new EventLogException(appendFailure(c, e));
+        }
+    }
+
+    private String unavailable() {
+        if (setting.isEmpty()) {
+            return DISABLED;
+        }
+        String why = problem;
+        return "replication is not available: " + (why != null ? why : "the brokers " + setting + " are being switched");
+    }
+
+    private String appendFailure(Clients c, Exception e) {
+        String where = "append to topic " + topic + " at " + c.brokers() + " failed: ";
+        if (clients != c) {
+            return where + "the brokers changed meanwhile (" + Failures.detail(e) + "); the record may or may not be in the log";
+        }
+        String reason = Failures.reason(e, appendTimeoutMillis);
+        String detail = Failures.detail(e);
+        return where + reason + (detail.equals(reason) || reason.contains(detail) ? "" : " (" + detail + ")")
+                + "; the record may or may not be in the log";
+    }
+
+    private static long remaining(long deadlineNanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    @Override
+    public Subscription subscribe(String group, Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (group == null || group.isBlank()) {
+            throw new IllegalArgumentException("a subscription needs a group name");
+        }
+        if (stopped) {
+            throw new IllegalStateException("the replication event log is stopped");
+        }
+        KafkaSubscription s = new KafkaSubscription(new Source(), topic, group.trim(), handler, timing,
+                "tandem-replica-kafka-" + group.trim() + "-" + subscriptionSequence.incrementAndGet(),
+                subscriptions::remove);
+        subscriptions.add(s);
+        s.start();
+        return s;
+    }
+
+    /** What subscriptions consume: the clients in use. */
+    private final class Source implements KafkaSubscription.Source {
+
+        @Override
+        public String brokers() {
+            Clients c = clients;
+            return c == null || stopped ? "" : c.brokers();
+        }
+
+        @Override
+        public Consumer<String, byte[]> consumer(String brokers, String group) {
+            return KafkaLoader.get(() -> new KafkaConsumer<>(settings.consumer(brokers, group, "consumer-" + group),
+                    new StringDeserializer(), new ByteArrayDeserializer()));
+        }
+
+        @Override
+        public boolean topicReady(String brokers) {
+            Clients c = clients;
+            if (c == null || !c.brokers().equals(brokers)) {
+                return false;
+            }
+            try {
+                ensureTopic(c, appendTimeoutMillis);
+                return true;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                LOG.debug("Topic {} not ready at {}: {}", topic, brokers, Failures.reason(e, appendTimeoutMillis));
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public List<BrokerCheck> test(List<String> brokers, Duration timeout) {
+        Objects.requireNonNull(brokers, "brokers");
+        Objects.requireNonNull(timeout, "timeout");
+        List<BrokerCheck> checks = new BrokerTester(settings).test(brokers, timeout);
+        LOG.info("Connectivity test of {}: {}", brokers, checks.stream().allMatch(BrokerCheck::ok) ? "OK" : "FAILED " + checks);
+        return checks;
+    }
+
+    /** The live subscriptions (tests). */
+    int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaEventLog[" + topic + " at " + (setting.isEmpty() ? "(disabled)" : setting) + "]";
+    }
+}

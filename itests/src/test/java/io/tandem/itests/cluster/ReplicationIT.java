@@ -1,0 +1,290 @@
+package io.tandem.itests.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tandem.api.test.KafkaFixture;
+import io.tandem.api.test.PostgresFixture;
+import io.tandem.api.test.S3ProxyFixture;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * Active Replica on three real Mailstores (r1..r3, harness), a real Kafka broker (KRaft), the directory on a
+ * real PostgreSQL and blobs on S3Proxy: refusals, initial sync to two replicas while mail arrives, status,
+ * kill -9 of the source and promotion, replication from the new primary, pause/restart, removal. The steps
+ * build on each other, hence the fixed order.
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class ReplicationIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern UUID_RE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final String ALICE = "alice@example.com";
+    private static final Duration SYNC = Duration.ofSeconds(90);
+
+    private static Harness harness;
+    private static PostgresFixture postgres;
+    private static KafkaFixture kafka;
+    private static S3ProxyFixture s3;
+    private static int delivered;
+    private static String checksumAtKill;
+
+    @BeforeClass
+    public static void up() throws Exception {
+        Path it = Path.of(System.getProperty("tandem.it.dir"));
+        postgres = PostgresFixture.start(it.resolve("replication-pg"));
+        kafka = KafkaFixture.start("replication-kafka");
+        s3 = S3ProxyFixture.start("replication-s3");
+        s3.bucket("mail");
+        String directory = postgres.createDatabase("directory");
+        Path spec = it.resolve("replication-it.spec");
+        Files.createDirectories(it);
+        Files.writeString(spec, String.join("\n",
+                "set cluster.name tandem-replication-it",
+                "set directory.url " + directory,
+                "r1   127.0.4.1   core,mailstore",
+                "r2   127.0.4.2   core,mailstore",
+                "r3   127.0.4.3   core,mailstore", ""));
+        harness = Harness.fromSystemProperties("it-replication");
+        harness.tryRun(60, "clean");
+        harness.run(400, "up", spec.toString());
+        Path repo = Path.of(System.getProperty("tandem.repo"));
+        for (String n : List.of("r1", "r2", "r3")) {
+            Path etc = Path.of(harness.run(30, "dir", n).trim()).resolve("etc/tandem.license");
+            Process p = new ProcessBuilder(repo.resolve("scripts/issue-test-license.sh").toString(), etc.toString(),
+                    "ZxHA=1000", "ha_basic=100").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals("license for " + n + ": " + out, 0, p.waitFor());
+        }
+        String bucket = uuid(harness.exec("r1", "core", "doCreateBucket", "MinIO", "mail", s3.accessKey, s3.secretKey, s3.endpoint));
+        String volume = uuid(harness.exec("r1", "core", "doCreateVolume", "s3-primary", "primary", "s3", bucket, "mailstore", "--centralized"));
+        harness.exec("r1", "core", "setCurrentVolume", volume);
+        harness.exec("r1", "prov", "createDomain", "example.com");
+        harness.exec("r1", "prov", "createAccount", ALICE, "r1");
+        harness.exec("r1", "prov", "createAccount", "bob@example.com", "r1");
+    }
+
+    @AfterClass
+    public static void down() throws Exception {
+        if (harness != null) {
+            harness.tryRun(60, "down");
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    private static String uuid(String text) {
+        Matcher m = UUID_RE.matcher(text);
+        assertTrue("no id in: " + text, m.find());
+        return m.group();
+    }
+
+    private static String address(String node) {
+        return "127.0.4." + node.substring(1);
+    }
+
+    private static void deliver(String node, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            delivered++;
+            String reply = Lmtp.deliver(address(node), 7025, ALICE, "message " + delivered);
+            assertTrue("delivery " + delivered + " to " + node + ": " + reply, reply.startsWith("250"));
+        }
+    }
+
+    /** The node's copy of alice's mailbox (mailbox:info --json), or null when it has none. */
+    private static JsonNode copy(String node) {
+        Harness.Result r = harness.tryRun(60, "exec", node, "mailbox", "info", "--json", ALICE);
+        if (r.code() != 0) {
+            return null;
+        }
+        try {
+            return JSON.readTree(r.output().substring(r.output().indexOf('{')));
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String checksum(String node) {
+        JsonNode c = copy(node);
+        return c == null ? null : c.get("checksum").asText();
+    }
+
+    private static void awaitSameCopy(String source, String... replicas) {
+        for (String r : replicas) {
+            Harness.await(r + " holds the same mailbox as " + source, SYNC, () -> {
+                String want = checksum(source);
+                return want != null && want.equals(checksum(r));
+            });
+        }
+    }
+
+    private static JsonNode json(String node, String scope, String command, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--json"));
+        all.addAll(List.of(args));
+        String out = harness.exec(node, scope, command, all.toArray(String[]::new));
+        int start = Math.min(out.indexOf('[') < 0 ? Integer.MAX_VALUE : out.indexOf('['), out.indexOf('{') < 0 ? Integer.MAX_VALUE : out.indexOf('{'));
+        return JSON.readTree(out.substring(start));
+    }
+
+    /** Waits until the operation finished; returns it (ha:monitor --json). */
+    private static JsonNode awaitOperation(String node, String id) throws Exception {
+        Harness.await("operation " + id + " finished", SYNC, () -> {
+            try {
+                return !"running".equals(json(node, "ha", "monitor", id).get("state").asText());
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        return json(node, "ha", "monitor", id);
+    }
+
+    private static void awaitDone(String node, String id) throws Exception {
+        JsonNode op = awaitOperation(node, id);
+        assertEquals(op.toString(), "done", op.get("state").asText());
+    }
+
+    private static void refused(String expected, String node, String scope, String command, String... args) {
+        String before = harness.tryRun(60, "exec", node, "ha", "getAccountStatus", "--json").output();
+        List<String> all = new ArrayList<>(List.of("exec", node, scope, command));
+        all.addAll(List.of(args));
+        Harness.Result r = harness.tryRun(60, all.toArray(String[]::new));
+        assertTrue(command + " should be refused with '" + expected + "': " + r.output(), r.output().contains(expected));
+        assertEquals("a refused request changes nothing", before,
+                harness.tryRun(60, "exec", node, "ha", "getAccountStatus", "--json").output());
+    }
+
+    @Test
+    public void a_badRequestsAreRefusedNamingTheValueAndChangeNothing() throws Exception {
+        refused("replication is disabled", "r1", "ha", "setAccountDestination", "r2", "10", "accounts", ALICE);
+        harness.exec("r1", "global", "set", "brokers", kafka.brokers());
+        refused("is the source (mailHost) of " + ALICE, "r1", "ha", "setAccountDestination", "r1", "10", "accounts", ALICE);
+        refused("unknown account nobody@example.com", "r1", "ha", "setAccountDestination", "r2", "10", "accounts", ALICE + ",nobody@example.com");
+        refused("'a*@example.com' is not an account name", "r1", "ha", "setAccountDestination", "r2", "10", "accounts", "a*@example.com");
+        refused("unknown destination nowhere", "r1", "ha", "setAccountDestination", "nowhere", "10", "accounts", ALICE);
+        refused("priority 'high' is not a whole number", "r1", "ha", "setAccountDestination", "r2", "high", "accounts", ALICE);
+        refused("unknown key 'acounts'", "r1", "ha", "setAccountDestination", "r2", "10", "acounts", ALICE);
+        String audit = Files.readString(Path.of(harness.run(30, "dir", "r1").trim()).resolve("data/log/audit.log"));
+        assertTrue(audit, audit.contains("ha:setAccountDestination"));
+    }
+
+    @Test
+    public void b_initialSyncToTwoReplicasWhileMailArrives() throws Exception {
+        deliver("r1", 20);
+        String op2 = uuid(harness.exec("r1", "ha", "setAccountDestination", "r2", "10", "accounts", ALICE));
+        deliver("r1", 5);
+        String op3 = uuid(harness.exec("r2", "ha", "setAccountDestination", "r3", "20", "accounts", ALICE));
+        deliver("r1", 5);
+        awaitDone("r3", op2);
+        awaitDone("r1", op3);
+        deliver("r1", 10);
+        awaitSameCopy("r1", "r2", "r3");
+        assertEquals(1 + delivered, copy("r2").get("sequence").asLong());
+        String notifications = harness.exec("r3", "notification", "list");
+        assertTrue(notifications, notifications.contains(op2) && notifications.contains(op3));
+    }
+
+    @Test
+    public void c_statusShowsBothReplicasInSyncWithTheirPositions() throws Exception {
+        JsonNode status = json("r3", "ha", "getAccountStatus", "accounts", ALICE);
+        assertEquals(1, status.size());
+        JsonNode a = status.get(0);
+        assertEquals(ALICE, a.get("accountName").asText());
+        assertEquals("r1", a.get("accountMailHost").asText());
+        assertFalse(a.get("paused").asBoolean());
+        long sequence = a.get("sequence").asLong();
+        assertEquals(copy("r1").get("sequence").asLong(), sequence);
+        JsonNode replicas = a.get("replicas");
+        assertEquals(2, replicas.size());
+        assertEquals("r2", replicas.get(0).get("destination").asText());
+        assertEquals(10, replicas.get(0).get("priority").asInt());
+        assertEquals("r3", replicas.get(1).get("destination").asText());
+        for (JsonNode r : replicas) {
+            assertEquals(r.toString(), "in-sync", r.get("state").asText());
+            assertTrue(r.toString(), r.get("available").asBoolean());
+            assertTrue(r.toString(), r.get("canConnectToKafka").asBoolean());
+            assertEquals(r.toString(), sequence, r.get("sequence").asLong());
+            assertEquals(r.toString(), 0, r.get("lagEvents").asLong());
+        }
+        assertEquals(1, json("r1", "ha", "getAccountStatus", "replicaServer", "r3").size());
+        assertEquals(0, json("r1", "ha", "getAccountStatus", "mailHost", "r2").size());
+        String text = harness.exec("r1", "ha", "getAccountStatus");
+        assertTrue(text, text.contains("canConnectToKafka") && text.contains(ALICE));
+        String services = harness.exec("r1", "ha", "getServices");
+        assertTrue(services, services.contains("r1") && services.contains("r3") && services.contains("connected"));
+    }
+
+    @Test
+    public void d_killTheSourceAndPromoteLosingNothing() throws Exception {
+        checksumAtKill = checksum("r1");
+        awaitSameCopy("r1", "r2", "r3");
+        harness.run(60, "kill", "r1");
+        harness.run(60, "wait", "r2", "2", "30");
+        String op = uuid(harness.exec("r2", "ha", "promoteAccounts", "source_mail_host", "r1"));
+        // alice is promoted; bob, also hosted on r1, has no replica: the operation says so
+        JsonNode promotion = awaitOperation("r2", op);
+        assertEquals(promotion.toString(), "failed", promotion.get("state").asText());
+        assertEquals(promotion.toString(), 1, promotion.get("done").asInt());
+        assertEquals(promotion.toString(), 1, promotion.get("failed").asInt());
+        assertTrue(promotion.toString(), promotion.get("detail").asText().contains("bob@example.com: no replica"));
+        String notifications = harness.exec("r3", "notification", "list");
+        assertTrue(notifications, notifications.contains(op));
+        JsonNode account = json("r3", "prov", "getAccount", ALICE);
+        assertEquals("r2", account.get("mailHost").asText());
+        assertEquals(checksumAtKill, checksum("r2"));
+        assertEquals(checksumAtKill, checksum("r3"));
+        // the new primary takes mail and replicates it to the remaining replica
+        deliver("r2", 5);
+        awaitSameCopy("r2", "r3");
+        assertNotEquals(checksumAtKill, checksum("r3"));
+        JsonNode status = json("r3", "ha", "getAccountStatus", "accounts", ALICE).get(0);
+        assertEquals("r2", status.get("accountMailHost").asText());
+        assertEquals(1, status.get("replicas").size());
+        assertEquals("r3", status.get("replicas").get(0).get("destination").asText());
+    }
+
+    @Test
+    public void e_pauseStopsReplicationAndRestartResyncs() throws Exception {
+        harness.exec("r2", "ha", "pauseReplicas", "accounts", ALICE);
+        assertTrue(json("r3", "ha", "getAccountStatus", "accountStatus", "paused").get(0).get("paused").asBoolean());
+        String before = checksum("r3");
+        deliver("r2", 3);
+        assertEquals("a paused replica does not follow", before, checksum("r3"));
+        harness.exec("r3", "ha", "restartReplicas", "accounts", ALICE);
+        awaitSameCopy("r2", "r3");
+        assertEquals(0, json("r3", "ha", "getAccountStatus", "accountStatus", "paused").size());
+    }
+
+    @Test
+    public void f_removingTheDestinationDeletesItsCopy() throws Exception {
+        String out = harness.exec("r2", "ha", "removeAccountDestination", "destination", "r3", "accounts", ALICE);
+        assertTrue(out, out.contains("Removed 1 replica"));
+        Harness.await("r3 deleted its copy", SYNC, () -> copy("r3") == null);
+        assertEquals(0, json("r2", "ha", "getAccountStatus").size());
+        assertTrue(json("r2", "ha", "getAccountStatus", "accounts", ALICE).get(0).get("replicas").isEmpty());
+        deliver("r2", 1);
+        assertTrue(copy("r2") != null);
+    }
+}
