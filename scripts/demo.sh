@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 #
 # The Tandem demo: builds the distribution, starts a three-node cluster on loopback addresses
-# (scripts/clusters/demo.spec: core1..core3 on 127.0.1.1..3), then runs a scenario and prints what
-# happened: membership and roles seen from every node, health endpoints, a live role switch, a
-# node killed with kill -9, a hung node (SIGSTOP) removed and rejoining, a restart.
+# (scripts/clusters/demo.spec: core1..core3 on 127.0.1.1..3) with a Kafka broker (KRaft) and an S3
+# server, then runs a scenario and prints what happened: membership and roles seen from every node,
+# centralized storage, accounts and LMTP delivery, Active Replica (initial sync to two replicas, status,
+# kill -9 of the source, promotion losing nothing, replication from the new primary), health
+# endpoints, a live role switch, a node killed with kill -9, a hung node (SIGSTOP) removed and
+# rejoining, a restart.
 #
 #   scripts/demo.sh [--no-build] [--keep]
 #
@@ -35,13 +38,21 @@ if [ $BUILD = 1 ]; then
 fi
 
 S3DIR="$REPO/target/demo-s3"
+KAFKADIR="$REPO/target/demo-kafka"
 cleanup() {
   [ $KEEP = 1 ] && return
   "$C" clean >/dev/null 2>&1 || true
   "$REPO/scripts/infra/s3proxy.sh" stop "$S3DIR" >/dev/null 2>&1 || true
+  "$REPO/scripts/infra/kafka.sh" stop "$KAFKADIR" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 "$C" clean >/dev/null 2>&1 || true
+
+step "Kafka (KRaft, one broker) on 127.0.0.1:9092 for Active Replica"
+"$REPO/scripts/infra/kafka.sh" stop "$KAFKADIR" >/dev/null 2>&1 || true
+rm -rf "$KAFKADIR"
+"$REPO/scripts/infra/kafka.sh" start "$KAFKADIR" 9092 >/dev/null
+echo "broker ready at 127.0.0.1:9092"
 
 step "Starting three nodes: core1 (127.0.1.1), core2 (127.0.1.2), core3 (127.0.1.3)"
 t0=$(now_ms)
@@ -70,13 +81,20 @@ volume=$("$C" exec core1 core doCreateVolume s3-primary primary s3 "$bucket" mai
 "$C" exec core1 core setCurrentVolume "$volume"
 "$C" exec core3 core listVolumes
 
+step "Licenses: a TEST license (issuer tandem-test) with the HA module on every node; core:getLicenseInfo"
+for n in core1 core2 core3; do
+  "$REPO/scripts/issue-test-license.sh" "$("$C" dir $n)/etc/tandem.license" ZxHA=1000 ha_basic=1000 --customer "Demo" >/dev/null
+done
+"$C" exec core2 core getLicenseInfo | grep -e ZxHA -e ha_basic -A2
+
 step "Directory: a domain and accounts created on core1, read from core3 (one directory for every node)"
 "$C" exec core1 prov createDomain example.com
 "$C" exec core1 prov createAccount alice@example.com core1
 "$C" exec core1 prov createAccount bob@example.com core2
 "$C" exec core2 prov createAccount "carol*@example.com" core1 || echo "(refused, as it should be: no wildcards)"
 "$C" exec core3 prov getAllAccounts example.com
-"$C" exec core1 global set brokers "127.0.1.1:9092,127.0.1.2:9092,127.0.1.3:9092"
+"$C" exec core1 ha test brokers 127.0.0.1:9092,127.0.0.1:9
+"$C" exec core1 global set brokers 127.0.0.1:9092
 "$C" exec core3 global get brokers
 
 step "LMTP delivery (Python's smtplib.LMTP): mail for alice to core1, for bob to core2 and, wrongly, to core1"
@@ -108,6 +126,73 @@ curl -s -o /dev/null -w "  bob@example.com on core1 -> HTTP %{http_code}, X-Tand
   || curl -s -i "http://127.0.1.1:7080/accounts/bob@example.com/folders" | grep -i -E "^HTTP|owner"
 echo "blobs on S3 (content-addressed, SHA-256):"
 find "$S3DIR/data/mail" -type f -path '*mailstore*' | sed "s|$S3DIR/data/|  |"
+
+lmtp() { # lmtp HOST COUNT PREFIX: deliver COUNT messages for alice, print the last reply
+python3 - "$@" <<'PY'
+import smtplib, sys
+host, count, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(count):
+    c = smtplib.LMTP(host, 7025)
+    c.ehlo('demo.example.com')
+    c.mail('newsletter@remote.example')
+    c.rcpt('alice@example.com')
+    code, msg = c.data(('From: newsletter@remote.example\r\nTo: alice@example.com\r\nSubject: %s %d\r\n\r\nHello!\r\n' % (prefix, i + 1)).encode())
+    c.quit()
+    if code != 250:
+        print('  delivery %d to %s refused: %s %s' % (i + 1, host, code, msg.decode())); sys.exit(1)
+print('  %d messages for alice@example.com via %s: last reply %s %s' % (count, host, code, msg.decode()))
+PY
+}
+checksums() {
+  for n in "$@"; do
+    printf '  %-6s %s\n' "$n" "$("$C" exec $n mailbox info --no-format alice@example.com 2>/dev/null | grep -E 'sequence|checksum' | tr -s ' ' | tr '\n' ' ')"
+  done
+}
+await_op() { # await_op NODE OPERATION_ID: until ha:monitor says it finished
+  local t0; t0=$(now_ms)
+  until "$C" exec "$1" ha monitor "$2" | grep -qE 'state +: (done|failed)'; do
+    [ $(( $(now_ms) - t0 )) -lt 120000 ] || { echo "operation $2 did not finish"; exit 1; }
+    sleep 0.3
+  done
+  "$C" exec "$1" ha monitor "$2"
+}
+
+step "Active Replica: alice@example.com (on core1) replicated to core2 (priority 10) and core3 (priority 20)"
+lmtp 127.0.1.1 10 "Before replication"
+op=$("$C" exec core1 ha setAccountDestination core2 10 accounts alice@example.com | tee /dev/stderr | grep -oE '[0-9a-f]{8}-[0-9a-f-]{27}' | head -n 1)
+op3=$("$C" exec core1 ha setAccountDestination core3 20 accounts alice@example.com | grep -oE '[0-9a-f]{8}-[0-9a-f-]{27}' | head -n 1)
+lmtp 127.0.1.1 5 "During the initial sync"
+await_op core1 "$op"
+await_op core2 "$op3"
+lmtp 127.0.1.1 5 "Replicated live"
+"$C" exec core3 ha getAccountStatus accounts alice@example.com
+"$C" exec core2 ha getServices
+echo "the three copies (mailbox:info on each node):"
+checksums core1 core2 core3
+
+step "kill -9 core1 (alice's source) and ha:promoteAccounts source_mail_host core1 on core2"
+"$C" kill core1
+t0=$(now_ms)
+"$C" wait core2 2 30
+op=$("$C" exec core2 ha promoteAccounts source_mail_host core1 | grep -oE '[0-9a-f]{8}-[0-9a-f-]{27}' | head -n 1)
+await_op core2 "$op"
+echo "alice writable on her new primary $(( $(now_ms) - t0 )) ms after kill -9 (detection + command + promotion; bob had no replica)"
+"$C" exec core3 prov getAccount alice@example.com
+lmtp 127.0.1.2 3 "After promotion"
+t0=$(now_ms)
+until [ "$("$C" exec core2 mailbox info --json alice@example.com | grep -o '"checksum": *"[0-9a-f]*"')" = "$("$C" exec core3 mailbox info --json alice@example.com | grep -o '"checksum": *"[0-9a-f]*"')" ]; do
+  [ $(( $(now_ms) - t0 )) -lt 60000 ] || { echo "core3 did not follow the new primary"; exit 1; }
+  sleep 0.3
+done
+echo "core3 follows the new primary core2:"
+checksums core2 core3
+"$C" exec core2 ha getAccountStatus accounts alice@example.com
+"$C" start core1
+"$C" wait core2 3 120
+echo "core1 is back; it no longer owns alice (the directory says core2): LMTP to core1 answers"
+python3 -c "
+import smtplib
+c = smtplib.LMTP('127.0.1.1', 7025); c.ehlo('demo'); c.mail('x@remote.example'); print('  RCPT alice on core1 ->', *c.rcpt('alice@example.com')); c.quit()"
 
 step "Health endpoints for load balancers (GET /health/<role> on port 8405)"
 for n in core1 core2 core3; do

@@ -292,4 +292,34 @@ public class ReplicationFlowTest {
         assertTrue(unreadable.detail(), unreadable.detail().contains("event encoding version 7"));
         assertFalse(dir.notifications(10).isEmpty());
     }
+
+    @Test
+    public void aLargeMailboxIsSnapshotInChunksWhileMailKeepsArriving() throws Exception {
+        Publisher p1 = new Publisher("ms1", dir, log);
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        hook(s1, p1);
+        s1.create(account.id(), account.epoch());
+        for (int n = 1; n <= 5000; n++) {
+            deliver(s1, account.epoch(), n);
+        }
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        Thread arriving = new Thread(() -> {
+            for (int n = 5001; n <= 5200; n++) {
+                deliver(s1, account.epoch(), n);
+            }
+        });
+        arriving.start();
+        w1.snapshot(account.id(), "ms2");
+        arriving.join(60_000);
+        assertFalse(arriving.isAlive());
+        long chunks = log.records.stream().map(r -> EventCodec.decode(r.value()))
+                .filter(e -> e instanceof Event.SnapshotChunk).count();
+        assertTrue("5000 messages need several chunks, got " + chunks, chunks > 1);
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertEquals(5201, s2.info(account.id()).orElseThrow().sequence());
+    }
 }
