@@ -287,4 +287,31 @@ public class ReplicationIT {
         deliver("r2", 1);
         assertTrue(copy("r2") != null);
     }
+
+    @Test
+    public void g_theOldPrimaryComesBackAndNamesTheNewOwner() throws Exception {
+        harness.run(300, "start", "r1");
+        harness.run(200, "wait", "r2", "3", "180");
+        Harness.await("r1 serves LMTP again", Duration.ofSeconds(120), () -> {
+            try {
+                Lmtp.deliver(address("r1"), 7025, "bob@example.com", "probe");
+                return true;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        String reply = Lmtp.deliver(address("r1"), 7025, ALICE, "to the old primary");
+        assertTrue(reply, reply.startsWith("451") && reply.contains("hosted on r2"));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> old = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + address("r1") + ":7080/accounts/" + ALICE + "/folders")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(old.body(), 421, old.statusCode());
+        assertEquals("r2", old.headers().firstValue("X-Tandem-Owner").orElse(""));
+        java.net.http.HttpResponse<String> now = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + address("r2") + ":7080/accounts/" + ALICE + "/folders")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(now.body(), 200, now.statusCode());
+        assertTrue(now.body(), now.body().contains("Inbox"));
+    }
 }

@@ -266,6 +266,10 @@ public final class ReplicationBench {
     private final Timer hookTimer = new Timer();
     /** ms2's store: its applies. */
     private final Timer applyTimer = new Timer();
+    /** HaService's directory and log. */
+    private final Timer promoTimer = new Timer();
+    /** How often HaService read the replicas of each account (once before the CAS, then once per poll). */
+    private final Map<UUID, AtomicLong> replicaReads = new ConcurrentHashMap<>();
 
     /** ms2's consumer thread: how many batches, records and how long the applier held them. */
     private static final class TimedHandler implements EventLog.Handler {
@@ -433,12 +437,20 @@ public final class ReplicationBench {
 
         VolumeRegistryAdapter volumes = new VolumeRegistryAdapter();
         volumes.putVolume(new Volume(VOLUME, "s3-primary", Volume.Kind.PRIMARY, Volume.Type.S3, UUID.randomUUID(), "mailstore", true, true));
+        // HaService's log and directory are timed (where promotion spends its time) and its replica polls counted
         EventLog haLog = observed(EventLog.class, core.log, (m, args, r, started, t) -> {
+            promoTimer.call(m, args, r, started, t);
             if (m.equals("append")) {
                 recorder.markers.put(UUID.fromString((String) args[0]), t);
             }
         });
-        ha = new HaService(core.directory, haLog, cluster, bus, new OpenLicense(), volumes, core.local, replicationConfig);
+        DirectoryAdminService haDirectory = observed(DirectoryAdminService.class, core.directory, (m, args, r, started, t) -> {
+            promoTimer.call(m, args, r, started, t);
+            if (m.equals("replicas") && args != null && args.length == 1 && args[0] instanceof UUID id) {
+                replicaReads.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+            }
+        });
+        ha = new HaService(haDirectory, haLog, cluster, bus, new OpenLicense(), volumes, core.local, replicationConfig);
         toClose.add(() -> BenchAccess.deactivate(ha));
     }
 
@@ -737,7 +749,7 @@ public final class ReplicationBench {
     // ================================================================== 3. promotion
 
     private record Promotion(int accounts, double takeOverSeconds, double operationSeconds, double[] markerToTakeOverMillis,
-                             int failed) {
+                             int failed, long polledAgain) {
     }
 
     private Promotion promotion(List<Account> accounts) throws Exception {
@@ -751,6 +763,8 @@ public final class ReplicationBench {
 
         recorder.takenOver.clear();
         recorder.markers.clear();
+        promoTimer.reset();
+        replicaReads.clear();
         long start = System.nanoTime();
         Operation op = ha.promote(null, "ms3", null, promoteThreads); // ha:promoteAccounts source_mail_host ms3 threads 4
         Operation done = awaitOperation(op.id());
@@ -772,8 +786,9 @@ public final class ReplicationBench {
         }
         Account first = core.directory.account(accounts.get(0).id()).orElseThrow();
         ms2.store.execute(first.id(), first.epoch(), deliver(sequence.incrementAndGet(), first.name()));
+        long polledAgain = accounts.stream().filter(a -> replicaReads.getOrDefault(a.id(), new AtomicLong()).get() > 2).count();
         return new Promotion(accounts.size(), (recorder.lastTakeOverNanos - start) / 1e9, (finished - start) / 1e9,
-                millis(markerToTakeOver), done.failed());
+                millis(markerToTakeOver), done.failed(), polledAgain);
     }
 
     // ================================================================== run
@@ -785,6 +800,7 @@ public final class ReplicationBench {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), System.getProperty("java.version"),
                 brokers, TOPIC, PARTITIONS, work);
         System.out.printf("# record: encoded AddMessage change (EventCodec) = %d bytes, key = account id (36 bytes)%n", recordSize);
+        System.out.println("# load average (1/5/15 min) at start: " + loadAverage());
 
         List<Account> load = createAccounts("load", threads, ms1, 0);
         replicateTo(load);
@@ -828,6 +844,7 @@ public final class ReplicationBench {
             checkConsistent(load, ms1.store);
             System.out.println("# ms2 == ms1 (checksums) for every load account");
 
+            System.out.println("# load average now: " + loadAverage());
             System.out.printf("%n## 2. lag at %d changes/s for %d s over %d accounts (open loop)%n", rate, seconds, threads);
             Lag lag = lag(load);
             System.out.println("changes,achieved_per_s,lag_p50_ms,lag_p90_ms,lag_p99_ms,lag_max_ms,negative,commit_p50_ms,commit_p99_ms");
@@ -836,6 +853,7 @@ public final class ReplicationBench {
                     pct(lag.commitMillis(), 50), pct(lag.commitMillis(), 99));
             checkConsistent(load, ms1.store);
 
+            System.out.println("# load average now: " + loadAverage());
             System.out.printf("%n## 3. promotion of %d accounts of a dead source (ms3 -> ms2), %d threads%n", promoteAccounts, promoteThreads);
             long t = System.nanoTime();
             List<Account> promo = createAccounts("promo", promoteAccounts, ms3, 2);
@@ -859,10 +877,15 @@ public final class ReplicationBench {
             System.out.printf("# every account in sync on ms2 (%d replica rows in-sync there), checksums equal%n", inSync);
             Promotion p = promotion(promo);
             System.out.println("accounts,threads,last_take_over_s,operation_finished_s,accounts_per_s,marker_to_take_over_p50_ms,"
-                    + "marker_to_take_over_p99_ms,failed");
-            System.out.printf("%d,%d,%.2f,%.2f,%.1f,%.1f,%.1f,%d%n", p.accounts(), promoteThreads, p.takeOverSeconds(), p.operationSeconds(),
-                    p.accounts() / p.takeOverSeconds(), pct(p.markerToTakeOverMillis(), 50), pct(p.markerToTakeOverMillis(), 99), p.failed());
+                    + "marker_to_take_over_p99_ms,failed,waited_50ms_poll,mean_ms_account,mean_ms_replicas,mean_ms_changeOwner,"
+                    + "mean_ms_append,mean_ms_progress");
+            System.out.printf(java.util.Locale.ROOT, "%d,%d,%.2f,%.2f,%.1f,%.1f,%.1f,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f%n", p.accounts(),
+                    promoteThreads, p.takeOverSeconds(), p.operationSeconds(), p.accounts() / p.takeOverSeconds(),
+                    pct(p.markerToTakeOverMillis(), 50), pct(p.markerToTakeOverMillis(), 99), p.failed(), p.polledAgain(),
+                    promoTimer.mean("account"), promoTimer.mean("replicas"), promoTimer.mean("changeOwner"), promoTimer.mean("append"),
+                    promoTimer.mean("progress"));
 
+            System.out.println("# load average now: " + loadAverage());
             System.out.println();
             System.out.println("## summary");
             System.out.println("| figure | value | target |");
@@ -882,6 +905,16 @@ public final class ReplicationBench {
     }
 
     // ================================================================== statistics
+
+    /** The machine's load average (other work on it shows there), "?" when unknown. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
 
     /** Rates without decimals, ratios with 3, the rest with 2. */
     private static String csv(double[] row) {

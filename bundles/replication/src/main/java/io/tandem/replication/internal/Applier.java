@@ -300,6 +300,10 @@ final class Applier implements EventLog.Handler {
         directory.setReplicaState(accountId, node, state, detail);
         slot.state = state;
         slot.detail = detail;
+        if (Replica.INITIALISING.equals(state)) {
+            slot.pending = null;
+            slot.requestedMillis = 0; // ask for a snapshot at the next refresh
+        }
     }
 
     // ------------------------------------------------------------------ status

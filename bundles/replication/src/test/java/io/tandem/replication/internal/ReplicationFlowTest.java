@@ -60,7 +60,7 @@ public class ReplicationFlowTest {
     private Account account;
 
     /** The event log as an in-order list; each applier reads from its own position. */
-    static final class ListLog implements EventLog {
+    static class ListLog implements EventLog {
         final List<LogRecord> records = new ArrayList<>();
 
         @Override
@@ -321,5 +321,55 @@ public class ReplicationFlowTest {
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
         assertEquals(5201, s2.info(account.id()).orElseThrow().sequence());
+    }
+
+    @Test
+    public void noAcknowledgementWithoutTheLogsAcknowledgement() throws Exception {
+        ListLog down = new ListLog() {
+            @Override
+            public synchronized io.tandem.api.replication.LogRecord append(String key, byte[] value) {
+                throw new io.tandem.api.replication.EventLogException("brokers unreachable: timed out after 10000 ms");
+            }
+        };
+        hook(s1, new Publisher("ms1", dir, down));
+        // not replicated: the log is not needed
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        String before = s1.checksum(account.id());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
+        assertEquals("nothing committed without the log's ack", before, s1.checksum(account.id()));
+        // all replicas paused: changes are not published, so they commit
+        dir.setReplicaState(account.id(), "ms2", Replica.PAUSED, "");
+        deliver(s1, account.epoch(), 3);
+        assertNotEquals(before, s1.checksum(account.id()));
+    }
+
+    @Test
+    public void aReplicaBehindTheLogsRetentionReinitialises() throws Exception {
+        Publisher p1 = new Publisher("ms1", dir, log);
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        hook(s1, p1);
+        s1.create(account.id(), account.epoch());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        deliver(s1, account.epoch(), 1);
+        log.records.clear(); // retention deleted what the replica had not read
+        r2.position = 0;
+        r2.applier.positionLost(0, 7, 9);
+        Replica r = dir.replicas(account.id()).get(0);
+        assertEquals(Replica.INITIALISING, r.state());
+        assertTrue(r.detail(), r.detail().contains("retention"));
+        snapshotRequests.clear();
+        r2.applier.refresh();
+        assertEquals(List.of(account.id() + " ms2"), snapshotRequests);
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
     }
 }
