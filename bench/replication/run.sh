@@ -7,7 +7,7 @@
 # ReplicationBench). Writes the output to target/replication-<time>.txt, the JVM's log to target/run/bench.log.
 #
 #   bench/replication/run.sh [THREADS] [CHANGES] [ROUNDS] [RATE] [SECONDS] [PROMOTE] [PROMOTE_THREADS]
-#                            defaults: 8 3000 3 200 30 1000 4
+#                            defaults: 8 3000 5 200 30 1000 4
 #
 # Needs the tandem artifacts in the local Maven repository (mvn -B install -DskipTests at the root).
 # Environment: KAFKA_PORT (default 19092); TANDEM_MAVEN_REPO_LOCAL (passed as -Dmaven.repo.local, also to
@@ -18,7 +18,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE="$REPO/bench/replication"
 THREADS=${1:-8}
 CHANGES=${2:-3000}
-ROUNDS=${3:-3}
+ROUNDS=${3:-5}
 RATE=${4:-200}
 SECONDS_=${5:-30}
 PROMOTE=${6:-1000}

@@ -323,6 +323,11 @@ public final class ReplicationBench {
     }
 
     private static final long BROKER_PID = Long.getLong("bench.kafka.pid", -1);
+    /**
+     * Diagnostic: ms3's agent (a third consumer group reading every event) starts only for the promotion phase,
+     * so phases 1 and 2 run with two Mailstores consuming instead of three.
+     */
+    private static final boolean MS3_AGENT_LATE = Boolean.getBoolean("bench.ms3AgentLate");
     private static final long CLOCK_TICK_NANOS = 10_000_000L; // USER_HZ 100
 
     /** CPU time used so far: {this JVM, the Kafka broker} in nanoseconds (the broker's -1 when unknown). */
@@ -415,7 +420,9 @@ public final class ReplicationBench {
                 clusterNode(ms3, Role.MAILSTORE));
 
         startAgent(ms1, ms1.store, ms1.directory);
-        startAgent(ms3, ms3.store, ms3.directory);
+        if (!MS3_AGENT_LATE) {
+            startAgent(ms3, ms3.store, ms3.directory);
+        }
         // ms2, the replica: its store and directory are observed to time every applied change and take-over
         MailboxStore ms2Store = observed(MailboxStore.class, ms2.store, (m, args, r, started, t) -> {
             applyTimer.call(m, args, r, started, t);
@@ -801,6 +808,9 @@ public final class ReplicationBench {
                 brokers, TOPIC, PARTITIONS, work);
         System.out.printf("# record: encoded AddMessage change (EventCodec) = %d bytes, key = account id (36 bytes)%n", recordSize);
         System.out.println("# load average (1/5/15 min) at start: " + loadAverage());
+        if (MS3_AGENT_LATE) {
+            System.out.println("# diagnostic bench.ms3AgentLate: ms3's agent (3rd consumer group) starts only for phase 3");
+        }
 
         List<Account> load = createAccounts("load", threads, ms1, 0);
         replicateTo(load);
@@ -810,10 +820,12 @@ public final class ReplicationBench {
         }
         try (Producer<String, byte[]> producer = new KafkaProducer<>(BenchKafkaAccess.producerProperties(brokers, 1, "lz4", 10_000),
                 new StringSerializer(), new ByteArraySerializer())) {
-            System.out.println("# warm-up (not measured): 600 sync sends, 600 replicated changes, 20000 async sends");
-            kafkaSync(producer, load, 600);
-            replicate(load, 600);
-            kafkaAsync(producer, load, 20_000);
+            // warm-up (JIT of this JVM and of the freshly started broker, H2 caches): a whole round, not measured
+            int warm = Math.max(3000, changes);
+            System.out.printf("# warm-up (not measured): %d sync sends, %d replicated changes, 50000 async sends%n", warm, warm);
+            kafkaSync(producer, load, warm);
+            replicate(load, warm);
+            kafkaAsync(producer, load, 50_000);
 
             System.out.printf("%n## 1. throughput: %d changes per round, %d threads (one account each), %d rounds%n", changes, threads, rounds);
             System.out.println("round,kafka_sync_per_s,replicated_per_s,source_commits_per_s,kafka_async_per_s,ratio_vs_sync,ratio_vs_async,"
@@ -856,6 +868,9 @@ public final class ReplicationBench {
             System.out.println("# load average now: " + loadAverage());
             System.out.printf("%n## 3. promotion of %d accounts of a dead source (ms3 -> ms2), %d threads%n", promoteAccounts, promoteThreads);
             long t = System.nanoTime();
+            if (MS3_AGENT_LATE) {
+                startAgent(ms3, ms3.store, ms3.directory);
+            }
             List<Account> promo = createAccounts("promo", promoteAccounts, ms3, 2);
             System.out.printf("# %d accounts with 2 messages each created on ms3: %.1f s%n", promoteAccounts, (System.nanoTime() - t) / 1e9);
             replicateTo(promo);

@@ -463,7 +463,9 @@ public class HaService implements ClusterMessageListener {
                 boolean available = r.inSync() && live.contains(r.destination()) && ns != null;
                 long lagEvents = source != null && copy != null ? Math.max(0, source.sequence() - copy.sequence()) : -1;
                 long lagMillis = lagEvents == 0 ? 0 : copy != null && copy.lastCommitMillis() > 0 ? now - copy.lastCommitMillis() : -1;
-                replicaStatus.add(new AccountStatus.ReplicaStatus(a.id(), r.destination(), r.priority(), r.state(), r.detail(),
+                // an in-sync replica that has not applied the primary's latest changes yet shows as behind
+                String state = r.inSync() && lagEvents > 0 ? "behind" : r.state();
+                replicaStatus.add(new AccountStatus.ReplicaStatus(a.id(), r.destination(), r.priority(), state, r.detail(),
                         available, ns != null && ns.logConnected(), copy == null ? -1 : copy.mailboxId(),
                         copy == null ? -1 : copy.sequence(), copy == null ? -1 : copy.itemId(), lagEvents, lagMillis,
                         copy == null ? 0 : copy.lastAppliedMillis(), copy == null ? 0 : copy.fenced()));

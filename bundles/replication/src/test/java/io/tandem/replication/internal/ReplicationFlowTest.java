@@ -250,11 +250,9 @@ public class ReplicationFlowTest {
         assertNotEquals(atPromotion, s3.checksum(account.id()));
     }
 
-    @Test
-    public void aGapOrAnUnreadableEventStopsTheReplicaWithTheReasonAndARestartRecovers() throws Exception {
-        Publisher p1 = new Publisher("ms1", dir, log);
-        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
-        hook(s1, p1);
+    /** alice on ms1 (publishing to the log), replicated to ms2 and in sync there. */
+    private Reader inSyncOnMs2(SnapshotWriter w1) throws Exception {
+        hook(s1, new Publisher("ms1", dir, log));
         s1.create(account.id(), account.epoch());
         dir.addReplica(account.id(), "ms2", 10, null);
         Reader r2 = new Reader(applier("ms2", s2));
@@ -262,6 +260,13 @@ public class ReplicationFlowTest {
         w1.snapshot(account.id(), "ms2");
         r2.pump(log);
         assertEquals(Replica.IN_SYNC, state("ms2"));
+        return r2;
+    }
+
+    @Test
+    public void aGapOrAnUnreadableEventStopsTheReplicaWithTheReasonAndARestartRecovers() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
 
         deliver(s1, account.epoch(), 1);
         LogRecord lost = log.records.remove(log.records.size() - 1); // a change the replica never sees
@@ -347,16 +352,8 @@ public class ReplicationFlowTest {
 
     @Test
     public void aReplicaBehindTheLogsRetentionReinitialises() throws Exception {
-        Publisher p1 = new Publisher("ms1", dir, log);
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
-        hook(s1, p1);
-        s1.create(account.id(), account.epoch());
-        dir.addReplica(account.id(), "ms2", 10, null);
-        Reader r2 = new Reader(applier("ms2", s2));
-        r2.applier.refresh();
-        w1.snapshot(account.id(), "ms2");
-        r2.pump(log);
-        assertEquals(Replica.IN_SYNC, state("ms2"));
+        Reader r2 = inSyncOnMs2(w1);
         deliver(s1, account.epoch(), 1);
         log.records.clear(); // retention deleted what the replica had not read
         r2.position = 0;
