@@ -11,7 +11,10 @@
 #
 # Needs the tandem artifacts in the local Maven repository (mvn -B install -DskipTests at the root).
 # Environment: KAFKA_PORT (default 19092); TANDEM_MAVEN_REPO_LOCAL (passed as -Dmaven.repo.local, also to
-# kafka.sh); BENCH_MVN_FLAGS (extra flags for mvn, e.g. -o); BENCH_JAVA_OPTS (default -Xmx1g).
+# kafka.sh); BENCH_MVN_FLAGS (extra flags for mvn, e.g. -o); BENCH_JAVA_OPTS (default -Xmx1g; add
+# -Dbench.ms3AgentLate=true for the diagnostic with two consuming Mailstores in phases 1 and 2).
+# Example (a private local repository, offline):
+#   TANDEM_MAVEN_REPO_LOCAL=/tmp/m2-bench/repository BENCH_MVN_FLAGS=-o bench/replication/run.sh
 #
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,7 +31,7 @@ TARGET="$HERE/target"
 WORK="$TARGET/run"
 KAFKA="$REPO/scripts/infra/kafka.sh"
 MVN=(mvn -B -q ${BENCH_MVN_FLAGS:-})
-[ -n "${TANDEM_MAVEN_REPO_LOCAL:-}" ] && MVN+=("-Dmaven.repo.local=$TANDEM_MAVEN_REPO_LOCAL")
+if [ -n "${TANDEM_MAVEN_REPO_LOCAL:-}" ]; then MVN+=("-Dmaven.repo.local=$TANDEM_MAVEN_REPO_LOCAL"); fi
 
 cleanup() {
   "$KAFKA" stop "$WORK/kafka" >/dev/null 2>&1 || true
@@ -48,7 +51,13 @@ eval "$("$KAFKA" env "$WORK/kafka")"
 OUT="$TARGET/replication-$(date -u +%Y%m%dT%H%M%SZ).txt"
 echo "[bench] $THREADS threads, $CHANGES changes x $ROUNDS rounds; lag at $RATE/s for $SECONDS_ s; promotion of $PROMOTE accounts" \
   "with $PROMOTE_THREADS threads (cores: $(nproc)); output $OUT"
-java ${BENCH_JAVA_OPTS:--Xmx1g} -Dbench.kafka.pid="$(cat "$WORK/kafka/kafka.pid")" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=true \
-  -cp "$TARGET/classes:$(cat "$TARGET/cp.txt")" io.tandem.bench.replication.ReplicationBench \
-  "$KAFKA_BROKERS" "$WORK/data" "$THREADS" "$CHANGES" "$ROUNDS" "$RATE" "$SECONDS_" "$PROMOTE" "$PROMOTE_THREADS" \
-  2>"$WORK/bench.log" | tee "$OUT"
+# the broker's pid lets the driver read the broker's CPU time (/proc) next to its own
+if ! java ${BENCH_JAVA_OPTS:--Xmx1g} -Dbench.kafka.pid="$(cat "$WORK/kafka/kafka.pid")" \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=true \
+    -cp "$TARGET/classes:$(cat "$TARGET/cp.txt")" io.tandem.bench.replication.ReplicationBench \
+    "$KAFKA_BROKERS" "$WORK/data" "$THREADS" "$CHANGES" "$ROUNDS" "$RATE" "$SECONDS_" "$PROMOTE" "$PROMOTE_THREADS" \
+    2>"$WORK/bench.log" | tee "$OUT"; then
+  echo "[bench] FAILED; the end of $WORK/bench.log:" >&2
+  tail -n 40 "$WORK/bench.log" >&2
+  exit 1
+fi

@@ -330,6 +330,7 @@ public class HaService implements ClusterMessageListener {
                     + last.getMessage() + "): run ha:promoteAccounts again for it";
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.promotion_timeout_seconds());
+        long pause = 1; // the take-over usually takes a few ms: look again soon, then less and less often
         while (System.nanoTime() < deadline) {
             Optional<Replica> still = directory.replicas(accountId).stream().filter(r -> r.destination().equals(to)).findFirst();
             if (still.isEmpty()) {
@@ -340,7 +341,8 @@ public class HaService implements ClusterMessageListener {
                 return "new owner " + to + " could not take over: " + still.get().detail();
             }
             try {
-                Thread.sleep(50); // polling the directory: the take-over is recorded there by the new owner
+                Thread.sleep(pause); // polling the directory: the take-over is recorded there by the new owner
+                pause = Math.min(50, pause * 2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return "interrupted";
