@@ -31,7 +31,8 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>Every poll's records go to the handler as one batch; their positions are committed (synchronously)
- *       only after the handler returned. When it throws, every partition of the batch is moved back to the
+ *       only after the handler returned, at most every 500 ms under load, and at once when idle, on a
+ *       revocation and on close. When it throws, every partition of the batch is moved back to the
  *       batch's first record and the batch comes again after a back-off (1 s doubling to 5 s by default).</li>
  *   <li>A partition without a committed position starts from its earliest record
  *       ({@code auto.offset.reset=none}, then an explicit seek). A committed position that is no longer in the
@@ -91,6 +92,10 @@ final class KafkaSubscription implements EventLog.Subscription {
     private volatile long lag = -1;
     /** Whether the group gave this consumer its partitions (before that, the lag is unknown). */
     private boolean assigned;
+
+    /** Under load, handled positions are committed at most this often (replays after a crash are skipped by the handler). */
+    static final long COMMIT_INTERVAL_NANOS = 500_000_000L;
+    private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL_NANOS;
 
     /** Handled but not yet committed (a commit failed): committed with the next batch or before a revocation. */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
@@ -278,7 +283,11 @@ final class KafkaSubscription implements EventLog.Subscription {
         }
         backoff.reset();
         uncommitted.putAll(next);
-        commitPending(c);
+        // handlers are idempotent, so positions need not be committed after every batch: at most every
+        // COMMIT_INTERVAL under load (an idle poll, a revocation and close commit what is pending)
+        if (System.nanoTime() - lastCommitNanos >= COMMIT_INTERVAL_NANOS) {
+            commitPending(c);
+        }
     }
 
     /** Commits the handled positions; on failure they stay pending (the records come again if never committed). */
@@ -287,6 +296,7 @@ final class KafkaSubscription implements EventLog.Subscription {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(uncommitted);
+        lastCommitNanos = System.nanoTime();
         try {
             try {
                 c.commitSync(offsets, timing.commitTimeout());
