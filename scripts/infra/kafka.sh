@@ -164,7 +164,12 @@ LOG4J
   local jvm=("$JAVA" $HEAP $PERF -Djava.awt.headless=true
              "-Dlog4j.configuration=file:$dir/log4j.properties" "-Dkafka.logs.dir=$dir" -cp "$LIB/*")
   if [ ! -f "$dir/data/meta.properties" ]; then
-    [ -s "$dir/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$dir/cluster.id"
+    if [ ! -s "$dir/cluster.id" ]; then
+      # 16 random bytes, URL-safe base64 as Kafka's own ids; never starting with '-' (the format tool would
+      # take it for an option); written atomically so an interrupted start leaves no empty id behind
+      head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | sed 's/^-/A/' > "$dir/cluster.id.tmp"
+      mv "$dir/cluster.id.tmp" "$dir/cluster.id"
+    fi
     "${jvm[@]}" kafka.tools.StorageTool format -t "$(cat "$dir/cluster.id")" -c "$dir/server.properties" \
         >"$dir/kafka.log" 2>&1 \
       || { tail -n 20 "$dir/kafka.log" >&2; die "formatting $dir/data failed (log: $dir/kafka.log)"; }

@@ -96,6 +96,15 @@ public interface MailboxStore {
     boolean apply(MailboxChange change);
 
     /**
+     * Applies consecutive changes of one mailbox in one transaction, each as {@link #apply} would (already
+     * applied ones are skipped). If any of them is refused, nothing of the batch is applied and its exception
+     * is thrown: the caller can then apply them one by one to find which.
+     *
+     * @return how many were applied (not skipped)
+     */
+    int applyAll(java.util.List<MailboxChange> changes);
+
+    /**
      * A digest of the mailbox's content (folders, messages with their flags and tags, the sequence and the
      * item id counter) that does not depend on the order things were written in: two copies with equal
      * checksums hold the same mailbox. Lowercase hexadecimal SHA-256.

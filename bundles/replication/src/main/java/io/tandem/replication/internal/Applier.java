@@ -144,6 +144,9 @@ final class Applier implements EventLog.Handler {
 
     @Override
     public synchronized void handle(List<LogRecord> batch) {
+        // consecutive changes of one account are applied in one transaction; any other event of the account
+        // first flushes what is pending for it, so the account's order is kept
+        Map<UUID, List<Event.Change>> pending = new java.util.LinkedHashMap<>();
         for (LogRecord record : batch) {
             UUID accountId;
             try {
@@ -156,6 +159,7 @@ final class Applier implements EventLog.Handler {
             try {
                 event = EventCodec.decode(record.value());
             } catch (UnreadableEventException e) {
+                flush(accountId, pending.remove(accountId));
                 Slot slot = slots.get(accountId);
                 if (slot != null && !Replica.FAILED.equals(slot.state)) {
                     fail(accountId, slot, "unreadable event at partition " + record.partition() + " offset " + record.offset()
@@ -164,14 +168,43 @@ final class Applier implements EventLog.Handler {
                 continue;
             }
             if (event instanceof Event.Change c) {
-                change(c);
-            } else if (event instanceof Event.SnapshotBegin b) {
+                if (slots.containsKey(accountId)) {
+                    pending.computeIfAbsent(accountId, k -> new ArrayList<>()).add(c);
+                }
+                continue;
+            }
+            flush(accountId, pending.remove(accountId));
+            if (event instanceof Event.SnapshotBegin b) {
                 begin(b);
             } else if (event instanceof Event.SnapshotChunk ch) {
                 chunk(ch);
             } else if (event instanceof Event.Promotion p) {
                 promotion(p);
             }
+        }
+        pending.forEach(this::flush);
+    }
+
+    /** Applies an account's consecutive changes: in one transaction, or one by one when that is refused. */
+    private void flush(UUID accountId, List<Event.Change> changes) {
+        if (changes == null || changes.isEmpty()) {
+            return;
+        }
+        Slot slot = slots.get(accountId);
+        if (changes.size() > 1 && slot != null && Replica.IN_SYNC.equals(slot.state)) {
+            try {
+                if (store.applyAll(changes.stream().map(Event.Change::change).toList()) > 0) {
+                    slot.lastAppliedMillis = clock.millis();
+                    slot.lastCommitMillis = changes.get(changes.size() - 1).change().committedMillis();
+                }
+                return;
+            } catch (StaleEpochException | SequenceGapException | IllegalArgumentException e) {
+                LOG.debug("Batch of {} changes of {} refused ({}): applying them one by one", changes.size(), accountId,
+                        e.getMessage());
+            }
+        }
+        for (Event.Change c : changes) {
+            change(c);
         }
     }
 

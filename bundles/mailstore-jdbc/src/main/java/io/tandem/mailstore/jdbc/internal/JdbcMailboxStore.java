@@ -166,37 +166,69 @@ public class JdbcMailboxStore implements MailboxStore {
     @Override
     public boolean apply(MailboxChange change) {
         Objects.requireNonNull(change, "change");
-        UUID accountId = change.accountId();
+        return Tx.run(dataSource, tx -> applyIn(tx, change, lock(tx, change.accountId())) != null);
+    }
+
+    @Override
+    public int applyAll(List<MailboxChange> changes) {
+        if (changes.isEmpty()) {
+            return 0;
+        }
+        UUID accountId = changes.get(0).accountId();
+        for (MailboxChange c : changes) {
+            if (!c.accountId().equals(accountId)) {
+                throw new IllegalArgumentException("applyAll takes changes of one mailbox: " + c.accountId() + " is not " + accountId);
+            }
+        }
         return Tx.run(dataSource, tx -> {
-            Optional<Head> current = lock(tx, accountId);
-            long applied = current.map(Head::sequence).orElse(0L);
-            if (change.sequence() <= applied) {
-                LOG.debug("Skipped change {} of {}: already at {}", change.sequence(), accountId, applied);
-                return false;
-            }
-            if (change.sequence() != applied + 1) {
-                throw new SequenceGapException(accountId, applied + 1, change.sequence());
-            }
-            Head head;
-            if (current.isPresent()) {
-                head = current.get();
-                if (change.epoch() < head.epoch()) {
-                    throw new StaleEpochException(accountId, head.epoch(), change.epoch());
+            Optional<Head> head = lock(tx, accountId);
+            int applied = 0;
+            for (MailboxChange c : changes) {
+                Head next = applyIn(tx, c, head);
+                if (next != null) {
+                    head = Optional.of(next);
+                    applied++;
                 }
-            } else {
-                long mailboxId = tx.insertReturning("mailbox_id",
-                        "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, 0, ?)",
-                        accountId, change.epoch());
-                head = new Head(mailboxId, 0, 0, change.epoch());
             }
-            OpWriter writer = new OpWriter(tx, accountId);
-            for (MailboxOp op : change.ops()) {
-                writer.write(op);
-            }
-            advance(tx, head, new MailboxChange(accountId, change.epoch(), change.sequence(),
-                    Math.max(head.itemId(), change.itemId()), change.ops(), change.committedMillis()));
-            return true;
+            return applied;
         });
+    }
+
+    /**
+     * Applies one change on the locked row {@code current} (empty: no mailbox yet) in {@code tx}.
+     *
+     * @return the row after the change, or {@code null} when the change was skipped (already applied)
+     */
+    private Head applyIn(Tx tx, MailboxChange change, Optional<Head> current) throws SQLException {
+        UUID accountId = change.accountId();
+        long applied = current.map(Head::sequence).orElse(0L);
+        if (change.sequence() <= applied) {
+            LOG.debug("Skipped change {} of {}: already at {}", change.sequence(), accountId, applied);
+            return null;
+        }
+        if (change.sequence() != applied + 1) {
+            throw new SequenceGapException(accountId, applied + 1, change.sequence());
+        }
+        Head head;
+        if (current.isPresent()) {
+            head = current.get();
+            if (change.epoch() < head.epoch()) {
+                throw new StaleEpochException(accountId, head.epoch(), change.epoch());
+            }
+        } else {
+            long mailboxId = tx.insertReturning("mailbox_id",
+                    "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, 0, ?)",
+                    accountId, change.epoch());
+            head = new Head(mailboxId, 0, 0, change.epoch());
+        }
+        OpWriter writer = new OpWriter(tx, accountId);
+        for (MailboxOp op : change.ops()) {
+            writer.write(op);
+        }
+        long itemId = Math.max(head.itemId(), change.itemId());
+        advance(tx, head, new MailboxChange(accountId, change.epoch(), change.sequence(), itemId, change.ops(),
+                change.committedMillis()));
+        return new Head(head.mailboxId(), change.sequence(), itemId, change.epoch());
     }
 
     private static void advance(Tx tx, Head head, MailboxChange change) throws SQLException {

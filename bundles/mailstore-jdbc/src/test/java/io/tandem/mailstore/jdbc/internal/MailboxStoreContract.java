@@ -276,6 +276,24 @@ public abstract class MailboxStoreContract {
     }
 
     @Test
+    public void applyAllAppliesInOneTransactionOrNothing() {
+        store.create(account);
+        long m = add(account, Folder.INBOX, 1, "s", Set.of());
+        store.execute(account, 0, tx -> tx.setFlags(m, Set.of("\\Seen")));
+        store.execute(account, 0, tx -> tx.moveMessage(m, Folder.TRASH));
+        assertEquals(4, shipped.size());
+
+        assertEquals(2, replica.applyAll(List.of(shipped.get(0), shipped.get(1))));
+        // a gap inside the batch: nothing of it is applied
+        assertThrows(SequenceGapException.class, () -> replica.applyAll(List.of(shipped.get(1), shipped.get(3))));
+        assertEquals(2, replica.info(account).orElseThrow().sequence());
+        // replays are skipped, the rest applied
+        assertEquals(2, replica.applyAll(List.of(shipped.get(0), shipped.get(1), shipped.get(2), shipped.get(3))));
+        assertEquals(store.checksum(account), replica.checksum(account));
+        assertEquals(0, replica.applyAll(List.of()));
+    }
+
+    @Test
     public void olderEpochsAreFenced() {
         store.create(account, 3);
         store.adoptEpoch(account, 4);
