@@ -116,7 +116,13 @@ public class HaService implements ClusterMessageListener {
         return cluster.nodes(Role.MAILSTORE).stream().map(ClusterNode::name).collect(Collectors.toSet());
     }
 
-    private void replicasChanged() {
+    /** Every replica, one directory read, by account (each list preferred first, as the directory orders it). */
+    private Map<UUID, List<Replica>> replicasByAccount() {
+        return directory.replicas().stream().collect(Collectors.groupingBy(Replica::accountId, java.util.LinkedHashMap::new,
+                Collectors.toList()));
+    }
+
+        private void replicasChanged() {
         messaging.publish(Topics.REPLICAS, "");
     }
 
@@ -138,18 +144,19 @@ public class HaService implements ClusterMessageListener {
             throw new IllegalArgumentException("the current primary volume " + primary.name() + " is not centralized: replicas read "
                     + "mail bodies from the source's volume, so it must be a centralized S3 volume (core:doCreateVolume ... centralized true)");
         }
-        Set<UUID> replicated = directory.replicas().stream().map(Replica::accountId).collect(Collectors.toSet());
+        Map<UUID, List<Replica>> replicated = replicasByAccount();
         int added = 0;
         for (Account a : accounts) {
             if (a.mailHost().equals(dest)) {
                 throw new IllegalArgumentException("destination " + dest + " is the source (mailHost) of " + a.name());
             }
-            Optional<Replica> existing = directory.replicas(a.id()).stream().filter(r -> r.destination().equals(dest)).findFirst();
+            Optional<Replica> existing = replicated.getOrDefault(a.id(), List.of()).stream()
+                    .filter(r -> r.destination().equals(dest)).findFirst();
             if (existing.isPresent()) {
                 throw new IllegalArgumentException(a.name() + " already replicates to " + dest + " (priority "
                         + existing.get().priority() + ", " + existing.get().state() + ")");
             }
-            if (!replicated.contains(a.id())) {
+            if (!replicated.containsKey(a.id())) {
                 added++;
             }
         }
@@ -422,12 +429,12 @@ public class HaService implements ClusterMessageListener {
         if (q.replicaStatus() != null && !Set.of("available", "unavailable").contains(q.replicaStatus())) {
             throw new IllegalArgumentException("replicaStatus '" + q.replicaStatus() + "' is not available or unavailable");
         }
+        Map<UUID, List<Replica>> replicated = replicasByAccount();
         List<Account> accounts;
         if (!q.accounts().isEmpty()) {
             accounts = accounts(q.accounts());
         } else {
-            Set<UUID> replicated = directory.replicas().stream().map(Replica::accountId).collect(Collectors.toSet());
-            accounts = directory.accounts(null).stream().filter(a -> replicated.contains(a.id())).toList();
+            accounts = directory.accounts(null).stream().filter(a -> replicated.containsKey(a.id())).toList();
         }
         Set<String> domains = new HashSet<>();
         for (String d : q.domains()) {
@@ -446,7 +453,7 @@ public class HaService implements ClusterMessageListener {
             if (!domains.isEmpty() && !domains.contains(a.domain())) {
                 continue;
             }
-            List<Replica> rs = directory.replicas(a.id());
+            List<Replica> rs = replicated.getOrDefault(a.id(), List.of());
             if (q.replicaServer() != null) {
                 rs = rs.stream().filter(r -> r.destination().equals(q.replicaServer())).toList();
                 if (rs.isEmpty()) {
