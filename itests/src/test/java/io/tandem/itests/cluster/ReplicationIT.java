@@ -2,17 +2,12 @@ package io.tandem.itests.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tandem.api.test.KafkaFixture;
-import io.tandem.api.test.PostgresFixture;
-import io.tandem.api.test.S3ProxyFixture;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,77 +29,38 @@ import static org.junit.Assert.assertTrue;
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class ReplicationIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern UUID_RE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final ObjectMapper JSON = HaCluster.JSON;
     private static final String ALICE = "alice@example.com";
-    private static final Duration SYNC = Duration.ofSeconds(90);
+    private static final Duration SYNC = HaCluster.SYNC;
 
+    private static HaCluster cluster;
     private static Harness harness;
-    private static PostgresFixture postgres;
-    private static KafkaFixture kafka;
-    private static S3ProxyFixture s3;
     private static int delivered;
     private static String checksumAtKill;
 
     @BeforeClass
     public static void up() throws Exception {
-        Path it = Path.of(System.getProperty("tandem.it.dir"));
-        postgres = PostgresFixture.start(it.resolve("replication-pg"));
-        kafka = KafkaFixture.start("replication-kafka");
-        s3 = S3ProxyFixture.start("replication-s3");
-        s3.bucket("mail");
-        String directory = postgres.createDatabase("directory");
-        Path spec = it.resolve("replication-it.spec");
-        Files.createDirectories(it);
-        Files.writeString(spec, String.join("\n",
-                "set cluster.name tandem-replication-it",
-                "set directory.url " + directory,
-                "r1   127.0.4.1   core,mailstore",
-                "r2   127.0.4.2   core,mailstore",
-                "r3   127.0.4.3   core,mailstore", ""));
-        harness = Harness.fromSystemProperties("it-replication");
-        harness.tryRun(60, "clean");
-        harness.run(400, "up", spec.toString());
-        Path repo = Path.of(System.getProperty("tandem.repo"));
-        for (String n : List.of("r1", "r2", "r3")) {
-            Path etc = Path.of(harness.run(30, "dir", n).trim()).resolve("etc/tandem.license");
-            Process p = new ProcessBuilder(repo.resolve("scripts/issue-test-license.sh").toString(), etc.toString(),
-                    "ZxHA=1000", "ha_basic=100").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertEquals("license for " + n + ": " + out, 0, p.waitFor());
-        }
-        String bucket = uuid(harness.exec("r1", "core", "doCreateBucket", "MinIO", "mail", s3.accessKey, s3.secretKey, s3.endpoint));
-        String volume = uuid(harness.exec("r1", "core", "doCreateVolume", "s3-primary", "primary", "s3", bucket, "mailstore", "--centralized"));
-        harness.exec("r1", "core", "setCurrentVolume", volume);
-        harness.exec("r1", "prov", "createDomain", "example.com");
+        cluster = HaCluster.start("replication", "127.0.4.", "r1 core,mailstore", "r2 core,mailstore", "r3 core,mailstore");
+        harness = cluster.harness;
         harness.exec("r1", "prov", "createAccount", ALICE, "r1");
         harness.exec("r1", "prov", "createAccount", "bob@example.com", "r1");
+        // these tests promote by hand; automatic failover has its own test (FailoverIT)
+        harness.exec("r1", "ha", "setAutoFailover", "disable");
     }
 
     @AfterClass
     public static void down() throws Exception {
-        if (harness != null) {
-            harness.tryRun(60, "down");
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (postgres != null) {
-            postgres.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private static String uuid(String text) {
-        Matcher m = UUID_RE.matcher(text);
-        assertTrue("no id in: " + text, m.find());
-        return m.group();
+        return HaCluster.uuid(text);
     }
 
     private static String address(String node) {
-        return "127.0.4." + node.substring(1);
+        return cluster.address(node);
     }
 
     private static void deliver(String node, int count) throws Exception {
@@ -117,66 +73,39 @@ public class ReplicationIT {
 
     /** The node's copy of alice's mailbox (mailbox:info --json), or null when it has none. */
     private static JsonNode copy(String node) {
-        return copy(node, ALICE);
+        return cluster.copy(node, ALICE);
     }
 
     private static JsonNode copy(String node, String account) {
-        Harness.Result r = harness.tryRun(60, "exec", node, "mailbox", "info", "--json", account);
-        if (r.code() != 0) {
-            return null;
-        }
-        try {
-            return JSON.readTree(r.output().substring(r.output().indexOf('{')));
-        } catch (Exception e) {
-            return null;
-        }
+        return cluster.copy(node, account);
     }
 
     private static String checksum(String node) {
-        return checksum(node, ALICE);
+        return cluster.checksum(node, ALICE);
     }
 
     private static String checksum(String node, String account) {
-        JsonNode c = copy(node, account);
-        return c == null ? null : c.get("checksum").asText();
+        return cluster.checksum(node, account);
     }
 
     private static void awaitSameCopy(String source, String... replicas) {
-        awaitSameCopyOf(ALICE, source, replicas);
+        cluster.awaitSameCopyOf(ALICE, source, replicas);
     }
 
     private static void awaitSameCopyOf(String account, String source, String... replicas) {
-        for (String r : replicas) {
-            Harness.await(r + " holds the same mailbox of " + account + " as " + source, SYNC, () -> {
-                String want = checksum(source, account);
-                return want != null && want.equals(checksum(r, account));
-            });
-        }
+        cluster.awaitSameCopyOf(account, source, replicas);
     }
 
     private static JsonNode json(String node, String scope, String command, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--json"));
-        all.addAll(List.of(args));
-        String out = harness.exec(node, scope, command, all.toArray(String[]::new));
-        int start = Math.min(out.indexOf('[') < 0 ? Integer.MAX_VALUE : out.indexOf('['), out.indexOf('{') < 0 ? Integer.MAX_VALUE : out.indexOf('{'));
-        return JSON.readTree(out.substring(start));
+        return cluster.json(node, scope, command, args);
     }
 
-    /** Waits until the operation finished; returns it (ha:monitor --json). */
     private static JsonNode awaitOperation(String node, String id) throws Exception {
-        Harness.await("operation " + id + " finished", SYNC, () -> {
-            try {
-                return !"running".equals(json(node, "ha", "monitor", id).get("state").asText());
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        return json(node, "ha", "monitor", id);
+        return cluster.awaitOperation(node, id);
     }
 
     private static void awaitDone(String node, String id) throws Exception {
-        JsonNode op = awaitOperation(node, id);
-        assertEquals(op.toString(), "done", op.get("state").asText());
+        cluster.awaitDone(node, id);
     }
 
     private static void refused(String expected, String node, String scope, String command, String... args) {
@@ -192,14 +121,14 @@ public class ReplicationIT {
     @Test
     public void a_badRequestsAreRefusedNamingTheValueAndChangeNothing() throws Exception {
         refused("replication is disabled", "r1", "ha", "setAccountDestination", "r2", "10", "accounts", ALICE);
-        harness.exec("r1", "global", "set", "brokers", kafka.brokers());
+        harness.exec("r1", "global", "set", "brokers", cluster.kafka.brokers());
         refused("is the source (mailHost) of " + ALICE, "r1", "ha", "setAccountDestination", "r1", "10", "accounts", ALICE);
         refused("unknown account nobody@example.com", "r1", "ha", "setAccountDestination", "r2", "10", "accounts", ALICE + ",nobody@example.com");
         refused("'a*@example.com' is not an account name", "r1", "ha", "setAccountDestination", "r2", "10", "accounts", "a*@example.com");
         refused("unknown destination nowhere", "r1", "ha", "setAccountDestination", "nowhere", "10", "accounts", ALICE);
         refused("priority 'high' is not a whole number", "r1", "ha", "setAccountDestination", "r2", "high", "accounts", ALICE);
         refused("unknown key 'acounts'", "r1", "ha", "setAccountDestination", "r2", "10", "acounts", ALICE);
-        String audit = Files.readString(Path.of(harness.run(30, "dir", "r1").trim()).resolve("data/log/audit.log"));
+        String audit = java.nio.file.Files.readString(java.nio.file.Path.of(harness.run(30, "dir", "r1").trim()).resolve("data/log/audit.log"));
         assertTrue(audit, audit.contains("ha:setAccountDestination"));
     }
 
@@ -274,8 +203,13 @@ public class ReplicationIT {
         assertNotEquals(checksumAtKill, checksum("r3"));
         JsonNode status = json("r3", "ha", "getAccountStatus", "accounts", ALICE).get(0);
         assertEquals("r2", status.get("accountMailHost").asText());
-        assertEquals(1, status.get("replicas").size());
-        assertEquals("r3", status.get("replicas").get(0).get("destination").asText());
+        // the old primary became a replica with r2's former priority: it re-syncs when it comes back (test g)
+        assertEquals(status.toString(), 2, status.get("replicas").size());
+        JsonNode r1 = status.get("replicas").get(0);
+        assertEquals("r1", r1.get("destination").asText());
+        assertEquals(10, r1.get("priority").asInt());
+        assertFalse(r1.get("available").asBoolean());
+        assertEquals("r3", status.get("replicas").get(1).get("destination").asText());
     }
 
     @Test
@@ -295,8 +229,9 @@ public class ReplicationIT {
         String out = harness.exec("r2", "ha", "removeAccountDestination", "destination", "r3", "accounts", ALICE);
         assertTrue(out, out.contains("Removed 1 replica"));
         Harness.await("r3 deleted its copy", SYNC, () -> copy("r3") == null);
-        assertEquals(0, json("r2", "ha", "getAccountStatus").size());
-        assertTrue(json("r2", "ha", "getAccountStatus", "accounts", ALICE).get(0).get("replicas").isEmpty());
+        JsonNode replicas = json("r2", "ha", "getAccountStatus", "accounts", ALICE).get(0).get("replicas");
+        assertEquals(replicas.toString(), 1, replicas.size());
+        assertEquals("only the former primary is left", "r1", replicas.get(0).get("destination").asText());
         deliver("r2", 1);
         assertTrue(copy("r2") != null);
     }
@@ -326,6 +261,14 @@ public class ReplicationIT {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(now.body(), 200, now.statusCode());
         assertTrue(now.body(), now.body().contains("Inbox"));
+
+        // it rejoined as a replica: re-initialised from r2, in sync, then an operator switches back
+        awaitSameCopy("r2", "r1");
+        String op = uuid(harness.exec("r2", "ha", "promoteAccounts", "accounts", ALICE, "destination", "r1"));
+        awaitDone("r2", op);
+        assertEquals("r1", json("r3", "prov", "getAccount", ALICE).get("mailHost").asText());
+        deliver("r1", 2);
+        awaitSameCopy("r1", "r2");
     }
 
     private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()

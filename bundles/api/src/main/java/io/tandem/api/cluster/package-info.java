@@ -4,7 +4,7 @@
  * library type appears here.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tandem.api.cluster;
 
 import org.osgi.annotation.bundle.Export;

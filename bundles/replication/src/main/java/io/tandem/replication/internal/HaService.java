@@ -19,6 +19,7 @@ import io.tandem.api.node.Role;
 import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
+import io.tandem.api.replication.Promotions;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -48,9 +49,9 @@ import java.util.stream.Collectors;
  * The {@code ha:*} operations, on any node: every request is validated completely before anything is
  * changed; long ones run in the background as an {@link Operation} ({@code ha:monitor}).
  */
-@Component(service = {HaService.class, ClusterMessageListener.class}, configurationPid = ReplicationConfig.PID,
+@Component(service = {HaService.class, Promotions.class, ClusterMessageListener.class}, configurationPid = ReplicationConfig.PID,
         property = ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.STATUS_REPLY)
-public class HaService implements ClusterMessageListener {
+public class HaService implements ClusterMessageListener, Promotions {
 
     private static final Logger LOG = LoggerFactory.getLogger(HaService.class);
     static final String LICENSE_FEATURE = "ha_basic";
@@ -240,6 +241,15 @@ public class HaService implements ClusterMessageListener {
      * preferred available replica, or to {@code destination}.
      */
     public Operation promote(List<String> names, String sourceHost, String destination, int threads) {
+        return promote(names, sourceHost, destination, threads, "promoteAccounts");
+    }
+
+    @Override
+    public Operation promoteAllOf(String sourceHost, int threads, String kind) {
+        return promote(null, java.util.Objects.requireNonNull(sourceHost, "sourceHost"), null, threads, kind);
+    }
+
+    private Operation promote(List<String> names, String sourceHost, String destination, int threads, String kind) {
         if (threads < 1 || threads > 64) {
             throw new IllegalArgumentException("threads " + threads + " is not from 1 to 64");
         }
@@ -261,7 +271,7 @@ public class HaService implements ClusterMessageListener {
         if (!log.enabled()) {
             throw new IllegalArgumentException("replication is disabled: the global 'brokers' is not set");
         }
-        Operation op = directory.startOperation("promoteAccounts", node, accounts.size(), accounts.size() + " account(s)"
+        Operation op = directory.startOperation(kind, node, accounts.size(), accounts.size() + " account(s)"
                 + (sourceHost != null ? " of " + sourceHost : "") + (dest != null ? " to " + dest : " to their preferred replica"));
         if (accounts.isEmpty()) {
             return op;
@@ -342,6 +352,9 @@ public class HaService implements ClusterMessageListener {
             Optional<Replica> still = directory.replicas(accountId).stream().filter(r -> r.destination().equals(to)).findFirst();
             if (still.isEmpty()) {
                 LOG.info("Promoted {} from {} to {} (epoch {})", account.name(), account.mailHost(), to, owned.epoch());
+                if (!account.mailHost().equals(to)) {
+                    rejoinAsReplica(account, target.priority());
+                }
                 return null;
             }
             if (Replica.FAILED.equals(still.get().state())) {
@@ -356,6 +369,24 @@ public class HaService implements ClusterMessageListener {
             }
         }
         return "new owner " + to + " did not take over within " + config.promotion_timeout_seconds() + " s (is it applying the log?)";
+    }
+
+    /**
+     * The former owner becomes a replica of the account, with the priority the promoted replica had: it
+     * re-initialises from a snapshot of the new owner as soon as it runs (at once if it is alive, when it
+     * comes back otherwise), and an operator can switch back with ha:promoteAccounts once it is in sync.
+     */
+    private void rejoinAsReplica(Account account, int priority) {
+        String former = account.mailHost();
+        try {
+            if (directory.replicas(account.id()).stream().noneMatch(r -> r.destination().equals(former))) {
+                directory.addReplica(account.id(), former, priority, null);
+                replicasChanged();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Former owner {} of {} not made a replica ({}): add it with ha:setAccountDestination", former,
+                    account.name(), e.getMessage());
+        }
     }
 
     private static String describe(Replica r, Set<String> live) {

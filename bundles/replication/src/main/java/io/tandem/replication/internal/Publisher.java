@@ -1,11 +1,13 @@
 package io.tandem.replication.internal;
 
+import io.tandem.api.cluster.OwnershipLease;
 import io.tandem.api.directory.Account;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.directory.Replica;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.StaleEpochException;
+import io.tandem.api.mailbox.WritesFencedException;
 import io.tandem.api.replication.EventLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,11 @@ import java.util.List;
  * only if this node still owns the account under the change's epoch does the transaction commit. Any
  * failure throws, the transaction rolls back and the client is not acknowledged (LMTP 451, HTTP 503): an
  * acknowledged change is always in the log <em>before</em> any promotion marker of a newer epoch.
+ *
+ * <p>Before all that, the node must hold its {@link OwnershipLease} (it sees a core quorum): a Mailstore cut
+ * off from the core nodes stops acknowledging changes of replicated accounts before automatic failover
+ * may promote them elsewhere (docs/decisions/0010). Accounts without a replica cannot be promoted, so they
+ * stay writable.
  */
 final class Publisher implements MailboxChangeHook {
 
@@ -29,11 +36,13 @@ final class Publisher implements MailboxChangeHook {
     private final String node;
     private final DirectoryService directory;
     private final EventLog log;
+    private final OwnershipLease lease;
 
-    Publisher(String node, DirectoryService directory, EventLog log) {
+    Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease) {
         this.node = node;
         this.directory = directory;
         this.log = log;
+        this.lease = lease;
     }
 
     @Override
@@ -41,6 +50,11 @@ final class Publisher implements MailboxChangeHook {
         List<Replica> replicas = directory.replicas(change.accountId());
         if (replicas.stream().allMatch(Replica::paused)) {
             return; // not replicated (or every replica paused: they re-sync from a snapshot on restart)
+        }
+        if (!lease.valid()) {
+            // cut off from the core quorum: automatic failover may promote this account elsewhere (decision 0010)
+            throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
+                    + lease.describe() + "; try again on the account's owner");
         }
         log.append(change.accountId().toString(), EventCodec.encode(new Event.Change(change)));
         Account owner = directory.account(change.accountId())

@@ -1,5 +1,6 @@
 package io.tandem.replication.internal;
 
+import io.tandem.api.cluster.OwnershipLease;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
@@ -20,8 +21,9 @@ public class ReplicationHook implements MailboxChangeHook {
     private final Publisher publisher;
 
     @Activate
-    public ReplicationHook(@Reference LocalNode local, @Reference DirectoryService directory, @Reference EventLog log) {
-        this.publisher = new Publisher(local.identity().name(), directory, log);
+    public ReplicationHook(@Reference LocalNode local, @Reference DirectoryService directory, @Reference EventLog log,
+                           @Reference OwnershipLease lease) {
+        this.publisher = new Publisher(local.identity().name(), directory, log, lease);
     }
 
     @Override

@@ -97,7 +97,7 @@ public class RandomisedConsistencyTest {
         ReplicationFlowTest.ListLog log = new ReplicationFlowTest.ListLog();
         boolean[] dieAfterAppend = new boolean[1];
         MailboxChange[] unacknowledged = new MailboxChange[1];
-        Publisher publisher = new Publisher("ms1", dir, log);
+        Publisher publisher = new Publisher("ms1", dir, log, TestLease.HELD);
         // the source dies in the worst place: its change reached the log, then the node died before acknowledging
         MailboxChangeHook dying = change -> {
             publisher.beforeCommit(change);
@@ -107,8 +107,8 @@ public class RandomisedConsistencyTest {
             }
         };
         MailstoreDatabase s1 = store(dying);
-        MailstoreDatabase s2 = store(new Publisher("ms2", dir, log));
-        MailstoreDatabase s3 = store(new Publisher("ms3", dir, log));
+        MailstoreDatabase s2 = store(new Publisher("ms2", dir, log, TestLease.HELD));
+        MailstoreDatabase s3 = store(new Publisher("ms3", dir, log, TestLease.HELD));
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         List<String> requests = new ArrayList<>();
         Applier a2 = new Applier("ms2", s2, dir, (acc, dest) -> requests.add(acc + " " + dest), Clock.systemUTC());

@@ -12,6 +12,7 @@ import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.MailboxOp;
 import io.tandem.api.mailbox.MailboxStore;
+import io.tandem.api.mailbox.WritesFencedException;
 import io.tandem.api.node.Role;
 import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
@@ -178,10 +179,10 @@ public class ReplicationFlowTest {
     public void initialSyncThenLiveChangesThenPromotionWithFencing() throws Exception {
         assertThrows("no change without the replication hook", io.tandem.api.mailbox.MissingHookException.class,
                 () -> s1.create(account.id(), account.epoch()));
-        Publisher p1 = new Publisher("ms1", dir, log);
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         hook(s1, p1);
-        hook(s2, new Publisher("ms2", dir, log));
+        hook(s2, new Publisher("ms2", dir, log, TestLease.HELD));
         s1.create(account.id(), account.epoch());
         long first = deliver(s1, account.epoch(), 1);
         deliver(s1, account.epoch(), 2);
@@ -252,7 +253,7 @@ public class ReplicationFlowTest {
 
     /** alice on ms1 (publishing to the log), replicated to ms2 and in sync there. */
     private Reader inSyncOnMs2(SnapshotWriter w1) throws Exception {
-        hook(s1, new Publisher("ms1", dir, log));
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
         s1.create(account.id(), account.epoch());
         dir.addReplica(account.id(), "ms2", 10, null);
         Reader r2 = new Reader(applier("ms2", s2));
@@ -261,6 +262,26 @@ public class ReplicationFlowTest {
         r2.pump(log);
         assertEquals(Replica.IN_SYNC, state("ms2"));
         return r2;
+    }
+
+    @Test
+    public void withoutTheOwnershipLeaseAReplicatedAccountRefusesChangesAndAnUnreplicatedOneDoesNot() throws Exception {
+        TestLease lease = new TestLease(true);
+        hook(s1, new Publisher("ms1", dir, log, lease));
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        lease.held = false;
+        deliver(s1, account.epoch(), 2); // no replica: nobody can take it over, so no reason to refuse
+        dir.addReplica(account.id(), "ms2", 10, null);
+        String before = s1.checksum(account.id());
+        int logged = log.records.size();
+        WritesFencedException e = assertThrows(WritesFencedException.class, () -> deliver(s1, account.epoch(), 3));
+        assertTrue(e.getMessage(), e.getMessage().contains("expired (test: no core quorum)"));
+        assertEquals("nothing committed", before, s1.checksum(account.id()));
+        assertEquals("nothing written to the log", logged, log.records.size());
+        lease.held = true;
+        deliver(s1, account.epoch(), 3);
+        assertEquals(logged + 1, log.records.size());
     }
 
     @Test
@@ -300,7 +321,7 @@ public class ReplicationFlowTest {
 
     @Test
     public void aLargeMailboxIsSnapshotInChunksWhileMailKeepsArriving() throws Exception {
-        Publisher p1 = new Publisher("ms1", dir, log);
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         hook(s1, p1);
         s1.create(account.id(), account.epoch());
@@ -336,7 +357,7 @@ public class ReplicationFlowTest {
                 throw new io.tandem.api.replication.EventLogException("brokers unreachable: timed out after 10000 ms");
             }
         };
-        hook(s1, new Publisher("ms1", dir, down));
+        hook(s1, new Publisher("ms1", dir, down, TestLease.HELD));
         // not replicated: the log is not needed
         s1.create(account.id(), account.epoch());
         deliver(s1, account.epoch(), 1);

@@ -20,6 +20,7 @@ import io.tandem.api.mailbox.MailboxTransaction;
 import io.tandem.api.mailbox.Message;
 import io.tandem.api.mailbox.Mutation;
 import io.tandem.api.mailbox.StaleEpochException;
+import io.tandem.api.mailbox.WritesFencedException;
 import io.tandem.api.mailbox.EpochNotReachedException;
 import io.tandem.api.mailbox.MissingHookException;
 import io.tandem.api.replication.EventLogException;
@@ -375,7 +376,7 @@ public final class MailboxApi {
                 throw misdirected(a.name(), now.mailHost());
             }
             throw ApiException.unavailable("ownership of " + a.name() + " is changing (" + e.getMessage() + "), try again later");
-        } catch (MissingHookException e) {
+        } catch (MissingHookException | WritesFencedException e) {
             throw ApiException.unavailable(e.getMessage());
         } catch (EpochNotReachedException e) {
             throw ApiException.unavailable(a.name() + " is being taken over by this node, try again in a moment");

@@ -1,0 +1,23 @@
+package io.tandem.failover.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Timing of the ownership lease and of automatic failover (etc/tandem.failover.cfg, PID tandem.failover). */
+@ObjectClassDefinition(name = "Tandem failover", description = "Ownership lease and automatic promotion of a departed Mailstore's accounts")
+public @interface FailoverConfig {
+
+    String PID = "tandem.failover";
+
+    @AttributeDefinition(description = "A Mailstore that stops seeing a core quorum stops acknowledging writes of replicated accounts after this many ms")
+    long lease_millis() default 2000;
+
+    @AttributeDefinition(description = "The coordinator promotes a departed Mailstore's accounts once it has been gone this many ms (at least lease.millis + 1000)")
+    long grace_millis() default 3000;
+
+    @AttributeDefinition(description = "Accounts promoted in parallel by one automatic failover")
+    int threads() default 8;
+
+    @AttributeDefinition(description = "How often the coordinator and the lease look at the cluster, in ms")
+    long check_interval_millis() default 200;
+}

@@ -1,0 +1,166 @@
+package io.tandem.itests.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tandem.api.test.KafkaFixture;
+import io.tandem.api.test.PostgresFixture;
+import io.tandem.api.test.S3ProxyFixture;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * A cluster of real Mailstores for the Active Replica tests: the harness's nodes on their own loopback
+ * addresses, a real Kafka broker (KRaft), the directory on a real PostgreSQL, blobs on S3Proxy, test
+ * licenses, a centralized S3 primary volume and the domain example.com. Plus the reads the tests share.
+ */
+final class HaCluster implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Pattern UUID_RE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    static final Duration SYNC = Duration.ofSeconds(90);
+
+    final Harness harness;
+    final PostgresFixture postgres;
+    final KafkaFixture kafka;
+    final S3ProxyFixture s3;
+    private final String addressPrefix;
+
+    private HaCluster(Harness harness, PostgresFixture postgres, KafkaFixture kafka, S3ProxyFixture s3, String addressPrefix) {
+        this.harness = harness;
+        this.postgres = postgres;
+        this.kafka = kafka;
+        this.s3 = s3;
+        this.addressPrefix = addressPrefix;
+    }
+
+    /**
+     * Starts the fixtures and the nodes {@code <prefix>1..} of {@code nodes} ("name roles" each, named with a
+     * letter and the node's number, e.g. "r1 core,mailstore" on {@code addressPrefix + "1"}).
+     */
+    static HaCluster start(String name, String addressPrefix, String... nodes) throws Exception {
+        Path it = Path.of(System.getProperty("tandem.it.dir"));
+        PostgresFixture postgres = PostgresFixture.start(it.resolve(name + "-pg"));
+        KafkaFixture kafka = KafkaFixture.start(name + "-kafka");
+        S3ProxyFixture s3 = S3ProxyFixture.start(name + "-s3");
+        s3.bucket("mail");
+        String directory = postgres.createDatabase("directory");
+        Path spec = it.resolve(name + "-it.spec");
+        Files.createDirectories(it);
+        List<String> lines = new ArrayList<>(List.of("set cluster.name tandem-" + name + "-it", "set directory.url " + directory));
+        List<String> names = new ArrayList<>();
+        for (String n : nodes) {
+            String[] w = n.trim().split("\\s+");
+            names.add(w[0]);
+            lines.add(w[0] + "   " + addressPrefix + w[0].substring(1) + "   " + w[1]);
+        }
+        lines.add("");
+        Files.writeString(spec, String.join("\n", lines));
+        Harness harness = Harness.fromSystemProperties("it-" + name);
+        HaCluster c = new HaCluster(harness, postgres, kafka, s3, addressPrefix);
+        harness.tryRun(60, "clean");
+        harness.run(400, "up", spec.toString());
+        Path repo = Path.of(System.getProperty("tandem.repo"));
+        for (String n : names) {
+            Path etc = Path.of(harness.run(30, "dir", n).trim()).resolve("etc/tandem.license");
+            Process p = new ProcessBuilder(repo.resolve("scripts/issue-test-license.sh").toString(), etc.toString(),
+                    "ZxHA=10000", "ha_basic=5000").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals("license for " + n + ": " + out, 0, p.waitFor());
+        }
+        String first = names.get(0);
+        String bucket = uuid(harness.exec(first, "core", "doCreateBucket", "MinIO", "mail", s3.accessKey, s3.secretKey, s3.endpoint));
+        String volume = uuid(harness.exec(first, "core", "doCreateVolume", "s3-primary", "primary", "s3", bucket, "mailstore", "--centralized"));
+        harness.exec(first, "core", "setCurrentVolume", volume);
+        harness.exec(first, "prov", "createDomain", "example.com");
+        return c;
+    }
+
+    @Override
+    public void close() throws Exception {
+        harness.tryRun(60, "down");
+        kafka.close();
+        s3.close();
+        postgres.close();
+    }
+
+    String address(String node) {
+        return addressPrefix + node.substring(1);
+    }
+
+    String exec(String node, String scope, String command, String... args) {
+        return harness.exec(node, scope, command, args);
+    }
+
+    static String uuid(String text) {
+        Matcher m = UUID_RE.matcher(text);
+        assertTrue("no id in: " + text, m.find());
+        return m.group();
+    }
+
+    /** A command's {@code --json} output. */
+    JsonNode json(String node, String scope, String command, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--json"));
+        all.addAll(List.of(args));
+        String out = harness.exec(node, scope, command, all.toArray(String[]::new));
+        int start = Math.min(out.indexOf('[') < 0 ? Integer.MAX_VALUE : out.indexOf('['), out.indexOf('{') < 0 ? Integer.MAX_VALUE : out.indexOf('{'));
+        return JSON.readTree(out.substring(start));
+    }
+
+    /** The node's copy of the account's mailbox (mailbox:info --json), or null when it has none. */
+    JsonNode copy(String node, String account) {
+        Harness.Result r = harness.tryRun(60, "exec", node, "mailbox", "info", "--json", account);
+        if (r.code() != 0) {
+            return null;
+        }
+        try {
+            return JSON.readTree(r.output().substring(r.output().indexOf('{')));
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    String checksum(String node, String account) {
+        JsonNode c = copy(node, account);
+        return c == null ? null : c.get("checksum").asText();
+    }
+
+    void awaitSameCopyOf(String account, String source, String... replicas) {
+        for (String r : replicas) {
+            Harness.await(r + " holds the same mailbox of " + account + " as " + source, SYNC, () -> {
+                String want = checksum(source, account);
+                return want != null && want.equals(checksum(r, account));
+            });
+        }
+    }
+
+    /** Waits until the operation finished; returns it (ha:monitor --json). */
+    JsonNode awaitOperation(String node, String id) throws Exception {
+        Harness.await("operation " + id + " finished", SYNC, () -> {
+            try {
+                return !"running".equals(json(node, "ha", "monitor", id).get("state").asText());
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        return json(node, "ha", "monitor", id);
+    }
+
+    void awaitDone(String node, String id) throws Exception {
+        JsonNode op = awaitOperation(node, id);
+        assertEquals(op.toString(), "done", op.get("state").asText());
+    }
+
+    /** The account's mailHost in the directory, as {@code node} reads it. */
+    String mailHost(String node, String account) throws Exception {
+        return json(node, "prov", "getAccount", account).get("mailHost").asText();
+    }
+}
