@@ -237,6 +237,11 @@ public final class RoutingProxyHandler extends ProxyHandler {
         @Override
         public void onBegin(org.eclipse.jetty.client.Response upstream) {
             begun = true;
+            super.onBegin(upstream); // the status only: nothing reaches the client before the first write
+        }
+
+        @Override
+        public void onHeaders(org.eclipse.jetty.client.Response upstream) {
             if (upstream.getStatus() == 421) {
                 stats.upstreamErrors.incrementAndGet();
                 String owner = upstream.getHeaders().get(OWNER_HEADER);
@@ -245,14 +250,7 @@ public final class RoutingProxyHandler extends ProxyHandler {
                     return; // not forwarded: the body is drained and the request sent to the owner
                 }
             }
-            super.onBegin(upstream);
-        }
-
-        @Override
-        public void onHeaders(org.eclipse.jetty.client.Response upstream) {
-            if (refusedOwner == null) {
-                super.onHeaders(upstream);
-            }
+            super.onHeaders(upstream);
         }
 
         @Override
