@@ -2,9 +2,6 @@ package io.tandem.itests.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tandem.api.test.KafkaFixture;
-import io.tandem.api.test.PostgresFixture;
-import io.tandem.api.test.S3ProxyFixture;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
@@ -15,15 +12,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.Assert.assertEquals;
@@ -39,74 +33,35 @@ import static org.junit.Assert.assertTrue;
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class ProxyIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern UUID_RE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final ObjectMapper JSON = HaCluster.JSON;
     private static final String ALICE = "alice@example.com";
     private static final String PROXY = "http://127.0.7.3:8080";
-    private static final Duration SYNC = Duration.ofSeconds(90);
+    private static final Duration SYNC = HaCluster.SYNC;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    private static HaCluster cluster;
     private static Harness harness;
-    private static PostgresFixture postgres;
-    private static KafkaFixture kafka;
-    private static S3ProxyFixture s3;
     private static long appendedItem;
 
     @BeforeClass
     public static void up() throws Exception {
-        Path it = Path.of(System.getProperty("tandem.it.dir"));
-        postgres = PostgresFixture.start(it.resolve("proxy-pg"));
-        kafka = KafkaFixture.start("proxy-kafka");
-        s3 = S3ProxyFixture.start("proxy-s3");
-        s3.bucket("mail");
-        String directory = postgres.createDatabase("directory");
-        Path spec = it.resolve("proxy-it.spec");
-        Files.createDirectories(it);
-        Files.writeString(spec, String.join("\n",
-                "set cluster.name tandem-proxy",
-                "set directory.url " + directory,
-                "p1   127.0.7.1   core,mailstore",
-                "p2   127.0.7.2   core,mailstore",
-                "p3   127.0.7.3   core,proxy", ""));
-        harness = Harness.fromSystemProperties("it-proxy");
-        harness.tryRun(60, "clean");
-        harness.run(400, "up", spec.toString());
-        Path repo = Path.of(System.getProperty("tandem.repo"));
-        for (String n : List.of("p1", "p2", "p3")) {
-            Path etc = Path.of(harness.run(30, "dir", n).trim()).resolve("etc/tandem.license");
-            Process p = new ProcessBuilder(repo.resolve("scripts/issue-test-license.sh").toString(), etc.toString(),
-                    "ZxHA=1000", "ha_basic=100").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertEquals("license for " + n + ": " + out, 0, p.waitFor());
-        }
-        String bucket = uuid(harness.exec("p1", "core", "doCreateBucket", "MinIO", "mail", s3.accessKey, s3.secretKey, s3.endpoint));
-        String volume = uuid(harness.exec("p1", "core", "doCreateVolume", "s3-primary", "primary", "s3", bucket, "mailstore", "--centralized"));
-        harness.exec("p1", "core", "setCurrentVolume", volume);
-        harness.exec("p1", "prov", "createDomain", "example.com");
+        cluster = HaCluster.start("proxy", "127.0.7.", "p1 core,mailstore", "p2 core,mailstore", "p3 core,proxy");
+        harness = cluster.harness;
         harness.exec("p1", "prov", "createAccount", ALICE, "p1");
-        harness.exec("p1", "global", "set", "brokers", kafka.brokers());
+        harness.exec("p1", "global", "set", "brokers", cluster.kafka.brokers());
+        // the 503 while the owner is dead and not yet promoted is what test c looks at
+        harness.exec("p1", "ha", "setAutoFailover", "disable");
     }
 
     @AfterClass
     public static void down() throws Exception {
-        if (harness != null) {
-            harness.tryRun(60, "down");
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (postgres != null) {
-            postgres.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private static String uuid(String text) {
-        Matcher m = UUID_RE.matcher(text);
-        assertTrue("no id in: " + text, m.find());
-        return m.group();
+        return HaCluster.uuid(text);
     }
 
     private static HttpResponse<String> http(String method, String url, byte[] body) throws Exception {
@@ -126,25 +81,11 @@ public class ProxyIT {
     }
 
     private static String checksum(String node) {
-        Harness.Result r = harness.tryRun(60, "exec", node, "mailbox", "info", "--json", ALICE);
-        if (r.code() != 0) {
-            return null;
-        }
-        try {
-            return json(r.output()).get("checksum").asText();
-        } catch (Exception e) {
-            return null;
-        }
+        return cluster.checksum(node, ALICE);
     }
 
-    private static void awaitDone(String node, String id) {
-        Harness.await("operation " + id + " finished", SYNC, () -> {
-            try {
-                return !"running".equals(json(harness.exec(node, "ha", "monitor", "--json", id)).get("state").asText());
-            } catch (Exception e) {
-                return false;
-            }
-        });
+    private static void awaitDone(String node, String id) throws Exception {
+        cluster.awaitOperation(node, id);
     }
 
     private static List<String> subjects(HttpResponse<String> page) throws Exception {
