@@ -182,6 +182,40 @@ public class ProxyRoleTest {
     }
 
     @Test
+    public void aPutTooLargeToKeepIsStreamedAndNotRetried() throws Exception {
+        ms1.ownerSeen.put(ALICE, "ms2");
+        ms2.ownerSeen.put(ALICE, "ms2");
+        String big = "x".repeat(io.tandem.role.proxy.internal.http.RoutingProxyHandler.MAX_REPLAY_BYTES + 1);
+        HttpResponse<String> r = call("PUT", "/accounts/" + ALICE + "/messages/7/tags", big);
+        assertEquals(r.body(), 421, r.statusCode());
+        assertEquals("ms2", r.headers().firstValue("X-Tandem-Owner").orElse(""));
+        assertEquals(0, ms2.received.size());
+        assertEquals(0, counter("retries"));
+    }
+
+    @Test
+    public void headIsRoutedAndRetriedLikeGet() throws Exception {
+        ms1.ownerSeen.put(ALICE, "ms2");
+        ms2.ownerSeen.put(ALICE, "ms2");
+        HttpResponse<String> r = call("HEAD", "/accounts/" + ALICE + "/folders", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("", r.body());
+        assertEquals(1, ms1.count("HEAD"));
+        assertEquals(1, ms2.count("HEAD"));
+    }
+
+    @Test
+    public void aDirectoryThatCannotAnswerGives503() throws Exception {
+        directory.deactivateForTest(); // its pool is closed: every query fails
+        HttpResponse<String> r = call("GET", "/accounts/" + ALICE + "/folders", null);
+        assertEquals(r.body(), 503, r.statusCode());
+        assertEquals("7", r.headers().firstValue("Retry-After").orElse(""));
+        assertTrue(r.body(), json(r).get("error").asText().contains("the directory is unavailable"));
+        assertEquals(ALICE, json(r).get("account").asText());
+        directory = null;
+    }
+
+    @Test
     public void anOwnerThatIsNotLiveGives503WithRetryAfter() throws Exception {
         cluster.setNodes(ms2.node()); // ms1 left the cluster
         HttpResponse<String> r = call("GET", "/accounts/" + ALICE + "/folders", null);
