@@ -18,10 +18,10 @@ public enum ServiceState {
     UNHEALTHY,
     /** The process ended or was stopped as unhealthy; restarted after an exponential delay. */
     BACKOFF,
-    /** Too many fast failures: not restarted until {@code service:restart} or a configuration change. */
+    /** Too many fast failures: not restarted until {@code supervisor:restart} or a configuration change. */
     FAILED;
 
-    /** Lower-case name as shown by {@code service:list}. */
+    /** Lower-case name as shown by {@code supervisor:list}. */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }

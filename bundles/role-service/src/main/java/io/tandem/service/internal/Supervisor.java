@@ -335,7 +335,7 @@ final class Supervisor {
         if (fastFailures >= config.restartMaxFastFailures()) {
             String why = "gave up after " + fastFailures + " failures, each within " + config.restartReset().toMillis()
                     + " ms of its start; last: " + reason;
-            LOG.error("Service {}: {} (service:restart {} to try again)", config.name(), why, config.name());
+            LOG.error("Service {}: {} (supervisor:restart {} to try again)", config.name(), why, config.name());
             setState(ServiceState.FAILED, why);
             return;
         }

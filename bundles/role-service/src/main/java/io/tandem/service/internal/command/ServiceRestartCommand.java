@@ -12,10 +12,10 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 /** Stops and starts a supervised service on this node; a failed one gets a fresh restart budget. */
 @Service
-@Command(scope = "service", name = "restart", description = "Restarts a supervised service on this node (a failed one is tried again)")
+@Command(scope = "supervisor", name = "restart", description = "Restarts a supervised service on this node (a failed one is tried again)")
 public class ServiceRestartCommand implements Action {
 
-    @Argument(index = 0, name = "name", required = true, description = "Service name, as service:list shows it")
+    @Argument(index = 0, name = "name", required = true, description = "Service name, as supervisor:list shows it")
     @Completion(ServiceNameCompleter.class)
     String name;
 
@@ -34,10 +34,10 @@ public class ServiceRestartCommand implements Action {
         try {
             s = services.restart(name);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            Audit.refused("service:restart", name, e.getMessage());
+            Audit.refused("supervisor:restart", name, e.getMessage());
             throw e;
         }
-        Audit.done("service:restart", name, "state=" + s.state().id() + " pid=" + s.pid());
+        Audit.done("supervisor:restart", name, "state=" + s.state().id() + " pid=" + s.pid());
         return "Service " + s.name() + " restarted: " + s.state().id() + (s.pid() >= 0 ? ", pid " + s.pid() : "")
                 + " (" + s.detail() + ")";
     }
