@@ -280,6 +280,7 @@ public class ServicesIT {
         String holder = standby;
         long before = services(holder).orElseThrow().get("bridge").get("pid").asLong();
         String out = harness.exec(holder, "supervisor", "restart", "bridge");
+        System.out.println("[ServicesIT] supervisor:restart bridge on " + holder + ":\n" + out);
         assertTrue(out, out.startsWith("Service bridge restarted"));
         Harness.await("bridge active again with a new pid", Duration.ofSeconds(30), () -> {
             JsonNode b = services(holder).orElseThrow().get("bridge");
@@ -291,6 +292,7 @@ public class ServicesIT {
         Harness.Result unknown = harness.tryRun(60, "exec", holder, "supervisor", "restart", "nope");
         assertNotEquals(unknown.output(), 0, unknown.code());
         assertTrue(unknown.output(), unknown.output().contains("no supervised service named 'nope'"));
+        System.out.println("[ServicesIT] supervisor:restart nope on " + holder + ":\n" + unknown.output());
         Harness.Result onStandby = harness.tryRun(60, "exec", active, "supervisor", "restart", "bridge");
         assertNotEquals(onStandby.output(), 0, onStandby.code());
         assertTrue(onStandby.output(), onStandby.output().contains("restart it on the active node"));
@@ -303,5 +305,8 @@ public class ServicesIT {
             throw new AssertionError("cannot read " + audit, e);
         }
         System.out.println("[ServicesIT] supervisor:list on " + holder + ":\n" + harness.exec(holder, "supervisor", "list"));
+        System.out.println("[ServicesIT] supervisor:list on " + active + ":\n" + harness.exec(active, "supervisor", "list"));
+        System.out.println("[ServicesIT] supervisor:list --json on " + active + ":\n" + harness.exec(active, "supervisor", "list", "--json"));
+        System.out.println("[ServicesIT] /health/video on " + active + ": " + health(active, "video"));
     }
 }

@@ -38,7 +38,7 @@ public class ServiceRestartCommand implements Action {
             throw e;
         }
         Audit.done("supervisor:restart", name, "state=" + s.state().id() + " pid=" + s.pid());
-        return "Service " + s.name() + " restarted: " + s.state().id() + (s.pid() >= 0 ? ", pid " + s.pid() : "")
-                + " (" + s.detail() + ")";
+        return "Service " + s.name() + " restarted: " + s.state().id()
+                + (s.pid() >= 0 ? ", pid " + s.pid() : " (" + s.detail() + ")");
     }
 }
