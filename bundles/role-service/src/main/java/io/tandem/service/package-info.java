@@ -1,0 +1,12 @@
+/**
+ * Supervised services of the files, video and chats roles: external programs that Tandem starts,
+ * probes, restarts and announces in the cluster while this node plays their role (factory
+ * configuration {@code tandem.service}, files {@code etc/tandem.service-<name>.cfg}). The role
+ * bundles report their health through {@link io.tandem.service.SupervisedRoleService}.
+ */
+@Export
+@Version("1.0.0")
+package io.tandem.service;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
