@@ -48,10 +48,15 @@ final class MtaFixture implements AutoCloseable {
         start();
     }
 
-    /** mbox1 (membership id {@code id-mbox1-<incarnation>}) in the cluster with the test LMTP endpoint. */
+    /** Only {@code name} in the cluster, as a Mailstore with the test LMTP endpoint. */
     void mailstoreUp(String name, String incarnation) {
-        cluster.setNodes(new ClusterNode("id-" + name + "-" + incarnation, name, name + ".example.com", "127.0.0.1", "1",
-                Set.of(Role.MAILSTORE), Set.of(), Map.of("lmtp", lmtp.uri()), false));
+        cluster.setNodes(mailstore(name, incarnation, lmtp));
+    }
+
+    /** A Mailstore member (membership id {@code id-<name>-<incarnation>}) whose lmtp endpoint is {@code server}. */
+    ClusterNode mailstore(String name, String incarnation, TestLmtpServer server) {
+        return new ClusterNode("id-" + name + "-" + incarnation, name, name + ".example.com", "127.0.0.1", "1",
+                Set.of(Role.MAILSTORE), Set.of(), Map.of("lmtp", server.uri()), false);
     }
 
     void mailstoreGone() {

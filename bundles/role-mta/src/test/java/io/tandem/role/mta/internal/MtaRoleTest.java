@@ -124,8 +124,24 @@ public class MtaRoleTest {
     public void aMessageLargerThanTheLimitIsRefusedAndNothingIsSpooled() throws Exception {
         start(Map.of("max_message_bytes", 2048L));
         String out = smtp("Subject: big\r\n\r\n" + "x".repeat(4000) + "\r\n", "alice@example.com");
-        assertTrue(out, out.contains("DATA 552"));
+        assertTrue(out, out.contains("DATA 552 5.3.4 message larger than 2048 bytes"));
         assertEquals(List.of(), mta.role.queued());
+        // a client that announces the size is refused at MAIL; the session goes on with the next message
+        Path py = tmp.newFile().toPath();
+        Files.writeString(py, String.join("\n",
+                "import smtplib",
+                "c = smtplib.SMTP('127.0.0.1', " + mta.port() + ")",
+                "try:",
+                "    c.sendmail('s@remote.test', ['alice@example.com'], b'Subject: big\\r\\n\\r\\n' + b'y' * 5000 + b'\\r\\n')",
+                "except smtplib.SMTPSenderRefused as e:  # SIZE= in MAIL FROM: refused before DATA",
+                "    print('first', e.smtp_code)",
+                "print('second', c.sendmail('s@remote.test', ['alice@example.com'], b'Subject: small\\r\\n\\r\\nok\\r\\n'))",
+                "c.quit()"));
+        Process p = new ProcessBuilder("python3", py.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String again = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals("first 552\nsecond {}", again);
+        await("the small one is delivered", () -> mta.lmtp.stored.size() == 1 && mta.role.queued().isEmpty());
         try (var files = Files.list(mta.spool.resolve("queue"))) {
             assertEquals(0, files.count());
         }
@@ -183,6 +199,29 @@ public class MtaRoleTest {
         // back: the route changed, attempted at once despite the hour of backoff
         mta.mailstoreUp("mbox1", "2");
         await("delivered once mbox1 is back", () -> mta.lmtp.stored.size() == 1 && mta.role.queued().isEmpty());
+    }
+
+    /**
+     * A failover: alice's Mailstore answers 451 (it no longer owns her) and the backoff is an hour; as soon as
+     * the directory names the new owner, her mail goes there, without waiting for the backoff.
+     */
+    @Test
+    public void afterAPromotionWaitingMailGoesToTheNewOwnerAtOnce() throws Exception {
+        start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L));
+        try (TestLmtpServer mbox2 = new TestLmtpServer()) {
+            mta.directory.registerServer(new io.tandem.api.directory.Server("mbox2", "mbox2.example.com",
+                    java.util.Set.of(io.tandem.api.node.Role.MAILSTORE), java.time.Instant.now()));
+            mta.cluster.setNodes(mta.mailstore("mbox1", "1", mta.lmtp), mta.mailstore("mbox2", "1", mbox2));
+            mta.lmtp.script("451 4.2.0 alice@example.com is hosted on mbox2, not here");
+            queuedId(smtp(MESSAGE, "alice@example.com"));
+            await("deferred by mbox1", () -> mta.lmtp.repliesSent.size() == 1 && mta.role.queued().size() == 1);
+
+            io.tandem.api.directory.Account alice = mta.directory.account("alice@example.com").orElseThrow();
+            mta.directory.changeOwner(alice.id(), "mbox1", alice.epoch(), "mbox2");
+            await("delivered on mbox2", () -> mbox2.stored.size() == 1 && mta.role.queued().isEmpty());
+            assertEquals(1, mta.lmtp.repliesSent.size());
+            assertEquals(0, mta.lmtp.stored.size());
+        }
     }
 
     @Test

@@ -139,6 +139,7 @@ public final class SmtpListener implements AutoCloseable {
         public String data(InputStream data) throws RejectException, IOException {
             long now = clock.millis();
             String id = Spool.newId(now);
+            Envelope envelope;
             try (Spool.Incoming in = spool.receive(id)) {
                 OutputStream out = in.out();
                 out.write(receivedHeader(id, now).getBytes(StandardCharsets.US_ASCII));
@@ -146,18 +147,28 @@ public final class SmtpListener implements AutoCloseable {
                 for (int read; (read = data.read(buffer)) >= 0; ) {
                     out.write(buffer, 0, read);
                     if (in.size() > settings.maxMessageBytes()) {
-                        // a RejectException lets the server read the rest of DATA and answer; nothing is spooled
+                        // the server answers as soon as this returns: read DATA to its end first; nothing is spooled
+                        drain(data);
                         throw new RejectException(552, "5.3.4 message larger than " + settings.maxMessageBytes() + " bytes");
                     }
                 }
-                Envelope envelope = new Envelope(id, sender, now, client(), in.size(), recipients);
+                envelope = new Envelope(id, sender, now, client(), in.size(), recipients);
                 in.commit(envelope);
-                accepted.accept(envelope);
-                LOG.debug("SMTP queued {} from <{}> for {} recipient(s), {} bytes", id, sender, recipients.size(), envelope.size());
-                return "2.0.0 Ok: queued as " + id;
             } catch (IOException e) {
                 LOG.error("SMTP message from <{}> not queued: the spool failed ({})", sender, e.toString());
+                drain(data);
                 throw new RejectException(451, "4.3.0 cannot queue the message now, try again later");
+            }
+            accepted.accept(envelope);
+            LOG.debug("SMTP queued {} from <{}> for {} recipient(s), {} bytes", id, sender, recipients.size(), envelope.size());
+            return "2.0.0 Ok: queued as " + id;
+        }
+
+        /** Reads the rest of DATA (up to the terminating dot) so the reply is read as one. */
+        private void drain(InputStream data) throws IOException {
+            byte[] skip = new byte[64 * 1024];
+            while (data.read(skip) >= 0) {
+                // discarded
             }
         }
 
