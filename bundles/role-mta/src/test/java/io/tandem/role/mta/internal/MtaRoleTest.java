@@ -224,6 +224,34 @@ public class MtaRoleTest {
         }
     }
 
+    /** A recipient still waiting when its message is older than the expiry fails, and the message is kept as failed. */
+    @Test
+    public void anUndeliveredMessageExpires() throws Exception {
+        start(Map.of());
+        mta.stop();
+        mta.mailstoreGone();
+        io.tandem.role.mta.internal.spool.Spool.Contents spool = io.tandem.role.mta.internal.spool.Spool.open(mta.spool);
+        String id = io.tandem.role.mta.internal.spool.Spool.newId(System.currentTimeMillis());
+        try (io.tandem.role.mta.internal.spool.Spool.Incoming in = spool.spool().receive(id)) {
+            in.out().write("Subject: old\r\n\r\nold\r\n".getBytes(StandardCharsets.US_ASCII));
+            in.commit(new Envelope(id, "s@remote.test", System.currentTimeMillis(), "test", 20, List.of(
+                    new Recipient("alice@example.com", mta.directory.account("alice@example.com").orElseThrow().id()))));
+        }
+        try (io.tandem.role.mta.internal.delivery.Deliverer d = new io.tandem.role.mta.internal.delivery.Deliverer(
+                spool.spool(), io.tandem.role.mta.internal.spool.Spool.open(mta.spool).queued(), mta.directory, mta.cluster,
+                new io.tandem.role.mta.internal.delivery.LmtpClient("mta1", 1000, 1000),
+                new io.tandem.role.mta.internal.delivery.Deliverer.Settings(1, Duration.ofMillis(50), Duration.ofMillis(100),
+                        Duration.ofMillis(20), Duration.ofMillis(300)), java.time.Clock.systemUTC())) {
+            await("expired", () -> d.queued().isEmpty());
+            List<Envelope> failed = d.failed();
+            assertEquals(1, failed.size());
+            Recipient r = failed.get(0).recipients().get(0);
+            assertEquals(Recipient.State.FAILED, r.state());
+            assertTrue(r.lastReply(), r.lastReply().startsWith("expired: not delivered within PT0.3S; last reply: Mailstore mbox1 is not in the cluster"));
+        }
+        mta.start(); // closed by the fixture
+    }
+
     @Test
     public void theSpoolSurvivesARestartAndFlushRetriesAtOnce() throws Exception {
         start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L));

@@ -160,6 +160,10 @@ public final class Deliverer implements AutoCloseable {
                 if (running.contains(e.id())) {
                     continue;
                 }
+                if (!e.pending()) {
+                    persist(e); // done, but its removal from the spool failed: try again
+                    continue;
+                }
                 boolean due = e.nextAttempt() <= now;
                 if (!due) {
                     synchronized (e) {
