@@ -165,6 +165,8 @@ public abstract class TandemKarafTestSupport {
                 editConfigurationFilePut("etc/tandem.node.cfg", "roles", ""),
                 systemProperty("tandem.itests.roles").value(roles),
                 editConfigurationFilePut("etc/tandem.health.cfg", "port", healthPort),
+                // the mta role listens for SMTP when a test gives the node that role
+                editConfigurationFilePut("etc/tandem.mta.cfg", "smtp.port", Integer.toString(freePort())),
                 // one node, one directory file: no H2 AUTO_SERVER listener, whose random port could take
                 // one of the free ports chosen above
                 editConfigurationFilePut("etc/tandem.directory.cfg", "jdbc.url", "jdbc:h2:file:${karaf.data}/directory/tandem"),

@@ -44,13 +44,14 @@ final class Lmtp {
         }
     }
 
-    private static void send(OutputStream out, String line) throws IOException {
+    /** Writes one command line (CRLF added). */
+    static void send(OutputStream out, String line) throws IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
     }
 
     /** The last line of a (possibly multi-line) reply. */
-    private static String reply(BufferedReader in) throws IOException {
+    static String reply(BufferedReader in) throws IOException {
         String line;
         do {
             line = in.readLine();

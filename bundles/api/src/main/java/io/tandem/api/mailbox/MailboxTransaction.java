@@ -4,6 +4,7 @@ import io.tandem.api.blob.BlobRef;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -38,4 +39,12 @@ public interface MailboxTransaction {
 
     /** A message as it is in this transaction. */
     Optional<Message> message(long itemId);
+
+    /**
+     * The lowest item id of a message of this mailbox (any folder) whose body is the blob with this SHA-256
+     * digest ({@link BlobRef#sha256()}, lower-case hex), as the mailbox is in this transaction; empty when there
+     * is none. LMTP delivery uses it to recognise a delivery it already stored: the MTA makes every accepted
+     * message's bytes unique, so the same digest in the same mailbox is the same delivery retried.
+     */
+    OptionalLong itemWithBlob(String sha256);
 }

@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -34,6 +35,13 @@ import java.util.function.Supplier;
  * blob on the current primary volume, then added to each recipient's Inbox through the mailbox
  * store's single transaction path. Anything that may succeed later (S3 down, ownership moving,
  * database busy) answers 451 so the MTA keeps the message: nothing accepted is lost.
+ *
+ * <p>Exactly once per mailbox: the MTA may deliver a message again (it crashed after our 250 and before it
+ * recorded it, or a failover hid our 250 from it). Every message it accepts carries a unique {@code Received}
+ * header, so its bytes, hence its blob digest, are unique; inside the mailbox transaction a message with the same
+ * digest already in the mailbox means this delivery was stored before, and it is answered 250 "already
+ * delivered as item N" without adding it again (docs/decisions/0011). Replicas store the same blob references,
+ * so this holds on a promoted replica too.
  */
 final class Delivery implements LmtpHandler {
 
@@ -128,12 +136,37 @@ final class Delivery implements LmtpHandler {
             long epoch = owner.epoch();
             Mailboxes.ensure(store, account.id(), epoch);
             long[] itemId = new long[1];
-            MailboxChange change = store.execute(account.id(), epoch, tx -> itemId[0] = tx.addMessage(Folder.INBOX, blob,
-                    blob.size(), received, summary.subject(), summary.from(), summary.to(), Set.of(), Set.of()));
+            MailboxChange change = store.execute(account.id(), epoch, tx -> {
+                // checked under the mailbox lock: a retried delivery (same bytes, hence same digest) is not added twice
+                OptionalLong stored = tx.itemWithBlob(blob.sha256());
+                if (stored.isPresent()) {
+                    throw new AlreadyDelivered(stored.getAsLong());
+                }
+                itemId[0] = tx.addMessage(Folder.INBOX, blob, blob.size(), received, summary.subject(), summary.from(),
+                        summary.to(), Set.of(), Set.of());
+            });
             return Reply.ok("2.0.0", "stored for " + account.name() + " as item " + itemId[0] + " (sequence " + change.sequence() + ")");
+        } catch (AlreadyDelivered e) {
+            LOG.info("LMTP delivery to {} of blob {} was already stored as item {}: not added again", recipient,
+                    blob.sha256(), e.itemId);
+            return Reply.ok("2.0.0", "already delivered to " + recipient + " as item " + e.itemId);
         } catch (RuntimeException e) {
             LOG.warn("LMTP delivery to {} deferred: {}", recipient, e.toString());
             return Reply.temporary("4.3.0", "temporary failure storing for " + recipient + ", try again later");
+        }
+    }
+
+    /**
+     * Ends the mailbox transaction of a delivery whose message the mailbox already holds: nothing is written
+     * (the transaction rolls back) and the MTA is answered 250, as for the first delivery.
+     */
+    private static final class AlreadyDelivered extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long itemId;
+
+        AlreadyDelivered(long itemId) {
+            super("already delivered as item " + itemId, null, false, false);
+            this.itemId = itemId;
         }
     }
 

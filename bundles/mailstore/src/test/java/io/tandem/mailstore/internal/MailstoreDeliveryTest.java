@@ -1,5 +1,6 @@
 package io.tandem.mailstore.internal;
 
+import io.tandem.mailstore.internal.lmtp.Reply;
 import io.tandem.api.blob.BlobService;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.directory.Account;
@@ -128,29 +129,86 @@ public class MailstoreDeliveryTest {
         assertTrue("no mailbox change without the blob", store.info(alice.id()).isEmpty());
     }
 
-    /** Concurrent first deliveries to a new mailbox race to create it: every one is stored, none deferred. */
+    /** Concurrent first deliveries (different messages) to a new mailbox race to create it: every one is stored, none deferred. */
     @Test
     public void concurrentFirstDeliveriesToANewMailboxAreAllStored() throws Exception {
-        Delivery delivery = new Delivery(() -> "mbox1", parts.directory, parts.directory, parts.blobs, parts.store,
-                java.time.Clock.systemUTC());
-        Path message = tmp.newFile("m.eml").toPath();
-        Files.writeString(message, "Subject: race\r\n\r\nbody\r\n");
         int threads = 8;
-        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-        List<java.util.concurrent.Future<List<io.tandem.mailstore.internal.lmtp.Reply>>> replies = new java.util.ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            replies.add(pool.submit(() -> {
-                start.await(30, TimeUnit.SECONDS);
-                return delivery.deliver("s@remote.test", List.of("alice@example.com"), message);
-            }));
+        List<List<Reply>> replies = concurrently(threads, i -> message("Subject: race " + i + "\r\n\r\nbody " + i + "\r\n"));
+        for (List<Reply> r : replies) {
+            assertEquals(250, r.get(0).code());
         }
-        for (var r : replies) {
-            assertEquals(250, r.get(60, TimeUnit.SECONDS).get(0).code());
-        }
-        pool.shutdown();
         Account alice = parts.directory.account("alice@example.com").orElseThrow();
         assertEquals(threads, parts.store.messages(alice.id(), Folder.INBOX, 0, 100).size());
         assertEquals(1 + threads, parts.store.info(alice.id()).orElseThrow().sequence());
+    }
+
+    /**
+     * The same message delivered again (the MTA crashed after our 250, or a failover hid it), here 8 times at
+     * once: it is stored once, and every delivery is answered 250, the later ones naming the stored item.
+     */
+    @Test
+    public void aMessageDeliveredAgainIsStoredOnceAndAnswered250() throws Exception {
+        Path same = message("Received: from a (b) by mta1 with ESMTP id 0001; Sun, 22 Nov 2026 11:00:00 +0000\r\n"
+                + "Subject: once\r\n\r\nonly once\r\n");
+        List<List<Reply>> replies = concurrently(8, i -> same);
+        Account alice = parts.directory.account("alice@example.com").orElseThrow();
+        List<Message> inbox = parts.store.messages(alice.id(), Folder.INBOX, 0, 100);
+        assertEquals("stored once", 1, inbox.size());
+        assertEquals("one change for the mailbox, one for the message", 2, parts.store.info(alice.id()).orElseThrow().sequence());
+        long item = inbox.get(0).itemId();
+        int again = 0;
+        for (List<Reply> r : replies) {
+            assertEquals(r.toString(), 250, r.get(0).code());
+            if (r.get(0).text().equals("already delivered to alice@example.com as item " + item)) {
+                again++;
+            }
+        }
+        assertEquals(replies.toString(), 7, again);
+
+        // later, with bob (now hosted here) in the same transaction: alice is answered from her mailbox, bob stored
+        Account bob = parts.directory.account("bob@example.com").orElseThrow();
+        parts.directory.changeOwner(bob.id(), "mbox2", bob.epoch(), "mbox1");
+        Delivery delivery = new Delivery(() -> "mbox1", parts.directory, parts.directory, parts.blobs, parts.store,
+                java.time.Clock.systemUTC());
+        List<Reply> both = delivery.deliver("s@remote.test", List.of("alice@example.com", "bob@example.com"), same);
+        assertEquals("already delivered to alice@example.com as item " + item, both.get(0).text());
+        assertTrue(both.get(1).toString(), both.get(1).text().startsWith("stored for bob@example.com as item "));
+        assertEquals(1, parts.store.messages(alice.id(), Folder.INBOX, 0, 100).size());
+        assertEquals(1, parts.store.messages(bob.id(), Folder.INBOX, 0, 100).size());
+    }
+
+    private Path message(String text) throws Exception {
+        Path file = tmp.newFile().toPath();
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private interface MessageFor {
+        Path get(int i) throws Exception;
+    }
+
+    /** Delivers to alice from {@code threads} threads started together; the replies in thread order. */
+    private List<List<Reply>> concurrently(int threads, MessageFor messages) throws Exception {
+        Delivery delivery = new Delivery(() -> "mbox1", parts.directory, parts.directory, parts.blobs, parts.store,
+                java.time.Clock.systemUTC());
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<List<Reply>>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                Path message = messages.get(i);
+                futures.add(pool.submit(() -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return delivery.deliver("s@remote.test", List.of("alice@example.com"), message);
+                }));
+            }
+            List<List<Reply>> out = new java.util.ArrayList<>();
+            for (var f : futures) {
+                out.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

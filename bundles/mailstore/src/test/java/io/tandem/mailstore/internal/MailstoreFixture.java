@@ -78,11 +78,19 @@ final class MailstoreFixture {
         directory.deactivateForTest();
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger messages = new java.util.concurrent.atomic.AtomicInteger();
+
     /**
-     * Delivers one message (From: Sender, Subject: "Quarterly figures", body "Hello Alice") over LMTP with
-     * Python's smtplib.LMTP; returns the lines "RCPT address code" and "DATA address code".
+     * Delivers one new message (From: Sender, Subject: "Quarterly figures", body "Hello Alice", a Message-ID of
+     * its own: every call is a different message, as every message an MTA accepts is) over LMTP with Python's
+     * smtplib.LMTP; returns the lines "RCPT address code" and "DATA address code".
      */
     String lmtp(String... recipients) throws Exception {
+        return lmtpMessage("m" + messages.incrementAndGet(), recipients);
+    }
+
+    /** As {@link #lmtp}, for the message with this Message-ID: the same id gives the same bytes (a retry). */
+    String lmtpMessage(String messageId, String... recipients) throws Exception {
         StringBuilder script = new StringBuilder(String.join("\n",
                 "import smtplib",
                 "c = smtplib.LMTP('127.0.0.1', " + role.lmtpPort() + ")",
@@ -94,7 +102,7 @@ final class MailstoreFixture {
                 "    print('RCPT', r, code)",
                 "    if code == 250: accepted.append(r)",
                 "if accepted:",
-                "    code, msg = c.data(b'From: Sender <sender@remote.test>\\r\\nTo: alice@example.com\\r\\nSubject: Quarterly\\r\\n figures\\r\\n\\r\\nHello Alice\\r\\n')",
+                "    code, msg = c.data(b'Message-ID: <" + messageId + "@remote.test>\\r\\nFrom: Sender <sender@remote.test>\\r\\nTo: alice@example.com\\r\\nSubject: Quarterly\\r\\n figures\\r\\n\\r\\nHello Alice\\r\\n')",
                 "    print('DATA', accepted[0], code)",
                 "    for r in accepted[1:]:",
                 "        code, msg = c.getreply()",

@@ -54,15 +54,15 @@ public class S3RestartDeliveryIT {
     @Test
     public void s3StoppedGives451AndTheRetryAfterItIsBackIsStoredOnce() throws Exception {
         Account alice = parts.directory.account("alice@example.com").orElseThrow();
-        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 250", parts.lmtp("alice@example.com"));
+        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 250", parts.lmtpMessage("first", "alice@example.com"));
 
         s3.stop();
-        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 451", parts.lmtp("alice@example.com"));
+        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 451", parts.lmtpMessage("second", "alice@example.com"));
         assertEquals("nothing recorded while S3 is down", 1, parts.store.messages(alice.id(), Folder.INBOX, 0, 10).size());
         long sequence = parts.store.info(alice.id()).orElseThrow().sequence();
 
         s3.restart();
-        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 250", parts.lmtp("alice@example.com")); // the MTA's retry
+        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 250", parts.lmtpMessage("second", "alice@example.com")); // the MTA's retry
         List<Message> inbox = parts.store.messages(alice.id(), Folder.INBOX, 0, 10);
         assertEquals(2, inbox.size());
         assertEquals(sequence + 1, parts.store.info(alice.id()).orElseThrow().sequence());

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -434,6 +435,12 @@ public class JdbcMailboxStore implements MailboxStore {
         public Optional<Message> message(long itemId) {
             return unchecked(() -> writer.message(itemId));
         }
+
+        @Override
+        public OptionalLong itemWithBlob(String sha256) {
+            Objects.requireNonNull(sha256, "sha256");
+            return unchecked(() -> writer.itemWithBlob(sha256));
+        }
     }
 
     /** Validates one operation against the mailbox as it is in this transaction, then writes it. */
@@ -554,6 +561,12 @@ public class JdbcMailboxStore implements MailboxStore {
 
         Optional<Message> message(long itemId) throws SQLException {
             return JdbcMailboxStore.message(tx, account, itemId);
+        }
+
+        OptionalLong itemWithBlob(String sha256) throws SQLException {
+            Optional<Long> item = tx.one("SELECT item_id FROM messages WHERE account_id = ? AND blob_sha256 = ?"
+                    + " ORDER BY item_id FETCH FIRST 1 ROWS ONLY", rs -> rs.getLong(1), account, sha256);
+            return item.isPresent() ? OptionalLong.of(item.get()) : OptionalLong.empty();
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -423,6 +424,48 @@ public abstract class MailboxStoreContract {
         assertThrows(MailboxNotFoundException.class, () -> store.delete(account));
         store.create(account); // the account id is free again
         assertEquals(Folder.systemFolders(), store.folders(account));
+    }
+
+    @Test
+    public void itemWithBlobFindsTheMessageInAnyFolderOfThisMailboxAsTheTransactionSeesIt() {
+        store.create(account);
+        long first = add(account, Folder.INBOX, 7, "m7", Set.of());
+        add(account, Folder.INBOX, 8, "m8", Set.of());
+        store.execute(account, 0, tx -> tx.moveMessage(first, Folder.TRASH));
+        OptionalLong[] seen = new OptionalLong[3];
+        long[] added = new long[1];
+        store.execute(account, 0, tx -> {
+            seen[0] = tx.itemWithBlob(blob(7).sha256());
+            seen[1] = tx.itemWithBlob(blob(9).sha256());
+            added[0] = tx.addMessage(Folder.INBOX, blob(9), 10, 1L, "m9", "a@example.com", "b@example.org", Set.of(), Set.of());
+            seen[2] = tx.itemWithBlob(blob(9).sha256());
+        });
+        assertEquals("found in Trash too", OptionalLong.of(first), seen[0]);
+        assertEquals(OptionalLong.empty(), seen[1]);
+        assertEquals("a message added earlier in the same transaction", OptionalLong.of(added[0]), seen[2]);
+
+        UUID other = UUID.randomUUID();
+        store.create(other);
+        store.execute(other, 0, tx -> {
+            seen[0] = tx.itemWithBlob(blob(7).sha256());
+            tx.createFolder("Other", null);
+        });
+        assertEquals("another mailbox's messages are not seen", OptionalLong.empty(), seen[0]);
+
+        // a replica stores the same blob references: the same answer after a promotion
+        replicateAll();
+        replica.execute(account, 0, tx -> {
+            seen[0] = tx.itemWithBlob(blob(7).sha256());
+            tx.setFlags(first, Set.of("\\Seen"));
+        });
+        assertEquals(OptionalLong.of(first), seen[0]);
+
+        store.execute(account, 0, tx -> tx.deleteMessage(first));
+        store.execute(account, 0, tx -> {
+            seen[0] = tx.itemWithBlob(blob(7).sha256());
+            tx.createFolder("After", null);
+        });
+        assertEquals("a deleted message is gone", OptionalLong.empty(), seen[0]);
     }
 
     @Test
