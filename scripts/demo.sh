@@ -128,6 +128,32 @@ curl -s -o /dev/null -w "  bob@example.com on core1 -> HTTP %{http_code}, X-Tand
 echo "blobs on S3 (content-addressed, SHA-256):"
 find "$S3DIR/data/mail" -type f -path '*mailstore*' | sed "s|$S3DIR/data/|  |"
 
+step "SMTP through the MTA (core1:2525, the load balancer's port 25 in production) and reads through the Proxy (core2:8080)"
+python3 - <<'PY'
+import smtplib
+for rcpt, subject in (('alice@example.com', 'Via the MTA'), ('bob@example.com', 'Via the MTA too'), ('nobody@example.com', 'Unknown')):
+    c = smtplib.SMTP('127.0.1.1', 2525)
+    c.ehlo('demo.example.com')
+    c.mail('newsletter@remote.example')
+    code, msg = c.rcpt(rcpt)
+    result = (code, msg.decode())
+    if code == 250:
+        result = c.data(('From: newsletter@remote.example\r\nTo: %s\r\nSubject: %s\r\n\r\nHello!\r\n' % (rcpt, subject)).encode())
+        result = (result[0], result[1].decode())
+    c.quit()
+    print('  SMTP %-18s -> %s %s' % (rcpt, result[0], result[1]))
+PY
+t0=$(now_ms)
+until "$C" exec core1 mta queue --json | grep -q '"count" *: *0'; do
+  [ $(( $(now_ms) - t0 )) -lt 60000 ] || { echo "the MTA did not deliver"; exit 1; }
+  sleep 0.2
+done
+echo "the MTA's queue is empty $(( $(now_ms) - t0 )) ms later: each message went to its owner over LMTP (alice: core1, bob: core2)"
+echo "bob's Inbox through the Proxy on core2 (it routes each account to its current owner):"
+curl -s "http://127.0.1.2:8080/accounts/bob@example.com/folders/2/messages?limit=10"
+echo
+"$C" exec core2 proxy status
+
 lmtp() { # lmtp HOST COUNT PREFIX: deliver COUNT messages for alice, print the last reply
 python3 - "$@" <<'PY'
 import smtplib, sys

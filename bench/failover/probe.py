@@ -18,7 +18,7 @@ MESSAGE = "Subject: probe\r\nFrom: bench@remote.example\r\n\r\nfailover probe\r\
 def deliver(host, port, account):
     try:
         with smtplib.LMTP(host, port, timeout=10) as s:
-            s.lhlo("bench.example")
+            s.ehlo("bench.example")  # smtplib.LMTP sends LHLO for ehlo()
             refused = s.sendmail("bench@remote.example", [account], MESSAGE)
             return not refused
     except (OSError, smtplib.SMTPException):

@@ -67,16 +67,21 @@ ex b1 core setCurrentVolume "$VOLUME" >/dev/null
 ex b1 prov createDomain example.com >/dev/null
 ex b1 global set brokers "$KAFKA_BROKERS" >/dev/null
 
-# the accounts, in one shell session (one command per line of a script run by the Karaf client)
+# the accounts: 200 commands per client session, fed in batch mode as bin/tandem does (one client JVM per
+# session, not per account)
 LIST="$WORK/accounts.txt"
 : > "$LIST"
 for i in $(seq -w 1 "$ACCOUNTS"); do echo "bench$i@example.com" >> "$LIST"; done
 B1="$("$CLUSTER" dir b1)"
-awk '{print "prov:createAccount " $1 " b1"}' "$LIST" > "$WORK/create.script"
+CLIENT=("$B1/bin/client" -r 3 -h 127.0.9.1 -a "$(sed -n 's/^sshPort *= *//p' "$B1/etc/org.apache.karaf.shell.cfg")"
+  -u "$(sed -n 's/^user *= *//p' "$B1/etc/tandem.admin.properties")"
+  -p "$(sed -n 's/^password *= *//p' "$B1/etc/tandem.admin.properties")")
 t0=$(now_ms)
-"$B1/bin/client" -r 3 -h 127.0.9.1 -a "$(sed -n 's/^sshPort *= *//p' "$B1/etc/org.apache.karaf.shell.cfg")" \
-  -u "$(sed -n 's/^user *= *//p' "$B1/etc/tandem.admin.properties")" \
-  -p "$(sed -n 's/^password *= *//p' "$B1/etc/tandem.admin.properties")" -f "$WORK/create.script" >/dev/null
+split -l 200 "$LIST" "$WORK/chunk."
+for chunk in "$WORK"/chunk.*; do
+  awk '{print "prov:createAccount " $1 " b1"}' "$chunk" | "${CLIENT[@]}" -b > "$chunk.out" 2>&1 \
+    || { echo "[bench] creating the accounts of $chunk failed:"; tail -n 5 "$chunk.out"; exit 1; }
+done
 say "[bench] created $ACCOUNTS accounts on b1 in $(( $(now_ms) - t0 )) ms"
 
 await_op() { # NODE OPERATION -> prints the operation's JSON once finished

@@ -66,6 +66,16 @@ final class HaCluster implements AutoCloseable {
         Files.writeString(spec, String.join("\n", lines));
         Harness harness = Harness.fromSystemProperties("it-" + name);
         HaCluster c = new HaCluster(harness, postgres, kafka, s3, addressPrefix);
+        try {
+            c.setUp(spec, names);
+        } catch (Exception | AssertionError e) {
+            c.close(); // the test class gets no cluster to close: stop the servers here
+            throw e;
+        }
+        return c;
+    }
+
+    private void setUp(Path spec, List<String> names) throws Exception {
         harness.tryRun(60, "clean");
         harness.run(400, "up", spec.toString());
         Path repo = Path.of(System.getProperty("tandem.repo"));
@@ -81,7 +91,6 @@ final class HaCluster implements AutoCloseable {
         String volume = uuid(harness.exec(first, "core", "doCreateVolume", "s3-primary", "primary", "s3", bucket, "mailstore", "--centralized"));
         harness.exec(first, "core", "setCurrentVolume", volume);
         harness.exec(first, "prov", "createDomain", "example.com");
-        return c;
     }
 
     @Override
