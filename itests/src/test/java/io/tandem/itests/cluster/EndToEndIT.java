@@ -1,7 +1,6 @@
 package io.tandem.itests.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.api.test.S3ProxyFixture;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;

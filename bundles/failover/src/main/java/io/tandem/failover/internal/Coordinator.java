@@ -57,7 +57,6 @@ final class Coordinator {
     private final List<Run> running = new ArrayList<>();
     private final Deque<Run> history = new ArrayDeque<>();
     private volatile String coordinator = "";
-    private volatile ClusterStatus status;
 
     /** A Mailstore that left the cluster, as this node saw it. */
     static final class Departure {
@@ -126,7 +125,6 @@ final class Coordinator {
     /** One look at the cluster: elect, then act on what is due. Called every check interval. */
     synchronized void tick() {
         ClusterStatus s = cluster.status();
-        status = s;
         List<ClusterNode> nodes = cluster.nodes();
         Set<String> live = nodes.stream().map(ClusterNode::name).collect(Collectors.toSet());
         departed.values().removeIf(d -> live.contains(d.mailstore));
@@ -283,10 +281,6 @@ final class Coordinator {
 
     String coordinator() {
         return coordinator;
-    }
-
-    Optional<ClusterStatus> status() {
-        return Optional.ofNullable(status);
     }
 
     Timing timing() {

@@ -123,7 +123,7 @@ public class HaService implements ClusterMessageListener, Promotions {
                 Collectors.toList()));
     }
 
-        private void replicasChanged() {
+    private void replicasChanged() {
         messaging.publish(Topics.REPLICAS, "");
     }
 
@@ -293,6 +293,16 @@ public class HaService implements ClusterMessageListener, Promotions {
             });
         }
         pool.shutdown();
+        // former owners became replicas: one announcement for the whole operation, not one per account (every
+        // Mailstore re-reads its replica rows on each announcement)
+        background.execute(() -> {
+            try {
+                pool.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                replicasChanged();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         return op;
     }
 
@@ -380,8 +390,7 @@ public class HaService implements ClusterMessageListener, Promotions {
         String former = account.mailHost();
         try {
             if (directory.replicas(account.id()).stream().noneMatch(r -> r.destination().equals(former))) {
-                directory.addReplica(account.id(), former, priority, null);
-                replicasChanged();
+                directory.addReplica(account.id(), former, priority, null); // announced once the operation ends
             }
         } catch (RuntimeException e) {
             LOG.warn("Former owner {} of {} not made a replica ({}): add it with ha:setAccountDestination", former,
