@@ -1,5 +1,6 @@
 package io.tandem.api.directory;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -31,6 +32,28 @@ public interface DirectoryAdminService extends DirectoryService {
     Account changeOwner(UUID accountId, String expectedHost, long expectedEpoch, String newHost)
             throws OwnershipConflictException;
 
+    /**
+     * Several {@link #changeOwner} compare-and-sets in one database transaction (a failover moves many accounts
+     * at once). Each change succeeds or conflicts on its own: the result has, in order, the moved account or
+     * {@code null} when that account was not owned by {@code expectedHost} under {@code expectedEpoch} any more.
+     * Every moved account is notified as {@link #changeOwner} does.
+     */
+    default List<Account> changeOwners(List<OwnerChange> changes) {
+        List<Account> out = new java.util.ArrayList<>(changes.size());
+        for (OwnerChange c : changes) {
+            try {
+                out.add(changeOwner(c.accountId(), c.expectedHost(), c.expectedEpoch(), c.newHost()));
+            } catch (OwnershipConflictException e) {
+                out.add(null);
+            }
+        }
+        return out;
+    }
+
+    /** One ownership move of {@link #changeOwners}. */
+    record OwnerChange(UUID accountId, String expectedHost, long expectedEpoch, String newHost) {
+    }
+
     /** Sets a global configuration key (e.g. {@code brokers}); {@code null} value removes it. */
     void setGlobal(String key, String value);
 
@@ -46,6 +69,15 @@ public interface DirectoryAdminService extends DirectoryService {
 
     /** @return whether there was such a replica */
     boolean removeReplica(UUID accountId, String destination);
+
+    /** Removes the replicas of several accounts on {@code destination} in one transaction; @return how many there were. */
+    default int removeReplicas(String destination, java.util.Collection<UUID> accountIds) {
+        int n = 0;
+        for (UUID id : accountIds) {
+            n += removeReplica(id, destination) ? 1 : 0;
+        }
+        return n;
+    }
 
     /** Sets a replica's state and detail; returns the updated replica, empty when there is no such replica. */
     Optional<Replica> setReplicaState(UUID accountId, String destination, String state, String detail);

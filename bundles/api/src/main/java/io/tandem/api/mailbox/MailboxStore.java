@@ -85,6 +85,24 @@ public interface MailboxStore {
     long adoptEpoch(UUID accountId, long epoch);
 
     /**
+     * {@link #adoptEpoch} for several copies at once, in one transaction where the store can (a failover
+     * brings hundreds of promotion markers in one batch).
+     *
+     * @return each copy's epoch afterwards; accounts without a mailbox here are absent
+     */
+    default java.util.Map<UUID, Long> adoptEpochs(java.util.Map<UUID, Long> epochs) {
+        java.util.Map<UUID, Long> out = new java.util.LinkedHashMap<>();
+        epochs.forEach((id, epoch) -> {
+            try {
+                out.put(id, adoptEpoch(id, epoch));
+            } catch (MailboxNotFoundException e) {
+                // absent from the result
+            }
+        });
+        return out;
+    }
+
+    /**
      * Applies a change made on another copy (replicas), exactly once, atomically with the new sequence.
      * Sequence 1 creates the mailbox.
      *

@@ -72,6 +72,12 @@ final class Applier implements EventLog.Handler {
         }
     }
 
+    /** Promotion markers of the batch being handled whose epoch is not adopted yet. */
+    private final Map<UUID, Event.Promotion> adopting = new java.util.LinkedHashMap<>();
+
+    /** Accounts taken over in the batch being handled, their replica rows deleted at its end. */
+    private final List<UUID> tookOver = new ArrayList<>();
+
     /** A snapshot being received. */
     private record Pending(Event.SnapshotBegin begin, TreeMap<Integer, List<Message>> chunks) {
     }
@@ -144,6 +150,20 @@ final class Applier implements EventLog.Handler {
 
     @Override
     public synchronized void handle(List<LogRecord> batch) {
+        try {
+            apply(batch);
+        } finally {
+            // take-overs are recorded once per batch (a failover brings hundreds of markers at once): the replica
+            // row's deletion is what the promoting node waits for
+            adopting.clear(); // non-empty only when the batch failed: it comes again
+            if (!tookOver.isEmpty()) {
+                directory.removeReplicas(node, tookOver);
+                tookOver.clear();
+            }
+        }
+    }
+
+    private void apply(List<LogRecord> batch) {
         // consecutive changes of one account are applied in one transaction; any other event of the account
         // first flushes what is pending for it, so the account's order is kept
         Map<UUID, List<Event.Change>> pending = new java.util.LinkedHashMap<>();
@@ -159,6 +179,7 @@ final class Applier implements EventLog.Handler {
             try {
                 event = EventCodec.decode(record.value());
             } catch (UnreadableEventException e) {
+                adoptBefore(accountId);
                 flush(accountId, pending.remove(accountId));
                 Slot slot = slots.get(accountId);
                 if (slot != null && !Replica.FAILED.equals(slot.state)) {
@@ -173,6 +194,7 @@ final class Applier implements EventLog.Handler {
                 }
                 continue;
             }
+            adoptBefore(accountId);
             flush(accountId, pending.remove(accountId));
             if (event instanceof Event.SnapshotBegin b) {
                 begin(b);
@@ -182,7 +204,15 @@ final class Applier implements EventLog.Handler {
                 promotion(p);
             }
         }
+        adoptPending();
         pending.forEach(this::flush);
+    }
+
+    /** An event of {@code accountId} comes after its promotion marker: the marker's epoch is adopted first. */
+    private void adoptBefore(UUID accountId) {
+        if (adopting.containsKey(accountId)) {
+            adoptPending();
+        }
     }
 
     /** Applies an account's consecutive changes: in one transaction, or one by one when that is refused. */
@@ -295,26 +325,39 @@ final class Applier implements EventLog.Handler {
         if (slot == null) {
             return;
         }
-        boolean toMe = p.newOwner().equals(node);
         if (!Replica.IN_SYNC.equals(slot.state)) {
-            if (toMe) {
+            if (p.newOwner().equals(node)) {
                 fail(p.accountId(), slot, "promoted to this node while its copy was " + slot.state
                         + (slot.detail.isEmpty() ? "" : " (" + slot.detail + ")") + ": not taken over");
             }
             return;
         }
-        try {
-            store.adoptEpoch(p.accountId(), p.epoch());
-        } catch (MailboxNotFoundException e) {
-            fail(p.accountId(), slot, "promotion marker for epoch " + p.epoch() + " but no copy here");
+        adopting.put(p.accountId(), p); // adopted with the batch's other markers, before any later event of the account
+    }
+
+    /** Adopts the epochs of the promotion markers met so far, in one store transaction; takes over those promoted here. */
+    private void adoptPending() {
+        if (adopting.isEmpty()) {
             return;
         }
-        if (toMe) {
-            slots.remove(p.accountId());
-            directory.removeReplica(p.accountId(), node);
-            LOG.info("Took over {} from {} under epoch {} (promotion {})", p.accountId(), p.previousOwner(), p.epoch(),
-                    p.operationId());
+        Map<UUID, Long> epochs = new java.util.LinkedHashMap<>();
+        adopting.forEach((id, p) -> epochs.put(id, p.epoch()));
+        Map<UUID, Long> adopted = store.adoptEpochs(epochs);
+        for (Event.Promotion p : adopting.values()) {
+            Slot slot = slots.get(p.accountId());
+            if (slot == null) {
+                continue;
+            }
+            if (!adopted.containsKey(p.accountId())) {
+                fail(p.accountId(), slot, "promotion marker for epoch " + p.epoch() + " but no copy here");
+            } else if (p.newOwner().equals(node)) {
+                slots.remove(p.accountId());
+                tookOver.add(p.accountId());
+                LOG.info("Took over {} from {} under epoch {} (promotion {})", p.accountId(), p.previousOwner(), p.epoch(),
+                        p.operationId());
+            }
         }
+        adopting.clear();
     }
 
     private void fail(UUID accountId, Slot slot, String reason) {

@@ -276,76 +276,106 @@ public class HaService implements ClusterMessageListener, Promotions {
         if (accounts.isEmpty()) {
             return op;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, accounts.size()), r -> {
+        // accounts go in chunks: one directory transaction moves a chunk's owners and its promotion markers are
+        // appended together; one watcher then sees the take-overs of the whole operation with one directory read
+        // per new owner and poll, so a failover of a thousand accounts costs a few dozen round trips, not
+        // a dozen per account
+        List<List<Account>> chunks = new ArrayList<>();
+        for (int i = 0; i < accounts.size(); i += PROMOTION_CHUNK) {
+            chunks.add(accounts.subList(i, Math.min(accounts.size(), i + PROMOTION_CHUNK)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, chunks.size()), r -> {
             Thread t = new Thread(r, "tandem-promote-" + op.id().toString().substring(0, 8));
             t.setDaemon(true);
             return t;
         });
-        for (Account a : accounts) {
+        TakeOvers takeOvers = new TakeOvers(op.id());
+        for (List<Account> chunk : chunks) {
             pool.execute(() -> {
-                String failure;
                 try {
-                    failure = promoteOne(a.id(), dest, op.id());
+                    takeOvers.add(move(chunk, dest, op.id()));
                 } catch (RuntimeException e) {
-                    failure = e.getMessage();
+                    Map<Account, String> failures = new LinkedHashMap<>();
+                    chunk.forEach(a -> failures.put(a, String.valueOf(e.getMessage())));
+                    takeOvers.add(new Moved(failures, List.of()));
                 }
-                Progress.count(directory, op.id(), failure == null, failure == null ? null : a.name() + ": " + failure);
             });
         }
         pool.shutdown();
-        // former owners became replicas: one announcement for the whole operation, not one per account (every
-        // Mailstore re-reads its replica rows on each announcement)
-        background.execute(() -> {
-            try {
-                pool.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-                replicasChanged();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        background.execute(() -> takeOvers.watch(pool));
         return op;
     }
 
-    /** @return null when promoted, else why not */
-    String promoteOne(UUID accountId, String explicit, UUID operationId) {
-        Account account = directory.account(accountId).orElse(null);
-        if (account == null) {
-            return "account no longer exists";
-        }
-        List<Replica> replicas = directory.replicas(accountId);
+    /** Accounts moved together: one ownership transaction, one batch of markers. */
+    static final int PROMOTION_CHUNK = 50;
+
+    /** An account whose ownership moved and whose marker is written: the new owner takes it over next. */
+    private record Pending(Account was, Account now, Replica target, long deadlineNanos) {
+    }
+
+    /** What {@link #move} did with a chunk: accounts that will not be promoted (with why), and those pending. */
+    private record Moved(Map<Account, String> failures, List<Pending> pending) {
+    }
+
+    /**
+     * Moves accounts, each to its preferred available replica or to {@code explicit}: ownership by compare-and-set,
+     * then a promotion marker per account into the log. The new owner takes an account over once it has applied
+     * everything before the marker, and then deletes its replica row ({@link TakeOvers} waits for that).
+     */
+    private Moved move(List<Account> accounts, String explicit, UUID operationId) {
+        Map<Account, String> failures = new LinkedHashMap<>();
+        Map<UUID, List<Replica>> replicas = replicasByAccount();
         Set<String> live = liveMailstores();
-        Replica target;
-        if (explicit != null) {
-            target = replicas.stream().filter(r -> r.destination().equals(explicit)).findFirst().orElse(null);
-            if (target == null) {
-                return "no replica on " + explicit;
+        List<Account> staying = new ArrayList<>();      // already owned by the chosen replica (a promotion run again)
+        List<Account> moving = new ArrayList<>();
+        Map<UUID, Replica> targets = new HashMap<>();
+        for (Account account : accounts) {
+            List<Replica> rs = replicas.getOrDefault(account.id(), List.of());
+            Replica target;
+            if (explicit != null) {
+                target = rs.stream().filter(r -> r.destination().equals(explicit)).findFirst().orElse(null);
+                if (target == null) {
+                    failures.put(account, "no replica on " + explicit);
+                    continue;
+                }
+                if (!target.inSync() || !live.contains(explicit)) {
+                    failures.put(account, "replica on " + explicit + " is not available (" + describe(target, live) + ")");
+                    continue;
+                }
+            } else {
+                target = rs.stream().filter(r -> r.inSync() && live.contains(r.destination()))
+                        .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
+                if (target == null) {
+                    failures.put(account, rs.isEmpty() ? "no replica" : "no available replica ("
+                            + rs.stream().map(r -> describe(r, live)).collect(Collectors.joining("; ")) + ")");
+                    continue;
+                }
             }
-            if (!target.inSync() || !live.contains(explicit)) {
-                return "replica on " + explicit + " is not available (" + describe(target, live) + ")";
-            }
-        } else {
-            target = replicas.stream().filter(r -> r.inSync() && live.contains(r.destination()))
-                    .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
-            if (target == null) {
-                return replicas.isEmpty() ? "no replica" : "no available replica ("
-                        + replicas.stream().map(r -> describe(r, live)).collect(Collectors.joining("; ")) + ")";
+            targets.put(account.id(), target);
+            (account.mailHost().equals(target.destination()) ? staying : moving).add(account);
+        }
+        List<Account> moved = directory.changeOwners(moving.stream().map(a -> new DirectoryAdminService.OwnerChange(
+                a.id(), a.mailHost(), a.epoch(), targets.get(a.id()).destination())).toList());
+        Map<Account, Account> owned = new LinkedHashMap<>(); // as it was -> as it is now
+        for (int i = 0; i < moving.size(); i++) {
+            if (moved.get(i) == null) {
+                failures.put(moving.get(i), "ownership changed meanwhile (see ha:getAccountStatus accounts " + moving.get(i).name() + ")");
+            } else {
+                owned.put(moving.get(i), moved.get(i));
             }
         }
-        String to = target.destination();
-        Account owned = account;
-        if (!account.mailHost().equals(to)) {
-            try {
-                owned = directory.changeOwner(accountId, account.mailHost(), account.epoch(), to);
-            } catch (OwnershipConflictException e) {
-                return "ownership changed meanwhile: " + e.getMessage();
-            }
+        staying.forEach(a -> owned.put(a, a));
+        if (owned.isEmpty()) {
+            return new Moved(failures, List.of());
         }
-        Event.Promotion marker = new Event.Promotion(accountId, owned.epoch(), to, account.mailHost(), operationId,
-                System.currentTimeMillis());
+        Map<String, byte[]> markers = new LinkedHashMap<>();
+        long now = System.currentTimeMillis();
+        owned.forEach((was, is) -> markers.put(is.id().toString(), EventCodec.encode(new Event.Promotion(is.id(), is.epoch(),
+                is.mailHost(), was.mailHost(), operationId, now))));
         EventLogException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                log.append(accountId.toString(), EventCodec.encode(marker));
+                log.appendAll(markers); // a marker written twice is harmless: the second finds the account taken over
                 last = null;
                 break;
             } catch (EventLogException e) {
@@ -353,32 +383,114 @@ public class HaService implements ClusterMessageListener, Promotions {
             }
         }
         if (last != null) {
-            return "ownership moved to " + to + " (epoch " + owned.epoch() + ") but the promotion marker was not written ("
-                    + last.getMessage() + "): run ha:promoteAccounts again for it";
+            for (Account is : owned.values()) {
+                failures.put(is, "ownership moved to " + is.mailHost() + " (epoch " + is.epoch() + ") but the promotion marker was not written ("
+                        + last.getMessage() + "): run ha:promoteAccounts again for it");
+            }
+            return new Moved(failures, List.of());
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.promotion_timeout_seconds());
-        long pause = 1; // the take-over usually takes a few ms: look again soon, then less and less often
-        while (System.nanoTime() < deadline) {
-            Optional<Replica> still = directory.replicas(accountId).stream().filter(r -> r.destination().equals(to)).findFirst();
-            if (still.isEmpty()) {
-                LOG.info("Promoted {} from {} to {} (epoch {})", account.name(), account.mailHost(), to, owned.epoch());
-                if (!account.mailHost().equals(to)) {
-                    rejoinAsReplica(account, target.priority());
-                }
-                return null;
-            }
-            if (Replica.FAILED.equals(still.get().state())) {
-                return "new owner " + to + " could not take over: " + still.get().detail();
-            }
+        List<Pending> pending = new ArrayList<>();
+        owned.forEach((was, is) -> pending.add(new Pending(was, is, targets.get(is.id()), deadline)));
+        return new Moved(failures, pending);
+    }
+
+    /**
+     * Waits for the take-overs of one promotion operation and counts them: one directory read per new owner
+     * and poll for all the accounts still pending. Each account taken over makes its former owner a replica;
+     * one replica announcement at the end (every Mailstore re-reads its replica rows on each announcement).
+     */
+    private final class TakeOvers {
+        private final UUID operationId;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Moved> arrived = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Map<UUID, Pending> waiting = new LinkedHashMap<>();
+
+        TakeOvers(UUID operationId) {
+            this.operationId = operationId;
+        }
+
+        void add(Moved moved) {
+            arrived.add(moved);
+        }
+
+        void watch(ExecutorService movers) {
             try {
-                Thread.sleep(pause); // polling the directory: the take-over is recorded there by the new owner
-                pause = Math.min(50, pause * 2);
+                long pause = 1; // a take-over usually takes a few ms: look again soon, then less and less often
+                while (true) {
+                    boolean moversDone = movers.isTerminated();
+                    Map<Account, String> failures = new LinkedHashMap<>();
+                    for (Moved m; (m = arrived.poll()) != null; ) {
+                        failures.putAll(m.failures());
+                        m.pending().forEach(p -> waiting.put(p.now().id(), p));
+                        pause = 1;
+                    }
+                    List<Pending> done = poll(failures);
+                    count(done.size(), failures);
+                    for (Pending p : done) { // after counting: the accounts are writable on their new owner already
+                        if (!p.was().mailHost().equals(p.target().destination())) {
+                            rejoinAsReplica(p.was(), p.target().priority());
+                        }
+                    }
+                    if (moversDone && arrived.isEmpty() && waiting.isEmpty()) {
+                        break;
+                    }
+                    if (waiting.isEmpty()) {
+                        movers.awaitTermination(20, TimeUnit.MILLISECONDS);
+                    } else {
+                        Thread.sleep(pause); // polling the directory: the take-over is recorded there by the new owner
+                        pause = Math.min(50, pause * 2);
+                    }
+                }
+                replicasChanged();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return "interrupted";
+                Map<Account, String> failures = new LinkedHashMap<>();
+                waiting.values().forEach(p -> failures.put(p.was(), "interrupted"));
+                count(0, failures);
             }
         }
-        return "new owner " + to + " did not take over within " + config.promotion_timeout_seconds() + " s (is it applying the log?)";
+
+        /** @return the pending accounts taken over since the last poll; failed ones go into {@code failures} */
+        private List<Pending> poll(Map<Account, String> failures) {
+            List<Pending> done = new ArrayList<>();
+            if (waiting.isEmpty()) {
+                return done;
+            }
+            long now = System.nanoTime();
+            for (String to : waiting.values().stream().map(p -> p.target().destination()).collect(Collectors.toSet())) {
+                Map<UUID, Replica> rows = new HashMap<>();
+                directory.replicasOn(to).forEach(r -> rows.put(r.accountId(), r));
+                for (var it = waiting.values().iterator(); it.hasNext(); ) {
+                    Pending p = it.next();
+                    if (!p.target().destination().equals(to)) {
+                        continue;
+                    }
+                    Replica row = rows.get(p.now().id());
+                    if (row == null) {
+                        LOG.info("Promoted {} from {} to {} (epoch {})", p.was().name(), p.was().mailHost(), to, p.now().epoch());
+                        done.add(p);
+                        it.remove();
+                    } else if (Replica.FAILED.equals(row.state())) {
+                        failures.put(p.was(), "new owner " + to + " could not take over: " + row.detail());
+                        it.remove();
+                    } else if (now >= p.deadlineNanos()) {
+                        failures.put(p.was(), "new owner " + to + " did not take over within " + config.promotion_timeout_seconds()
+                                + " s (is it applying the log?)");
+                        it.remove();
+                    }
+                }
+            }
+            return done;
+        }
+
+        private void count(int done, Map<Account, String> failures) {
+            if (done == 0 && failures.isEmpty()) {
+                return;
+            }
+            String lines = failures.entrySet().stream().map(f -> f.getKey().name() + ": " + f.getValue())
+                    .collect(Collectors.joining("\n"));
+            Progress.count(directory, operationId, done, failures.size(), lines.isEmpty() ? null : lines);
+        }
     }
 
     /**

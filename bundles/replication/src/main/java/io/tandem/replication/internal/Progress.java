@@ -17,8 +17,13 @@ final class Progress {
     }
 
     static void count(DirectoryAdminService directory, UUID operationId, boolean ok, String failure) {
+        count(directory, operationId, ok ? 1 : 0, ok ? 0 : 1, failure);
+    }
+
+    /** Counts several items at once; {@code failures}: one line per failed item, or null. */
+    static void count(DirectoryAdminService directory, UUID operationId, int done, int failed, String failures) {
         try {
-            DirectoryAdminService.Progress p = directory.progress(operationId, ok ? 1 : 0, ok ? 0 : 1, failure);
+            DirectoryAdminService.Progress p = directory.progress(operationId, done, failed, failures);
             if (p.finished()) {
                 Operation op = p.operation();
                 directory.notify(op.failed() == 0 ? Notification.Severity.INFO : Notification.Severity.WARNING,

@@ -25,6 +25,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -214,6 +218,51 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return moved;
     }
 
+    @Override
+    public List<Account> changeOwners(List<OwnerChange> changes) {
+        if (changes.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> hosts = new HashMap<>();
+        for (OwnerChange ch : changes) {
+            hosts.computeIfAbsent(ch.newHost(), JdbcDirectory::host);
+        }
+        List<Account> moved = sql.tx(c -> {
+            for (String h : new HashSet<>(hosts.values())) {
+                requireMailstore(c, h);
+            }
+            // one batch of compare-and-sets, one read of the results: two round trips for the whole list
+            int[] counts = Sql.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
+                    changes.stream().map(ch -> new Object[] {hosts.get(ch.newHost()), ch.accountId(), ch.expectedHost(),
+                            ch.expectedEpoch()}).toList());
+            Object[] ids = changes.stream().map(OwnerChange::accountId).distinct().toArray();
+            Map<UUID, Account> now = new HashMap<>();
+            for (Account a : Sql.list(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id IN (" + Sql.placeholders(ids.length) + ")",
+                    JdbcDirectory::accountRow, ids)) {
+                now.put(a.id(), a);
+            }
+            List<Account> out = new ArrayList<>(changes.size());
+            for (int i = 0; i < changes.size(); i++) {
+                OwnerChange ch = changes.get(i);
+                Account a = now.get(ch.accountId());
+                // the count says whether this row matched; the row read back must show exactly this move
+                boolean hit = counts[i] != 0 && a != null && a.mailHost().equals(hosts.get(ch.newHost()))
+                        && a.epoch() == ch.expectedEpoch() + 1;
+                out.add(hit ? a : null);
+            }
+            return out;
+        });
+        for (int i = 0; i < moved.size(); i++) {
+            Account a = moved.get(i);
+            if (a != null) {
+                announce(a);
+                LOG.info("Owner of {} changed from {} (epoch {}) to {} (epoch {})", a.name(), changes.get(i).expectedHost(),
+                        changes.get(i).expectedEpoch(), a.mailHost(), a.epoch());
+            }
+        }
+        return moved;
+    }
+
     private void announce(Account changed) {
         onMessage(OWNER_TOPIC, changed.id() + " " + changed.epoch()); // this node at once
         ClusterMessaging m = messaging.get();
@@ -359,6 +408,21 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     @Override
     public boolean removeReplica(UUID accountId, String destination) {
         return sql.tx(c -> Sql.update(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?", accountId, destination) > 0);
+    }
+
+    @Override
+    public int removeReplicas(String destination, Collection<UUID> accountIds) {
+        if (accountIds.isEmpty()) {
+            return 0;
+        }
+        return sql.tx(c -> {
+            int n = 0;
+            for (int count : Sql.batch(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?",
+                    accountIds.stream().map(id -> new Object[] {id, destination}).toList())) {
+                n += Math.max(0, count);
+            }
+            return n;
+        });
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.UUID;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -158,6 +159,45 @@ public abstract class DirectoryContract {
         assertThrows(OwnershipConflictException.class, () -> dir.changeOwner(a.id(), "mbox2", 1, "mbox1"));
         assertMessage(() -> dir.changeOwner(a.id(), "mbox2", 2, "mta1"), "does not play the mailstore role");
         assertEquals(2, dir.account(a.id()).orElseThrow().epoch());
+    }
+
+    @Test
+    public void ownershipMovesInBulkEachChangeOnItsOwn() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        Account b = dir.createAccount("b@example.com", "mbox1");
+        Account c = dir.createAccount("c@example.com", "mbox1");
+        List<Account> moved = dir.changeOwners(List.of(
+                new DirectoryAdminService.OwnerChange(a.id(), "mbox1", 1, "mbox2"),
+                new DirectoryAdminService.OwnerChange(b.id(), "mbox1", 7, "mbox2"), // stale epoch: conflicts alone
+                new DirectoryAdminService.OwnerChange(c.id(), "mbox1", 1, "mbox2")));
+        assertEquals(3, moved.size());
+        assertEquals("mbox2", moved.get(0).mailHost());
+        assertEquals(2, moved.get(0).epoch());
+        assertEquals(null, moved.get(1));
+        assertEquals(2, moved.get(2).epoch());
+        assertEquals("mbox1", dir.account(b.id()).orElseThrow().mailHost());
+        assertEquals(1, dir.account(b.id()).orElseThrow().epoch());
+        assertEquals("mbox2", dir.account(c.id()).orElseThrow().mailHost());
+        // a destination that is not a Mailstore refuses the whole transaction: nothing moves
+        assertMessage(() -> dir.changeOwners(List.of(new DirectoryAdminService.OwnerChange(b.id(), "mbox1", 1, "mbox2"),
+                new DirectoryAdminService.OwnerChange(a.id(), "mbox2", 2, "mta1"))), "does not play the mailstore role");
+        assertEquals("mbox1", dir.account(b.id()).orElseThrow().mailHost());
+        assertEquals(List.of(), dir.changeOwners(List.of()));
+    }
+
+    @Test
+    public void replicasOfManyAccountsAreRemovedTogether() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        Account b = dir.createAccount("b@example.com", "mbox1");
+        dir.addReplica(a.id(), "mbox2", 10, null);
+        dir.addReplica(b.id(), "mbox2", 10, null);
+        dir.addReplica(a.id(), "mbox3", 20, null);
+        assertEquals(2, dir.removeReplicas("mbox2", List.of(a.id(), b.id(), UUID.randomUUID())));
+        assertEquals(List.of(), dir.replicasOn("mbox2"));
+        assertEquals(1, dir.replicasOn("mbox3").size());
+        assertEquals(0, dir.removeReplicas("mbox2", List.of()));
     }
 
     @Test

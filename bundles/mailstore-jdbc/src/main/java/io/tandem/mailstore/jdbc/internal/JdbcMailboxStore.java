@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -298,6 +299,36 @@ public class JdbcMailboxStore implements MailboxStore {
             }
             tx.update("UPDATE mailboxes SET epoch = ? WHERE account_id = ?", epoch, accountId);
             return epoch;
+        });
+    }
+
+    @Override
+    public Map<UUID, Long> adoptEpochs(Map<UUID, Long> epochs) {
+        Objects.requireNonNull(epochs, "epochs");
+        if (epochs.isEmpty()) {
+            return Map.of();
+        }
+        return Tx.run(dataSource, tx -> {
+            // one locking read and one batch of updates for all of them
+            Object[] ids = epochs.keySet().toArray();
+            Map<UUID, Long> current = new HashMap<>();
+            for (Object[] row : tx.list("SELECT account_id, epoch FROM mailboxes WHERE account_id IN (" + Tx.placeholders(ids.length)
+                    + ") ORDER BY account_id FOR UPDATE", rs -> new Object[] {rs.getObject(1, UUID.class), rs.getLong(2)}, ids)) {
+                current.put((UUID) row[0], (Long) row[1]);
+            }
+            Map<UUID, Long> out = new LinkedHashMap<>();
+            List<Object[]> raise = new ArrayList<>();
+            epochs.forEach((id, epoch) -> {
+                Long was = current.get(id);
+                if (was != null) {
+                    out.put(id, Math.max(was, epoch));
+                    if (epoch > was) {
+                        raise.add(new Object[] {epoch, id});
+                    }
+                }
+            });
+            tx.batch("UPDATE mailboxes SET epoch = ? WHERE account_id = ?", raise);
+            return out;
         });
     }
 

@@ -100,6 +100,22 @@ final class Tx {
         }
     }
 
+    /** Runs one statement for each row of arguments, sent together (one round trip with most drivers). */
+    int[] batch(String sql, List<Object[]> rows) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            for (Object[] row : rows) {
+                bind(ps, row);
+                ps.addBatch();
+            }
+            return rows.isEmpty() ? new int[0] : ps.executeBatch();
+        }
+    }
+
+    /** {@code "?, ?, ?"} for an IN list of {@code n} values. */
+    static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+    }
+
     private PreparedStatement prepare(String sql, Object... args) throws SQLException {
         PreparedStatement ps = connection.prepareStatement(sql);
         try {

@@ -295,6 +295,24 @@ public abstract class MailboxStoreContract {
     }
 
     @Test
+    public void epochsOfManyCopiesAreAdoptedTogether() {
+        UUID other = UUID.randomUUID();
+        UUID missing = UUID.randomUUID();
+        store.create(account, 3);
+        store.create(other, 5);
+        Map<UUID, Long> epochs = new java.util.LinkedHashMap<>();
+        epochs.put(account, 4L);
+        epochs.put(other, 2L);   // lower: unchanged
+        epochs.put(missing, 9L); // no mailbox: absent from the result
+        Map<UUID, Long> adopted = store.adoptEpochs(epochs);
+        assertEquals(Map.of(account, 4L, other, 5L), adopted);
+        assertEquals(4, store.adoptEpoch(account, 0));
+        assertEquals(5, store.adoptEpoch(other, 0));
+        assertThrows(StaleEpochException.class, () -> store.execute(account, 3, tx -> tx.createFolder("Old", null)));
+        assertEquals(Map.of(), store.adoptEpochs(Map.of()));
+    }
+
+    @Test
     public void olderEpochsAreFenced() {
         store.create(account, 3);
         store.adoptEpoch(account, 4);

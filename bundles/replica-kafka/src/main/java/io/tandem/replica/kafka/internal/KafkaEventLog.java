@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -381,6 +382,12 @@ public class KafkaEventLog implements EventLog {
     public LogRecord append(String key, byte[] value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
+        return appendAll(Map.of(key, value)).get(0);
+    }
+
+    @Override
+    public List<LogRecord> appendAll(Map<String, byte[]> records) {
+        Objects.requireNonNull(records, "records");
         Clients c = clients;
         if (c == null) {
             throw new EventLogException(unavailable());
@@ -388,10 +395,19 @@ public class KafkaEventLog implements EventLog {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(appendTimeoutMillis);
         try {
             ensureTopic(c, remaining(deadline));
-            RecordMetadata md = KafkaLoader.call(() -> c.producer().send(new ProducerRecord<>(topic, key, value))
-                    .get(remaining(deadline), TimeUnit.MILLISECONDS));
+            List<Map.Entry<String, Future<RecordMetadata>>> sent = new ArrayList<>(records.size());
+            KafkaLoader.call(() -> {
+                records.forEach((key, value) -> sent.add(Map.entry(key,
+                        c.producer().send(new ProducerRecord<>(topic, Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"))))));
+                return null;
+            });
+            List<LogRecord> out = new ArrayList<>(records.size());
+            for (Map.Entry<String, Future<RecordMetadata>> e : sent) {
+                RecordMetadata md = e.getValue().get(remaining(deadline), TimeUnit.MILLISECONDS);
+                out.add(new LogRecord(e.getKey(), records.get(e.getKey()), md.partition(), md.offset(), md.timestamp()));
+            }
             connected = true;
-            return new LogRecord(key, value, md.partition(), md.offset(), md.timestamp());
+            return out;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -399,7 +415,7 @@ public class KafkaEventLog implements EventLog {
             if (clients == c) {
                 connected = false;
             }
-            LOG.debug("Append to {} at {} failed", topic, c.brokers(), e);
+            LOG.debug("Append of {} record(s) to {} at {} failed", records.size(), topic, c.brokers(), e);
             // the Kafka exception stays here: only its message leaves the bundle
             throw new EventLogException(appendFailure(c, e));
         }

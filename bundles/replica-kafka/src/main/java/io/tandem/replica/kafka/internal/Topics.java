@@ -4,7 +4,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.util.HashMap;
@@ -47,6 +52,7 @@ final class Topics {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         if (admin.listTopics(new ListTopicsOptions().timeoutMs(remaining(deadline))).names()
                 .get(remaining(deadline), TimeUnit.MILLISECONDS).contains(topic)) {
+            awaitLeaders(admin, topic, deadline);
             return new Outcome(false, null, -1);
         }
         int live = admin.describeCluster(new DescribeClusterOptions().timeoutMs(remaining(deadline))).nodes()
@@ -60,13 +66,33 @@ final class Topics {
         try {
             admin.createTopics(List.of(spec), new CreateTopicsOptions().timeoutMs(remaining(deadline))).all()
                     .get(remaining(deadline), TimeUnit.MILLISECONDS);
+            awaitLeaders(admin, topic, deadline);
             return new Outcome(true, plan, live);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {
+                awaitLeaders(admin, topic, deadline);
                 return new Outcome(false, null, live);
             }
             throw e;
         }
+    }
+
+    /**
+     * Waits until the leader of every partition serves it (a ListOffsets is answered by the leader only).
+     * A produce that reaches a leader before it applied the topic's creation fails with NOT_LEADER_OR_FOLLOWER,
+     * and when the idempotent producer had a second request in flight for that partition, the broker accepts
+     * the second and rejects every retry of the first as out of order until the append times out
+     * (KAFKA-15591, fixed only in Kafka releases newer than the client shipped here). Nothing acknowledged is
+     * lost then — the append fails — but the first writes after a topic's creation would fail for no reason.
+     */
+    private static void awaitLeaders(Admin admin, String topic, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        TopicDescription d = admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(remaining(deadline)))
+                .allTopicNames().get(remaining(deadline), TimeUnit.MILLISECONDS).get(topic);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(remaining(deadline))).all()
+                .get(remaining(deadline), TimeUnit.MILLISECONDS);
     }
 
     private static int remaining(long deadlineNanos) {

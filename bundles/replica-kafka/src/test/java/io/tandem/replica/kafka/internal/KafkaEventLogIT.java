@@ -187,6 +187,22 @@ public class KafkaEventLogIT {
     }
 
     @Test
+    public void appendAllWritesEveryRecordInOrderAndAcknowledgesThemTogether() throws Exception {
+        KafkaEventLog log = log("it-append-all", a.brokers());
+        Map<String, byte[]> records = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 200; i++) {
+            records.put("acct-" + i, bytes("marker-" + i));
+        }
+        List<LogRecord> written = log.appendAll(records);
+        assertEquals(200, written.size());
+        for (int i = 0; i < 200; i++) {
+            assertEquals("acct-" + i, written.get(i).key());
+            assertEquals("marker-" + i, new String(written.get(i).value(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertEquals(200, endOffsets(adminA, "it-append-all", 3));
+    }
+
+    @Test
     public void aSubscriptionReceivesInOrderAndResumesAfterTheLastCommittedPosition() throws Exception {
         KafkaEventLog log = log("it-resume", a.brokers());
         List<LogRecord> written = new ArrayList<>();
