@@ -1,7 +1,5 @@
-package io.tandem.itests.ansible;
+package io.tandem.itests.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
@@ -13,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,7 +40,6 @@ import static org.junit.Assert.assertTrue;
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class AnsibleIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NODE = "ansible-it1";
     private static final String ADDRESS = "127.0.13.1";
     private static final String NEW_VERSION = "0.1.1-it";
@@ -164,7 +162,7 @@ public class AnsibleIT {
         // state in data/ (the directory's H2 file) and an edit of etc/ made on the node
         Result created = tandem("prov", "createDomain", "ansible-it.test");
         assertEquals(created.output, 0, created.code);
-        Files.writeString(prefix.resolve("etc/tandem.mta.cfg"), "# edited on the node\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(prefix.resolve("etc/tandem.mta.cfg"), "# edited on the node\n", StandardOpenOption.APPEND);
         pidBeforeUpgrade = pid();
 
         // the new release: the same distribution, with a changed default in a file the node left alone,
@@ -178,8 +176,8 @@ public class AnsibleIT {
         }
         Path release = repack.resolve("tandem-" + NEW_VERSION);
         Files.move(top, release);
-        Files.writeString(release.resolve("etc/tandem.health.cfg"), "# new default\n", java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(release.resolve("etc/tandem.mta.cfg"), "# new default\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(release.resolve("etc/tandem.health.cfg"), "# new default\n", StandardOpenOption.APPEND);
+        Files.writeString(release.resolve("etc/tandem.mta.cfg"), "# new default\n", StandardOpenOption.APPEND);
         Files.delete(release.resolve("etc/equinox-debug.properties"));
         Path newDist = work.resolve("tandem-" + NEW_VERSION + ".tar.gz");
         exec(List.of("bash", "-c", "tar cf - -C " + repack + " tandem-" + NEW_VERSION + " | gzip -1 > " + newDist), 180);
@@ -238,14 +236,7 @@ public class AnsibleIT {
     private static Map<String, List<String>> members() throws Exception {
         Result r = tandem("cluster", "node-list", "--json");
         assertEquals(r.output, 0, r.code);
-        JsonNode list = JSON.readTree(r.output.substring(r.output.indexOf('[')));
-        Map<String, List<String>> out = new TreeMap<>();
-        for (JsonNode n : list) {
-            List<String> roles = new ArrayList<>();
-            n.get("roles").forEach(x -> roles.add(x.asText()));
-            out.put(n.get("name").asText(), roles);
-        }
-        return out;
+        return Harness.members(NODE, r.output);
     }
 
     /** ok, changed, unreachable, failed of the node's line in the play recap (the last one). */
