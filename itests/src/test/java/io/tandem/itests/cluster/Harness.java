@@ -107,17 +107,22 @@ final class Harness {
         if (r.code != 0) {
             return Optional.empty();
         }
+        return Optional.of(members(node, r.output));
+    }
+
+    /** The output of cluster:node-list --json on {@code node}: name -> roles. */
+    static Map<String, List<String>> members(String node, String output) {
         try {
-            JsonNode list = JSON.readTree(r.output.substring(r.output.indexOf('[')));
+            JsonNode list = JSON.readTree(output.substring(output.indexOf('[')));
             Map<String, List<String>> out = new TreeMap<>();
             for (JsonNode n : list) {
                 List<String> roles = new ArrayList<>();
                 n.get("roles").forEach(x -> roles.add(x.asText()));
                 out.put(n.get("name").asText(), roles);
             }
-            return Optional.of(out);
+            return out;
         } catch (IOException | RuntimeException e) {
-            throw new AssertionError("cluster:node-list --json on " + node + " is not JSON: " + r.output, e);
+            throw new AssertionError("cluster:node-list --json on " + node + " is not JSON: " + output, e);
         }
     }
 
