@@ -67,6 +67,28 @@ public interface DirectoryAdminService extends DirectoryService {
      */
     Replica addReplica(UUID accountId, String destination, int priority, UUID operationId);
 
+    /**
+     * Adds several replicas in state {@link Replica#INITIALISING} in one transaction, skipping those that
+     * exist already (same account and destination) and accounts that no longer exist.
+     *
+     * @param replicas account, destination and priority of each (the other fields are ignored)
+     * @return how many were added
+     */
+    default int addReplicas(List<Replica> replicas) {
+        int n = 0;
+        for (Replica r : replicas) {
+            if (replicas(r.accountId()).stream().noneMatch(x -> x.destination().equals(r.destination()))) {
+                try {
+                    addReplica(r.accountId(), r.destination(), r.priority(), r.operationId());
+                    n++;
+                } catch (IllegalArgumentException e) {
+                    // the account was deleted meanwhile
+                }
+            }
+        }
+        return n;
+    }
+
     /** @return whether there was such a replica */
     boolean removeReplica(UUID accountId, String destination);
 

@@ -426,11 +426,7 @@ public class HaService implements ClusterMessageListener, Promotions {
                     }
                     List<Pending> done = poll(failures);
                     count(done.size(), failures);
-                    for (Pending p : done) { // after counting: the accounts are writable on their new owner already
-                        if (!p.was().mailHost().equals(p.target().destination())) {
-                            rejoinAsReplica(p.was(), p.target().priority());
-                        }
-                    }
+                    rejoinAsReplicas(done); // after counting: the accounts are writable on their new owner already
                     if (moversDone && arrived.isEmpty() && waiting.isEmpty()) {
                         break;
                     }
@@ -494,19 +490,22 @@ public class HaService implements ClusterMessageListener, Promotions {
     }
 
     /**
-     * The former owner becomes a replica of the account, with the priority the promoted replica had: it
-     * re-initialises from a snapshot of the new owner as soon as it runs (at once if it is alive, when it
+     * The former owners become replicas of the accounts taken over, with the priority the promoted replica had:
+     * each re-initialises from a snapshot of the new owner as soon as it runs (at once if it is alive, when it
      * comes back otherwise), and an operator can switch back with ha:promoteAccounts once it is in sync.
      */
-    private void rejoinAsReplica(Account account, int priority) {
-        String former = account.mailHost();
+    private void rejoinAsReplicas(List<Pending> takenOver) {
+        List<Replica> rows = takenOver.stream().filter(p -> !p.was().mailHost().equals(p.target().destination()))
+                .map(p -> new Replica(p.was().id(), p.was().mailHost(), p.target().priority(), Replica.INITIALISING, "", null, 0))
+                .toList();
+        if (rows.isEmpty()) {
+            return;
+        }
         try {
-            if (directory.replicas(account.id()).stream().noneMatch(r -> r.destination().equals(former))) {
-                directory.addReplica(account.id(), former, priority, null); // announced once the operation ends
-            }
+            directory.addReplicas(rows); // announced once the operation ends
         } catch (RuntimeException e) {
-            LOG.warn("Former owner {} of {} not made a replica ({}): add it with ha:setAccountDestination", former,
-                    account.name(), e.getMessage());
+            LOG.warn("Former owners of {} account(s) not made replicas ({}): add them with ha:setAccountDestination", rows.size(),
+                    e.getMessage());
         }
     }
 

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -408,6 +409,32 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     @Override
     public boolean removeReplica(UUID accountId, String destination) {
         return sql.tx(c -> Sql.update(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?", accountId, destination) > 0);
+    }
+
+    @Override
+    public int addReplicas(List<Replica> replicas) {
+        if (replicas.isEmpty()) {
+            return 0;
+        }
+        long now = clock.millis();
+        return sql.tx(c -> {
+            // one read of what exists, one batch of inserts for the rest
+            Object[] ids = replicas.stream().map(Replica::accountId).distinct().toArray();
+            Set<UUID> accounts = new HashSet<>(Sql.list(c, "SELECT id FROM accounts WHERE id IN (" + Sql.placeholders(ids.length) + ")",
+                    rs -> rs.getObject(1, UUID.class), ids));
+            Set<String> existing = new HashSet<>(Sql.list(c, "SELECT account_id, destination FROM replicas WHERE account_id IN ("
+                    + Sql.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
+            List<Object[]> rows = new ArrayList<>();
+            for (Replica r : replicas) {
+                String d = host(r.destination());
+                if (accounts.contains(r.accountId()) && existing.add(r.accountId() + " " + d)) {
+                    rows.add(new Object[] {r.accountId(), d, r.priority(), Replica.INITIALISING, r.operationId(), now});
+                }
+            }
+            Sql.batch(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
+                    + "VALUES (?, ?, ?, ?, '', ?, ?)", rows);
+            return rows.size();
+        });
     }
 
     @Override

@@ -198,6 +198,19 @@ public abstract class DirectoryContract {
         assertEquals(List.of(), dir.replicasOn("mbox2"));
         assertEquals(1, dir.replicasOn("mbox3").size());
         assertEquals(0, dir.removeReplicas("mbox2", List.of()));
+
+        // back in bulk: existing rows and deleted accounts are skipped, the rest added as initialising
+        dir.deleteAccount("b@example.com");
+        assertEquals(1, dir.addReplicas(List.of(
+                new Replica(a.id(), "mbox2", 15, Replica.IN_SYNC, "", null, 0),
+                new Replica(a.id(), "mbox3", 5, Replica.IN_SYNC, "", null, 0),   // exists already: kept as it was
+                new Replica(b.id(), "mbox2", 15, Replica.IN_SYNC, "", null, 0)))); // account deleted
+        Replica back = dir.replicasOn("mbox2").get(0);
+        assertEquals(a.id(), back.accountId());
+        assertEquals(15, back.priority());
+        assertEquals(Replica.INITIALISING, back.state());
+        assertEquals(20, dir.replicasOn("mbox3").get(0).priority());
+        assertEquals(0, dir.addReplicas(List.of()));
     }
 
     @Test
