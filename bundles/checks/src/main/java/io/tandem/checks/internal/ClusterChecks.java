@@ -178,6 +178,8 @@ public final class ClusterChecks {
                 out.add(Check.warn("replicas", m.mailstore(), "not in the cluster; " + d + " (status as last recorded)"));
             } else if (m.failed() > 0) {
                 out.add(Check.warn("replicas", m.mailstore(), d.toString()));
+            } else if (m.paused() > 0) {
+                out.add(Check.warn("replicas", m.mailstore(), d + "; paused copies do not follow their primary (ha:restartReplicas)"));
             } else if (m.behind() > 0 && (m.maxLagMillis() < 0 || m.maxLagMillis() > limits.maxReplicaLagMillis())) {
                 out.add(Check.warn("replicas", m.mailstore(), d + "; lag above " + limits.maxReplicaLagMillis() + " ms"));
             } else {

@@ -73,8 +73,11 @@ public class ClusterChecksTest {
                 new ReplicaHealth.MailstoreReplicas("m2", true, 4, 1, 0, 0, 0, 3, 200, List.of()),
                 new ReplicaHealth.MailstoreReplicas("m3", true, 4, 1, 0, 0, 0, 900, 120_000, List.of()),
                 new ReplicaHealth.MailstoreReplicas("m4", true, 4, 0, 1, 0, 0, 0, 0, List.of("a@x.tld: gap")),
-                new ReplicaHealth.MailstoreReplicas("m5", false, 5, 0, 0, 0, 0, 0, 0, List.of())));
-        assertEquals(List.of(Outcome.PASS, Outcome.PASS, Outcome.WARN, Outcome.WARN, Outcome.WARN), c.stream().map(Check::outcome).toList());
+                new ReplicaHealth.MailstoreReplicas("m5", false, 5, 0, 0, 0, 0, 0, 0, List.of()),
+                new ReplicaHealth.MailstoreReplicas("m6", true, 4, 0, 0, 0, 1, 0, 0, List.of())));
+        assertEquals(List.of(Outcome.PASS, Outcome.PASS, Outcome.WARN, Outcome.WARN, Outcome.WARN, Outcome.WARN),
+                c.stream().map(Check::outcome).toList());
+        assertTrue(c.get(5).detail(), c.get(5).detail().contains("1 paused; paused copies do not follow"));
         assertEquals("5 copies: 4 in sync, 1 behind (max 3 changes, 200 ms)", c.get(1).detail());
         assertTrue(c.get(3).detail(), c.get(3).detail().endsWith("1 failed (a@x.tld: gap)"));
         assertEquals("OK", ClusterChecks.verdict(new Report(c.subList(0, 2)).worst()));

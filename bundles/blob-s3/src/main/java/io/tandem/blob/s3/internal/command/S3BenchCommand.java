@@ -21,7 +21,8 @@ import java.util.UUID;
 
 /**
  * {@code s3:bench}: throughput and latency of a bucket for sizes doubling from 1 KiB and threads doubling from
- * {@code --min-threads}; a line per step as it finishes, then the table (or {@code --csv}) and the verdict
+ * {@code --min-threads}; a line per step as it finishes, then the table (or {@code --csv}, progress and verdict
+ * then as {@code #} comment lines, so that they reach {@code bin/tandem}, which shows only standard output) and the verdict
  * against the primary-storage criteria. Its objects are removed at the end, also after a failure or Ctrl-C.
  */
 @Service
@@ -66,7 +67,7 @@ public class S3BenchCommand implements Action {
     @Option(name = "--timeout-ms", description = "Connect and read timeout of each request, milliseconds")
     long timeoutMillis = 30000;
 
-    @Option(name = "--csv", description = "Print the results as CSV (progress and verdict go to the error stream)")
+    @Option(name = "--csv", description = "Print the results as CSV (progress and verdict as comment lines starting with '#')")
     boolean csv;
 
     @Reference
@@ -81,7 +82,8 @@ public class S3BenchCommand implements Action {
     @Override
     public Object execute() throws Exception {
         PrintStream o = out != null ? out : System.out;
-        PrintStream progress = progressOut != null ? progressOut : csv ? System.err : o;
+        PrintStream progress = progressOut != null ? progressOut : o;
+        String mark = csv ? "# " : "";
         BucketConfig bucket = target();
         S3Bench.Plan plan = new S3Bench.Plan(S3Bench.parseSize(maxSize), minThreads, maxThreads, ops, seconds);
         if (timeoutMillis < 100) {
@@ -92,19 +94,19 @@ public class S3BenchCommand implements Action {
         thread.setName("pipe-" + ACTION + " " + bucket.bucket() + " ...");
         List<S3Bench.Step> steps;
         try (S3Bench bench = new S3Bench(bucket, maxThreads, timeoutMillis)) {
-            progress.printf("Benchmark of bucket %s at %s: sizes %s, threads %s, at most %d ops or %d s per step; objects under %s%n",
+            progress.printf(mark + "Benchmark of bucket %s at %s: sizes %s, threads %s, at most %d ops or %d s per step; objects under %s%n",
                     bucket.bucket(), bucket.endpoint(), plan.sizes().stream().map(S3Bench::size).toList(), plan.threads(), ops, seconds,
                     bench.prefix());
             progress.flush();
             try {
                 steps = bench.run(plan, s -> {
-                    progress.println(progressLine(s));
+                    progress.println(mark + progressLine(s));
                     progress.flush();
                 });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 Audit.done(ACTION, "bucket " + bucket.bucket(), "interrupted; objects removed");
-                progress.println("Interrupted: " + (bench.leftOver() == 0 ? "every benchmark object removed"
+                progress.println(mark + "Interrupted: " + (bench.leftOver() == 0 ? "every benchmark object removed"
                         : bench.leftOver() + " objects could not be removed under " + bench.prefix()));
                 return null;
             }
@@ -115,8 +117,7 @@ public class S3BenchCommand implements Action {
         String verdict = "Verdict: " + (v.pass() ? "PASS" : "FAIL") + " for primary storage (" + String.join("; ", v.reasons()) + ")";
         if (csv) {
             o.print(csv(steps));
-            progress.println(verdict);
-            progress.flush();
+            o.println(mark + verdict);
         } else {
             o.print(table(steps));
             o.println(verdict);
