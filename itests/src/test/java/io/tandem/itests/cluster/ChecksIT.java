@@ -117,9 +117,10 @@ public class ChecksIT {
         assertTrue(out, out.contains("PASS  quorum") && out.contains("present, 2 of 2 core nodes live"));
         assertTrue(out, out.contains("PASS  kafka brokers") && out.contains("1 live"));
         assertTrue(out, out.contains("PASS  kafka tandem.mailbox-events") && out.contains("RF 1, min.insync.replicas 1; every partition fully replicated"));
-        assertTrue(out, out.contains("PASS  directory jdbc:postgresql://") && out.contains("primary with 0 standbys"));
+        assertTrue(out, out.contains("PASS  directory database") && out.contains("jdbc:postgresql://")
+                && out.contains("primary with 0 standbys"));
         assertTrue(out, out.contains("PASS  buckets mail@"));
-        assertTrue(out, out.contains("PASS  replicas c2") && out.contains("1 copies: 1 in sync"));
+        assertTrue(out, out.contains("PASS  replicas c2") && out.contains("1 copy: 1 in sync"));
         assertTrue(out, out.contains("PASS  roles mailstore") && out.contains("2 healthy of 2 expected"));
         assertTrue(out, out.contains("Verdict: OK"));
         assertEquals("OK", json(run("c2", "cluster", "check", "--json")).get("verdict").asText());
@@ -159,5 +160,9 @@ public class ChecksIT {
         }
         assertTrue(out, out.contains("# Verdict: "));
         assertTrue(out, out.contains("#   PUT      1 KiB x1"));
+        Harness.Result table = run("c1", "s3", "bench", "--max-size", "1K", "--max-threads", "2", "--ops", "8", bucket);
+        assertEquals(table.output(), 0, table.code());
+        assertTrue(table.output(), table.output().contains("TTFB ms avg / p50 / p99"));
+        assertTrue(table.output(), table.output().contains("Verdict: "));
     }
 }

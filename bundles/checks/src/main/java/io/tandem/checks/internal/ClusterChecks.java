@@ -92,18 +92,18 @@ public final class ClusterChecks {
     public List<Check> database(DatabaseStatus s) {
         List<Check> out = new ArrayList<>();
         if (!s.reachable()) {
-            out.add(Check.fail("directory", s.url(), "does not answer: " + s.error()));
+            out.add(Check.fail("directory", "database", s.url() + " does not answer: " + s.error()));
             return out;
         }
         if (!s.error().isEmpty()) {
-            out.add(Check.fail("directory", s.url(), s.error()));
+            out.add(Check.fail("directory", "database", s.url() + ": " + s.error()));
             return out;
         }
-        String base = s.product() + ", answered in " + s.millis() + " ms";
+        String base = s.url() + ", " + s.product() + ", answered in " + s.millis() + " ms";
         switch (s.role()) {
-            case DatabaseStatus.STANDBY -> out.add(Check.fail("directory", s.url(), base + "; it is a standby (in recovery): read-only"));
+            case DatabaseStatus.STANDBY -> out.add(Check.fail("directory", "database", base + "; it is a standby (in recovery): read-only"));
             case DatabaseStatus.PRIMARY -> {
-                out.add(Check.pass("directory", s.url(), base + "; primary with " + s.standbys().size() + " standby"
+                out.add(Check.pass("directory", "database", base + "; primary with " + s.standbys().size() + " standby"
                         + (s.standbys().size() == 1 ? "" : "s")));
                 for (DatabaseStatus.Standby sb : s.standbys()) {
                     String line = sb.state() + ", " + sb.syncState() + ", replay " + (sb.lagBytes() < 0 ? "position unknown"
@@ -118,7 +118,7 @@ public final class ClusterChecks {
                 }
             }
             default -> {
-                out.add(Check.pass("directory", s.url(), base + "; no replication reported"));
+                out.add(Check.pass("directory", "database", base + "; no replication reported"));
                 if (limits.minStandbys() > 0) {
                     out.add(Check.warn("directory", "standbys", "none reported, " + limits.minStandbys() + " expected"));
                 }
@@ -160,7 +160,7 @@ public final class ClusterChecks {
         }
         for (ReplicaHealth.MailstoreReplicas m : all) {
             StringBuilder d = new StringBuilder();
-            d.append(m.total()).append(" copies: ").append(m.inSync()).append(" in sync");
+            d.append(m.total()).append(m.total() == 1 ? " copy: " : " copies: ").append(m.inSync()).append(" in sync");
             if (m.behind() > 0) {
                 d.append(", ").append(m.behind()).append(" behind (max ").append(lag(m.maxLagEvents(), " changes")).append(", ")
                         .append(lag(m.maxLagMillis(), " ms")).append(')');
