@@ -47,6 +47,11 @@ final class HaCluster implements AutoCloseable {
      * letter and the node's number, e.g. "r1 core,mailstore" on {@code addressPrefix + "1"}).
      */
     static HaCluster start(String name, String addressPrefix, String... nodes) throws Exception {
+        return startInCluster(name, "tandem-" + name + "-it", addressPrefix, nodes);
+    }
+
+    /** {@link #start(String, String, String...)} with the Hazelcast cluster name given. */
+    static HaCluster startInCluster(String name, String clusterName, String addressPrefix, String... nodes) throws Exception {
         Path it = Path.of(System.getProperty("tandem.it.dir"));
         PostgresFixture postgres = PostgresFixture.start(it.resolve(name + "-pg"));
         KafkaFixture kafka = KafkaFixture.start(name + "-kafka");
@@ -55,7 +60,7 @@ final class HaCluster implements AutoCloseable {
         String directory = postgres.createDatabase("directory");
         Path spec = it.resolve(name + "-it.spec");
         Files.createDirectories(it);
-        List<String> lines = new ArrayList<>(List.of("set cluster.name tandem-" + name + "-it", "set directory.url " + directory));
+        List<String> lines = new ArrayList<>(List.of("set cluster.name " + clusterName, "set directory.url " + directory));
         List<String> names = new ArrayList<>();
         for (String n : nodes) {
             String[] w = n.trim().split("\\s+");

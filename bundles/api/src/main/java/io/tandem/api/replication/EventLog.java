@@ -59,6 +59,15 @@ public interface EventLog {
      */
     List<BrokerCheck> test(List<String> brokers, Duration timeout);
 
+    /**
+     * Describes the brokers in use and the topic's partitions (replicas, in-sync replicas, leader) and its
+     * {@code min.insync.replicas}. Never throws for broker failures: they come back as an unreachable status.
+     * An implementation that cannot describe itself says so in an unreachable status.
+     */
+    default LogStatus describe(Duration timeout) {
+        return LogStatus.unreachable(brokers(), topic(), "this event log cannot describe its brokers");
+    }
+
     /** Consumes log records. */
     interface Handler {
 

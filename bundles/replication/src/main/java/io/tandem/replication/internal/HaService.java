@@ -20,6 +20,7 @@ import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
 import io.tandem.api.replication.Promotions;
+import io.tandem.api.replication.ReplicaHealth;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -49,9 +50,10 @@ import java.util.stream.Collectors;
  * The {@code ha:*} operations, on any node: every request is validated completely before anything is
  * changed; long ones run in the background as an {@link Operation} ({@code ha:monitor}).
  */
-@Component(service = {HaService.class, Promotions.class, ClusterMessageListener.class}, configurationPid = ReplicationConfig.PID,
+@Component(service = {HaService.class, Promotions.class, ReplicaHealth.class, ClusterMessageListener.class},
+        configurationPid = ReplicationConfig.PID,
         property = ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.STATUS_REPLY)
-public class HaService implements ClusterMessageListener, Promotions {
+public class HaService implements ClusterMessageListener, Promotions, ReplicaHealth {
 
     private static final Logger LOG = LoggerFactory.getLogger(HaService.class);
     static final String LICENSE_FEATURE = "ha_basic";
@@ -641,6 +643,48 @@ public class HaService implements ClusterMessageListener, Promotions {
                     source == null ? -1 : source.sequence(), source == null ? -1 : source.itemId(),
                     nodes.containsKey(a.mailHost()), replicaStatus));
         }
+        return out;
+    }
+
+    /** Every replica copy of {@link #status} (no filter), counted per destination Mailstore. */
+    @Override
+    public List<MailstoreReplicas> replicasByMailstore() {
+        List<AccountStatus> all = status(new StatusQuery(null, null, List.of(), List.of(), null, null));
+        java.util.TreeMap<String, List<AccountStatus.ReplicaStatus>> byDestination = new java.util.TreeMap<>();
+        Map<UUID, String> names = new HashMap<>();
+        for (AccountStatus a : all) {
+            names.put(a.accountId(), a.accountName());
+            for (AccountStatus.ReplicaStatus r : a.replicas()) {
+                byDestination.computeIfAbsent(r.destination(), d -> new ArrayList<>()).add(r);
+            }
+        }
+        Set<String> live = liveMailstores();
+        List<MailstoreReplicas> out = new ArrayList<>();
+        byDestination.forEach((destination, copies) -> {
+            int inSync = 0, behind = 0, failed = 0, initialising = 0, paused = 0;
+            long maxLagEvents = 0, maxLagMillis = 0;
+            List<String> problems = new ArrayList<>();
+            for (AccountStatus.ReplicaStatus r : copies) {
+                switch (r.state()) {
+                    case Replica.IN_SYNC -> inSync++;
+                    case "behind" -> {
+                        behind++;
+                        maxLagEvents = r.lagEvents() < 0 || maxLagEvents < 0 ? -1 : Math.max(maxLagEvents, r.lagEvents());
+                        maxLagMillis = r.lagMillis() < 0 || maxLagMillis < 0 ? -1 : Math.max(maxLagMillis, r.lagMillis());
+                    }
+                    case Replica.FAILED -> {
+                        failed++;
+                        if (problems.size() < 5) {
+                            problems.add(names.get(r.accountId()) + ": " + (r.detail().isEmpty() ? "failed" : r.detail()));
+                        }
+                    }
+                    case Replica.PAUSED -> paused++;
+                    default -> initialising++;
+                }
+            }
+            out.add(new MailstoreReplicas(destination, live.contains(destination), inSync, behind, failed,
+                    initialising, paused, maxLagEvents, maxLagMillis, problems));
+        });
         return out;
     }
 

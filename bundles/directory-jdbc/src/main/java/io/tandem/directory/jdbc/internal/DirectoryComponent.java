@@ -7,6 +7,8 @@ import io.tandem.api.cluster.ClusterMessageListener;
 import io.tandem.api.cluster.ClusterMessaging;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.directory.DatabaseStatus;
+import io.tandem.api.directory.DirectoryDatabase;
 import io.tandem.jdbc.support.Databases;
 import io.tandem.jdbc.support.SchemaGate;
 import org.flywaydb.core.Flyway;
@@ -37,11 +39,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * PostgreSQL in production), schema migrated by Flyway at start, then {@link JdbcDirectory}.
  */
 @Component(service = {DirectoryService.class, DirectoryAdminService.class, VolumeRegistry.class, VolumeAdminService.class,
-        ClusterMessageListener.class},
+        DirectoryDatabase.class, ClusterMessageListener.class},
         configurationPid = DirectoryComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         property = ClusterMessageListener.TOPIC_PROPERTY + "=" + JdbcDirectory.OWNER_TOPIC)
 @Designate(ocd = DirectoryComponent.Config.class)
-public class DirectoryComponent extends JdbcDirectory {
+public class DirectoryComponent extends JdbcDirectory implements DirectoryDatabase {
 
     public static final String PID = "tandem.directory";
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryComponent.class);
@@ -71,6 +73,7 @@ public class DirectoryComponent extends JdbcDirectory {
     private final HikariDataSource pool;
     private final AtomicReference<ClusterMessaging> messaging;
     private final SchemaGate gate;
+    private final DatabaseProbe probe;
 
     @Activate
     public DirectoryComponent(@Reference(cardinality = ReferenceCardinality.MULTIPLE, policyOption = ReferencePolicyOption.GREEDY)
@@ -87,6 +90,12 @@ public class DirectoryComponent extends JdbcDirectory {
         // the database may come up after this node: keep trying, requests fail with the reason meanwhile
         this.gate = new SchemaGate("directory database", Databases.redact(config.jdbc_url()), () -> migrate(pool), RETRY_SECONDS);
         gate.set(this.gate);
+        this.probe = new DatabaseProbe(pool, Databases.redact(config.jdbc_url()));
+    }
+
+    @Override
+    public DatabaseStatus databaseStatus() {
+        return probe.status(gate.notReady().orElse(null));
     }
 
     /** Why the directory cannot serve requests yet, if it cannot. */

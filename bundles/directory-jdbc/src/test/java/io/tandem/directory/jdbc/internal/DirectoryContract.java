@@ -44,6 +44,9 @@ public abstract class DirectoryContract {
 
     protected abstract DataSourceFactory driver();
 
+    /** What {@code databaseStatus().role()} is on this database. */
+    protected abstract String expectedRole();
+
     private String url;
 
     @Before
@@ -66,6 +69,18 @@ public abstract class DirectoryContract {
     @After
     public void close() {
         open.forEach(DirectoryComponent::deactivateForTest);
+    }
+
+    @Test
+    public void theDatabaseAnswersWithItsProductAndReplicationRole() {
+        io.tandem.api.directory.DatabaseStatus s = dir.databaseStatus();
+        assertTrue(s.error(), s.reachable());
+        assertEquals("", s.error());
+        assertEquals(expectedRole(), s.role());
+        assertTrue(s.product(), s.product().toLowerCase(java.util.Locale.ROOT).contains(
+                expectedRole().equals(io.tandem.api.directory.DatabaseStatus.STANDALONE) ? "h2" : "postgresql"));
+        assertTrue("a lone server has no standby: " + s.standbys(), s.standbys().isEmpty());
+        assertFalse("no credentials in " + s.url(), s.url().contains("password"));
     }
 
     @Test

@@ -13,6 +13,11 @@ public class H2DirectoryTest extends DirectoryContract {
     }
 
     @Override
+    protected String expectedRole() {
+        return io.tandem.api.directory.DatabaseStatus.STANDALONE;
+    }
+
+    @Override
     protected DataSourceFactory driver() {
         return new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver());
     }

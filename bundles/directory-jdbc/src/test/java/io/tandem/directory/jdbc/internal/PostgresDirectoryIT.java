@@ -1,6 +1,16 @@
 package io.tandem.directory.jdbc.internal;
 
+import io.tandem.api.directory.DatabaseStatus;
+import io.tandem.api.test.ConfigProxy;
 import io.tandem.api.test.PostgresFixture;
+import org.junit.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.osgi.service.jdbc.DataSourceFactory;
@@ -35,5 +45,31 @@ public class PostgresDirectoryIT extends DirectoryContract {
     @Override
     protected DataSourceFactory driver() {
         return new org.postgresql.osgi.PGDataSourceFactory();
+    }
+
+    @Override
+    protected String expectedRole() {
+        return DatabaseStatus.PRIMARY;
+    }
+
+    @Test
+    public void aServerThatDoesNotAnswerIsReportedWithTheReasonWithinTheConnectTimeout() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        DirectoryComponent nowhere = new DirectoryComponent(List.of(driver()), ConfigProxy.of(DirectoryComponent.Config.class,
+                Map.of("jdbc_url", "jdbc:postgresql://127.0.0.1:" + port + "/directory", "connect_timeout_seconds", 1)));
+        try {
+            long start = System.nanoTime();
+            DatabaseStatus s = nowhere.databaseStatus();
+            assertFalse(s.reachable());
+            assertTrue(s.error(), s.error().contains("127.0.0.1:" + port) || s.error().toLowerCase().contains("refused")
+                    || s.error().toLowerCase().contains("connection"));
+            assertEquals("jdbc:postgresql://127.0.0.1:" + port + "/directory", s.url());
+            assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+        } finally {
+            nowhere.deactivateForTest();
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
 import io.tandem.api.replication.LogRecord;
+import io.tandem.api.replication.LogStatus;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -502,6 +503,25 @@ public class KafkaEventLog implements EventLog {
         List<BrokerCheck> checks = new BrokerTester(settings).test(brokers, timeout);
         LOG.info("Connectivity test of {}: {}", brokers, checks.stream().allMatch(BrokerCheck::ok) ? "OK" : "FAILED " + checks);
         return checks;
+    }
+
+    @Override
+    public LogStatus describe(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        Clients c = clients;
+        if (c == null) {
+            return LogStatus.unreachable(setting, topic, unavailable());
+        }
+        try {
+            return KafkaLoader.call(() -> TopicStatus.describe(c.admin(), c.brokers(), topic, timeout.toMillis()));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.debug("Describing topic {} at {} failed", topic, c.brokers(), e);
+            return LogStatus.unreachable(c.brokers(), topic, "brokers " + c.brokers() + " do not answer: "
+                    + Failures.reason(e, timeout.toMillis()));
+        }
     }
 
     /** The live subscriptions (tests). */

@@ -4,6 +4,7 @@ import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
 import io.tandem.api.replication.LogRecord;
+import io.tandem.api.replication.LogStatus;
 import io.tandem.api.test.ConfigProxy;
 import io.tandem.api.test.KafkaFixture;
 import io.tandem.api.test.S3ProxyFixture;
@@ -200,6 +201,49 @@ public class KafkaEventLogIT {
             assertEquals("marker-" + i, new String(written.get(i).value(), java.nio.charset.StandardCharsets.UTF_8));
         }
         assertEquals(200, endOffsets(adminA, "it-append-all", 3));
+    }
+
+    @Test
+    public void describeReportsBrokersPartitionsReplicasAndMinInsync() throws Exception {
+        KafkaEventLog log = log("it-describe", a.brokers());
+        log.append("k", bytes("v")); // creates the topic
+        LogStatus s = log.describe(Duration.ofSeconds(10));
+        assertTrue(s.error(), s.reachable());
+        assertEquals(a.brokers(), s.brokers());
+        assertEquals(1, s.liveBrokers().size());
+        assertTrue(s.liveBrokers().get(0), s.liveBrokers().get(0).endsWith(":" + a.port));
+        assertTrue(s.topicExists());
+        assertEquals(3, s.partitions().size());
+        assertEquals(List.of(0, 1, 2), s.partitions().stream().map(LogStatus.Partition::partition).toList());
+        assertEquals(1, s.replicationFactor());
+        assertEquals("the broker's default applies to a topic created on one broker", 1, s.minInsyncReplicas());
+        assertEquals(0, s.underReplicated());
+        assertEquals(0, s.belowMinInsync());
+        assertEquals(0, s.offline());
+        TopicDescription topic = adminA.describeTopics(List.of("it-describe")).allTopicNames().get(10, TimeUnit.SECONDS)
+                .get("it-describe");
+        for (LogStatus.Partition p : s.partitions()) {
+            assertEquals(topic.partitions().get(p.partition()).leader().id(), p.leader());
+            assertEquals(p.replicas(), p.isr());
+        }
+    }
+
+    @Test
+    public void describeSaysWhyWhenDisabledOrUnreachable() throws Exception {
+        LogStatus disabled = log("it-describe-off", "").describe(Duration.ofSeconds(2));
+        assertFalse(disabled.reachable());
+        assertEquals(KafkaEventLog.DISABLED, disabled.error());
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        String nowhere = "127.0.0.1:" + port;
+        long start = System.nanoTime();
+        LogStatus down = log("it-describe-down", nowhere).describe(Duration.ofSeconds(2));
+        assertFalse(down.reachable());
+        assertTrue(down.error(), down.error().startsWith("brokers " + nowhere + " do not answer"));
+        assertTrue("bounded by the timeout", System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8));
+        assertTrue(down.partitions().isEmpty());
     }
 
     @Test

@@ -1,0 +1,87 @@
+package io.tandem.checks.internal;
+
+import io.tandem.api.cluster.ClusterStatus;
+import io.tandem.api.directory.DatabaseStatus;
+import io.tandem.api.replication.LogStatus;
+import io.tandem.api.replication.ReplicaHealth;
+import org.junit.Test;
+
+import java.util.List;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+/** How what the services report becomes PASS/WARN/FAIL lines and a verdict. */
+public class ClusterChecksTest {
+
+    private final ClusterChecks checks = new ClusterChecks(new ClusterChecks.Limits(3, 2, 60_000, 1, 1000));
+
+    private static LogStatus topic(int rf, int minIsr, List<LogStatus.Partition> partitions) {
+        return new LogStatus(true, "k1:9092,k2:9092,k3:9092", "t", List.of("k1:9092", "k2:9092", "k3:9092"), true, rf, minIsr,
+                partitions, "");
+    }
+
+    private static LogStatus.Partition p(int n, int leader, List<Integer> replicas, List<Integer> isr) {
+        return new LogStatus.Partition(n, leader, replicas, isr);
+    }
+
+    @Test
+    public void quorumIsPresentDegradedOrAbsent() {
+        assertEquals(Outcome.PASS, checks.quorum(new ClusterStatus("c", true, 3, 3, 3)).outcome());
+        assertEquals(Outcome.WARN, checks.quorum(new ClusterStatus("c", true, 2, 2, 3)).outcome());
+        Check absent = checks.quorum(new ClusterStatus("c", true, 1, 1, 3));
+        assertEquals(Outcome.FAIL, absent.outcome());
+        assertTrue(absent.detail(), absent.detail().startsWith("ABSENT: 1 of 3 core nodes live (majority 2)"));
+    }
+
+    @Test
+    public void kafkaFullyReplicatedUnderReplicatedAndBelowMinInsync() {
+        List<Check> ok = checks.kafka(true, topic(3, 2, List.of(p(0, 1, List.of(1, 2, 3), List.of(1, 2, 3)))));
+        assertEquals(ok.toString(), List.of(Outcome.PASS, Outcome.PASS), ok.stream().map(Check::outcome).toList());
+        assertTrue(ok.get(1).detail(), ok.get(1).detail().startsWith("1 partitions, RF 3, min.insync.replicas 2; every partition fully replicated"));
+        List<Check> under = checks.kafka(true, topic(3, 2, List.of(p(0, 1, List.of(1, 2, 3), List.of(1, 2)))));
+        assertEquals(Outcome.WARN, under.get(1).outcome());
+        List<Check> below = checks.kafka(true, topic(3, 2, List.of(p(0, 1, List.of(1, 2, 3), List.of(1)))));
+        assertEquals(Outcome.FAIL, below.get(1).outcome());
+        List<Check> weak = checks.kafka(true, topic(1, 1, List.of(p(0, 1, List.of(1), List.of(1)))));
+        assertEquals(Outcome.WARN, weak.get(2).outcome());
+        assertTrue(weak.get(2).detail(), weak.get(2).detail().startsWith("RF 1, min.insync.replicas 1: below the expected RF 3"));
+        assertEquals(Outcome.FAIL, checks.kafka(true, LogStatus.unreachable("k:9092", "t", "timed out")).get(0).outcome());
+        assertEquals(Outcome.WARN, checks.kafka(false, LogStatus.unreachable("", "t", "disabled")).get(0).outcome());
+    }
+
+    @Test
+    public void theDirectoryDatabaseItsStandbysAndTheirLag() {
+        DatabaseStatus.Standby streaming = new DatabaseStatus.Standby("pg2", "10.0.0.2", "streaming", "async", 100, 3);
+        DatabaseStatus.Standby lagging = new DatabaseStatus.Standby("pg3", "10.0.0.3", "streaming", "async", 5000, 900);
+        List<Check> good = checks.database(new DatabaseStatus("jdbc:postgresql://pg/dir", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY,
+                List.of(streaming), ""));
+        assertEquals(good.toString(), List.of(Outcome.PASS, Outcome.PASS), good.stream().map(Check::outcome).toList());
+        List<Check> lag = checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY, List.of(lagging), ""));
+        assertEquals(Outcome.WARN, lag.get(1).outcome());
+        List<Check> alone = checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY, List.of(), ""));
+        assertEquals(Outcome.WARN, alone.get(1).outcome());
+        assertEquals(Outcome.FAIL, checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.STANDBY, List.of(), ""))
+                .get(0).outcome());
+        assertEquals(Outcome.FAIL, checks.database(new DatabaseStatus("u", false, 3, "", "", List.of(), "refused")).get(0).outcome());
+    }
+
+    @Test
+    public void replicasInSyncBehindFailedOrGone() {
+        List<Check> c = checks.replicas(List.of(
+                new ReplicaHealth.MailstoreReplicas("m1", true, 5, 0, 0, 0, 0, 0, 0, List.of()),
+                new ReplicaHealth.MailstoreReplicas("m2", true, 4, 1, 0, 0, 0, 3, 200, List.of()),
+                new ReplicaHealth.MailstoreReplicas("m3", true, 4, 1, 0, 0, 0, 900, 120_000, List.of()),
+                new ReplicaHealth.MailstoreReplicas("m4", true, 4, 0, 1, 0, 0, 0, 0, List.of("a@x.tld: gap")),
+                new ReplicaHealth.MailstoreReplicas("m5", false, 5, 0, 0, 0, 0, 0, 0, List.of()),
+                new ReplicaHealth.MailstoreReplicas("m6", true, 4, 0, 0, 0, 1, 0, 0, List.of())));
+        assertEquals(List.of(Outcome.PASS, Outcome.PASS, Outcome.WARN, Outcome.WARN, Outcome.WARN, Outcome.WARN),
+                c.stream().map(Check::outcome).toList());
+        assertTrue(c.get(5).detail(), c.get(5).detail().contains("1 paused; paused copies do not follow"));
+        assertEquals("5 copies: 4 in sync, 1 behind (max 3 changes, 200 ms)", c.get(1).detail());
+        assertTrue(c.get(3).detail(), c.get(3).detail().endsWith("1 failed (a@x.tld: gap)"));
+        assertEquals("OK", ClusterChecks.verdict(new Report(c.subList(0, 2)).worst()));
+        assertEquals("DEGRADED", ClusterChecks.verdict(new Report(c).worst()));
+        assertEquals("FAILED", ClusterChecks.verdict(Outcome.FAIL));
+    }
+}
