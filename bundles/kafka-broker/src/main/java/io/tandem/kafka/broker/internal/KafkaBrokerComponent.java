@@ -34,7 +34,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -314,7 +313,7 @@ public class KafkaBrokerComponent implements KafkaBrokerService {
         }
         brokersReadAt = t;
         try {
-            brokers = Optional.ofNullable(d.global(BROKERS).orElse(null)).map(String::trim).orElse("");
+            brokers = d.global(BROKERS).map(String::trim).orElse("");
         } catch (RuntimeException e) {
             LOG.debug("Cannot read the global brokers: {}", e.toString());
         }
