@@ -44,9 +44,9 @@ import java.util.concurrent.TimeUnit;
  * supervised child process from the jars in {@code kafka/lib}, under the same supervision as the
  * roles' services ({@link ServiceSupervisor}: own process group, dies with Karaf, restarts with
  * backoff, SIGTERM then SIGKILL on stop). A monitor asks the broker for its metadata every second:
- * the broker is {@code running} once it answers, and once every voter's broker is alive the cluster's
- * global {@code brokers} is set to the embedded brokers if nobody set it. With {@code enabled = false}
- * nothing runs and the status says the cluster uses an external Kafka.
+ * the broker is {@code running} once its answer lists itself alive, and once every voter's broker is
+ * alive the cluster's global {@code brokers} is set to the embedded brokers if nobody set it. With
+ * {@code enabled = false} nothing runs and the status says the cluster uses an external Kafka.
  * See docs/decisions/0015-embedded-kafka.md.
  */
 @Component(service = KafkaBrokerService.class, configurationPid = KafkaSettings.PID,
@@ -275,6 +275,11 @@ public class KafkaBrokerComponent implements KafkaBrokerService {
         if (!a.clusterId().equals(settings.clusterId())) {
             set(KafkaBrokerState.FAILED, "the broker reports cluster id '" + a.clusterId() + "', configured '" + settings.clusterId()
                     + "': its storage " + settings.logDir() + " belongs to another cluster");
+            return;
+        }
+        if (a.brokers().stream().noneMatch(b -> b.startsWith(settings.nodeId() + "@"))) {
+            set(KafkaBrokerState.STARTING, "pid " + pid + " answers, not registered with the controller quorum yet ("
+                    + liveBrokers + " of " + settings.voters().size() + " brokers alive)");
             return;
         }
         set(KafkaBrokerState.RUNNING, "pid " + pid + ", " + liveBrokers + " of " + settings.voters().size() + " brokers alive");
