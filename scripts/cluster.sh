@@ -19,8 +19,14 @@
 #   scripts/cluster.sh down               kill every node of the cluster (directories are kept)
 #   scripts/cluster.sh clean              down, then remove the cluster directory
 #
+# SPEC: one node a line, "name address roles" (address on the loopback network, roles comma
+# separated), and "set KEY VALUE" lines: cluster.name, port.ssh, port.health, port.cluster,
+# directory.url, and kafka (embedded: the core nodes run the cluster's Kafka broker, all of them
+# voters; off, the default: no broker runs, a test or the demo sets the global brokers itself).
+#
 # Environment: TANDEM_CLUSTER_DIR (default: <repo>/target/cluster), TANDEM_DIST (distribution
-# tar.gz, default: karaf-assembly/target/tandem-*.tar.gz), TANDEM_NODE_HEAP (default 384M).
+# tar.gz, default: karaf-assembly/target/tandem-*.tar.gz), TANDEM_NODE_HEAP (default 384M),
+# TANDEM_KAFKA_HEAP (heap of each embedded broker, default 256m).
 #
 set -euo pipefail
 
@@ -91,7 +97,7 @@ cmd_up() {
   [ -f "$spec" ] || die "cluster spec '$spec' not found (example: scripts/clusters/demo.spec)"
   local tarball
   tarball=$(dist)
-  local cluster_name=tandem port_ssh=8101 port_health=8405 port_cluster=5701
+  local cluster_name=tandem port_ssh=8101 port_health=8405 port_cluster=5701 kafka=off
   # every node uses the same directory: an H2 file shared through AUTO_SERVER unless the spec names a database
   local directory_url="jdbc:h2:file:$CLUSTER_DIR/directory/tandem;AUTO_SERVER=TRUE"
   mkdir -p "$CLUSTER_DIR"
@@ -107,6 +113,7 @@ cmd_up() {
         port.health) port_health=$third ;;
         port.cluster) port_cluster=$third ;;
         directory.url) directory_url=$third ;;
+        kafka) case "$third" in embedded|off) kafka=$third ;; *) die "$spec:$lineno: kafka '$third': expected embedded or off" ;; esac ;;
         *) die "$spec:$lineno: unknown setting '$second'" ;;
       esac
       continue
@@ -118,8 +125,10 @@ cmd_up() {
   mv "$(nodes_file).tmp" "$(nodes_file)"
   [ -s "$(nodes_file)" ] || die "$spec: no node"
 
-  local seeds expected
+  local seeds expected voters
   seeds=$(awk -v p="$port_cluster" '{printf "%s%s:%s", (NR>1?",":""), $2, p}' "$(nodes_file)")
+  # the KRaft voters: every core node, in the order of the spec (node id = position)
+  voters=$(awk '$3 ~ /(^|,)core(,|$)/ {printf "%s%s", (n++?",":""), $2}' "$(nodes_file)")
   expected=$(awk '{n=split($3, r, ","); for (i=1;i<=n;i++) c[r[i]]++} END {s=""; for (k in c) s=s (s==""?"":",") k "=" c[k]; print s}' "$(nodes_file)")
 
   while read -r name address roles; do
@@ -139,6 +148,14 @@ cmd_up() {
     set_prop "$dir/etc/tandem.cluster.cfg" expected.roles "$expected"
     set_prop "$dir/etc/tandem.health.cfg" port "$port_health"
     [ -f "$dir/etc/tandem.directory.cfg" ] && set_prop "$dir/etc/tandem.directory.cfg" jdbc.url "$directory_url"
+    if [ "$kafka" = embedded ]; then
+      set_prop "$dir/etc/tandem.kafka.cfg" enabled true
+      set_prop "$dir/etc/tandem.kafka.cfg" voters "$voters"
+      set_prop "$dir/etc/tandem.kafka.cfg" heap "${TANDEM_KAFKA_HEAP:-256m}"
+      set_prop "$dir/etc/tandem.kafka.cfg" jvm.options "-XX:+UseSerialGC"
+    else
+      set_prop "$dir/etc/tandem.kafka.cfg" enabled false
+    fi
     set_prop "$dir/etc/org.apache.karaf.shell.cfg" sshHost "$address"
     set_prop "$dir/etc/org.apache.karaf.shell.cfg" sshPort "$port_ssh"
     set_prop "$dir/etc/org.apache.karaf.management.cfg" rmiRegistryHost "$address"
@@ -255,7 +272,7 @@ cmd_down() {
 
 main() {
   local cmd=${1:-}
-  [ -n "$cmd" ] || { sed -n '3,27p' "$0"; exit 2; }
+  [ -n "$cmd" ] || { sed -n '3,29p' "$0"; exit 2; }
   shift
   case "$cmd" in
     up) cmd_up "$@" ;;
@@ -272,7 +289,7 @@ main() {
     log) echo "$(node_dir "$1")/data/log/karaf.log" ;;
     down) cmd_down ;;
     clean) cmd_down; rm -rf "$CLUSTER_DIR" ;;
-    -h|--help|help) sed -n '3,27p' "$0" ;;
+    -h|--help|help) sed -n '3,29p' "$0" ;;
     *) die "unknown command '$cmd' (see scripts/cluster.sh --help)" ;;
   esac
 }

@@ -174,6 +174,8 @@ public abstract class TandemKarafTestSupport {
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "cluster.name", clusterName),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "seeds", ""),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "expected.roles", EXPECTED_ROLES),
+                // no Kafka broker in the single-node tests (the embedded broker: EmbeddedKafkaIT)
+                editConfigurationFilePut("etc/tandem.kafka.cfg", "enabled", "false"),
 
                 // what the tests inside the container need to know
                 systemProperty(HEALTH_PORT).value(healthPort),

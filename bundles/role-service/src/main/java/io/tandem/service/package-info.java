@@ -3,9 +3,11 @@
  * probes, restarts and announces in the cluster while this node plays their role (factory
  * configuration {@code tandem.service}, files {@code etc/tandem.service-<name>.cfg}). The role
  * bundles report their health through {@link io.tandem.service.SupervisedRoleService}.
+ * Other bundles run their own programs the same way through {@link io.tandem.service.ServiceSupervisor}
+ * (the core role's embedded Kafka broker).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tandem.service;
 
 import org.osgi.annotation.bundle.Export;

@@ -30,6 +30,7 @@ final class HaCluster implements AutoCloseable {
 
     final Harness harness;
     final PostgresFixture postgres;
+    /** The Kafka fixture, null when the core nodes run the brokers ({@link #startWithEmbeddedKafka}). */
     final KafkaFixture kafka;
     final S3ProxyFixture s3;
     private final String addressPrefix;
@@ -52,15 +53,31 @@ final class HaCluster implements AutoCloseable {
 
     /** {@link #start(String, String, String...)} with the Hazelcast cluster name given. */
     static HaCluster startInCluster(String name, String clusterName, String addressPrefix, String... nodes) throws Exception {
+        return start(name, clusterName, false, addressPrefix, nodes);
+    }
+
+    /**
+     * As {@link #start(String, String, String...)} but without a Kafka fixture: the core nodes run the
+     * cluster's Kafka brokers (embedded, every core node a voter), which set the global brokers themselves.
+     */
+    static HaCluster startWithEmbeddedKafka(String name, String clusterName, String addressPrefix, String... nodes) throws Exception {
+        return start(name, clusterName, true, addressPrefix, nodes);
+    }
+
+    private static HaCluster start(String name, String clusterName, boolean embeddedKafka, String addressPrefix, String... nodes)
+            throws Exception {
         Path it = Path.of(System.getProperty("tandem.it.dir"));
         PostgresFixture postgres = PostgresFixture.start(it.resolve(name + "-pg"));
-        KafkaFixture kafka = KafkaFixture.start(name + "-kafka");
+        KafkaFixture kafka = embeddedKafka ? null : KafkaFixture.start(name + "-kafka");
         S3ProxyFixture s3 = S3ProxyFixture.start(name + "-s3");
         s3.bucket("mail");
         String directory = postgres.createDatabase("directory");
         Path spec = it.resolve(name + "-it.spec");
         Files.createDirectories(it);
         List<String> lines = new ArrayList<>(List.of("set cluster.name " + clusterName, "set directory.url " + directory));
+        if (embeddedKafka) {
+            lines.add("set kafka embedded");
+        }
         List<String> names = new ArrayList<>();
         for (String n : nodes) {
             String[] w = n.trim().split("\\s+");
@@ -101,7 +118,9 @@ final class HaCluster implements AutoCloseable {
     @Override
     public void close() throws Exception {
         harness.tryRun(60, "down");
-        kafka.close();
+        if (kafka != null) {
+            kafka.close();
+        }
         s3.close();
         postgres.close();
     }

@@ -33,6 +33,25 @@ final class ChildProcess {
         this.pgid = process.pid();
     }
 
+    /** Karaf's data directory ({@code karaf.data}). */
+    static Path dataDirectory() {
+        return Path.of(System.getProperty("karaf.data", "data"));
+    }
+
+    /**
+     * Writes the watchdog script into {@code data/tandem} and returns its path.
+     *
+     * @param who named in the error when the script cannot be written
+     */
+    static Path installWatchdog(String who) {
+        Path dir = dataDirectory().resolve("tandem");
+        try {
+            return installWatchdog(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(who + ": cannot install the watchdog script in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes the watchdog script into {@code dir} (atomically, once per content) and returns its path. */
     static Path installWatchdog(Path dir) throws IOException {
         byte[] script;

@@ -19,8 +19,6 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -109,15 +107,8 @@ public class ServiceComponent implements ServiceHandle, ClusterListener {
 
     @Activate
     public ServiceComponent(@Reference LocalNode node, BundleContext context, Map<String, Object> properties) {
-        Path data = Path.of(System.getProperty("karaf.data", "data"));
-        ServiceConfig config = ServiceConfig.parse(properties, data.resolve("log"));
-        Path watchdog;
-        try {
-            watchdog = ChildProcess.installWatchdog(data.resolve("tandem"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(PID + " '" + config.name() + "': cannot install the watchdog script in "
-                    + data.resolve("tandem") + ": " + e.getMessage(), e);
-        }
+        ServiceConfig config = ServiceConfig.parse(properties, ChildProcess.dataDirectory().resolve("log"));
+        Path watchdog = ChildProcess.installWatchdog(PID + " '" + config.name() + "'");
         this.supervisor = new Supervisor(config, () -> node.identity().name(), watchdog, new EndpointAnnouncer(context),
                 this::clusterView);
         supervisor.setRolePlayed(rolePlayed());

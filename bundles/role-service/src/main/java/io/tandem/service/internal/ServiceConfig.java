@@ -42,6 +42,14 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
      * @throws IllegalArgumentException naming the PID, the service, the key and the bad value
      */
     static ServiceConfig parse(Map<String, ?> props, Path defaultLog) {
+        return parse(props, defaultLog, ROLES);
+    }
+
+    /**
+     * As {@link #parse(Map, Path)}, for a service of one of {@code roles} (a program another bundle
+     * supervises through {@link io.tandem.service.ServiceSupervisor} may belong to any role).
+     */
+    static ServiceConfig parse(Map<String, ?> props, Path defaultLog, Set<Role> roles) {
         Reader r = new Reader(props);
         String name = r.string("name", null);
         if (name == null || !name.matches("[a-z0-9][a-z0-9._-]{0,62}")) {
@@ -49,8 +57,8 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
         }
         r.service = name;
         String roleText = r.string("role", null);
-        Role role = Role.find(roleText).filter(ROLES::contains)
-                .orElseThrow(() -> r.bad("role", roleText, "one of files, video, chats"));
+        Role role = Role.find(roleText).filter(roles::contains)
+                .orElseThrow(() -> r.bad("role", roleText, "one of " + String.join(", ", roles.stream().map(Role::id).toList())));
         String modeText = r.string("mode", defaultMode(role).id());
         ServiceMode mode = ServiceMode.find(modeText.toLowerCase(Locale.ROOT))
                 .orElseThrow(() -> r.bad("mode", modeText, "active-active or active-standby"));
@@ -164,6 +172,9 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
         }
 
         List<String> command(String key, boolean required) {
+            if (props.get(key) instanceof List<?> words && !words.isEmpty()) {
+                return words.stream().map(String::valueOf).toList();
+            }
             String s = string(key, "");
             if (s.isEmpty()) {
                 if (required) {

@@ -106,4 +106,16 @@ public class ServiceConfigTest {
         }
         assertEquals("examples for files, video and chats", 3, seen);
     }
+
+    @Test
+    public void aProgramSupervisedForAnotherBundleMayBelongToAnyRoleAndGiveItsArgumentsAsAList() {
+        Map<String, Object> p = minimal();
+        p.put("role", "core");
+        p.put("start.command", List.of("/bin/sh", "/data dir/start.sh"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.parse(p, null));
+        assertEquals("tandem.service 'bridge': role = 'core' is invalid: expected one of files, video, chats", e.getMessage());
+        ServiceConfig c = ServiceConfig.parse(p, null, java.util.EnumSet.allOf(Role.class));
+        assertEquals(Role.CORE, c.role());
+        assertEquals(List.of("/bin/sh", "/data dir/start.sh"), c.startCommand());
+    }
 }

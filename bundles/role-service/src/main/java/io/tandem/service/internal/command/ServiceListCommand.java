@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 @Service
-@Command(scope = "supervisor", name = "list", description = "Lists the supervised services of this node (files, video, chats) with their state")
+@Command(scope = "supervisor", name = "list", description = "Lists the supervised services of this node (files, video, chats; the core role's Kafka broker) with their state")
 public class ServiceListCommand extends TandemCommandSupport {
 
     private static final DateTimeFormatter SINCE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
