@@ -86,8 +86,31 @@ public class HaService implements ClusterMessageListener, Promotions {
         this.config = config;
     }
 
+    /** Promotions running on this node (their pools), waited for on deactivation. */
+    private final Set<ExecutorService> promoting = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A promotion in flight finishes before the component goes (bundle update, feature upgrade, shutdown):
+     * cut short after its directory compare-and-set, it would leave the account waiting for a marker until
+     * an operator ran ha:promoteAccounts again. Bounded by promotion.timeout.seconds (decision 0014).
+     */
     @Deactivate
     void deactivate() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, config.promotion_timeout_seconds()));
+        try {
+            for (ExecutorService pool : promoting) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !pool.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                    LOG.warn("A promotion was still running after {} s while Active Replica stopped: run ha:monitor, and "
+                            + "ha:promoteAccounts again for the accounts it did not finish", config.promotion_timeout_seconds());
+                    pool.shutdownNow();
+                }
+            }
+            background.shutdown();
+            background.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         background.shutdownNow();
     }
 
@@ -292,12 +315,14 @@ public class HaService implements ClusterMessageListener, Promotions {
                 Progress.count(directory, op.id(), failure == null, failure == null ? null : a.name() + ": " + failure);
             });
         }
+        promoting.add(pool);
         pool.shutdown();
         // former owners became replicas: one announcement for the whole operation, not one per account (every
         // Mailstore re-reads its replica rows on each announcement)
         background.execute(() -> {
             try {
                 pool.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                promoting.remove(pool);
                 replicasChanged();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -40,6 +40,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -61,6 +62,7 @@ public class KafkaEventLog implements EventLog {
     public static final String PID = "tandem.replication.kafka";
     /** The directory global holding the brokers. */
     static final String BROKERS_GLOBAL = "brokers";
+    static final String STOPPING = "the replication event log is stopping (bundle update or shutdown): try again";
     static final String DISABLED = "replication is disabled: the global 'brokers' is not set (global:set brokers host:9092,...)";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventLog.class);
@@ -106,6 +108,8 @@ public class KafkaEventLog implements EventLog {
     private final ScheduledExecutorService poller;
     private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger subscriptionSequence = new AtomicInteger();
+    /** Appends hold it shared; deactivation takes it exclusively to wait until those in flight are done. */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
     /** The global 'brokers' as last read, normalised; "" = disabled. Written by the poller only. */
     private volatile String setting = "";
@@ -173,6 +177,17 @@ public class KafkaEventLog implements EventLog {
     @Deactivate
     void deactivate() {
         stopped = true;
+        // appends in flight finish (each is bounded by append.timeout.ms) before the producer closes; new ones
+        // are refused with STOPPING, which the mailbox store answers with a temporary failure (decision 0014)
+        try {
+            if (gate.writeLock().tryLock(appendTimeoutMillis + 1000, TimeUnit.MILLISECONDS)) {
+                gate.writeLock().unlock();
+            } else {
+                LOG.warn("Appends still running after {} ms while the event log stops", appendTimeoutMillis + 1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         // a running check or switch is bounded: let it finish (interrupting Kafka's close() leaves threads behind)
         poller.shutdown();
         try {
@@ -381,7 +396,18 @@ public class KafkaEventLog implements EventLog {
     public LogRecord append(String key, byte[] value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        Clients c = clients;
+        gate.readLock().lock();
+        try {
+            if (stopped) {
+                throw new EventLogException(STOPPING);
+            }
+            return append(key, value, clients);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private LogRecord append(String key, byte[] value, Clients c) {
         if (c == null) {
             throw new EventLogException(unavailable());
         }
