@@ -253,6 +253,12 @@ final class KafkaSubscription implements EventLog.Subscription {
         } catch (NoOffsetForPartitionException e) {
             LOG.info("Group {} has no position in {}: starting from the earliest records", group, names(e.partitions()));
             c.seekToBeginning(e.partitions());
+            // stored at once, so the group has a position in every partition and the next consumer of the group
+            // (after a bundle update or a restart) resumes from it rather than starting over
+            for (TopicPartition tp : e.partitions()) {
+                uncommitted.put(tp, new OffsetAndMetadata(c.position(tp, timing.commitTimeout())));
+            }
+            commitPending(c);
             return;
         } catch (OffsetOutOfRangeException e) {
             positionLost(c, e.offsetOutOfRangePartitions());
