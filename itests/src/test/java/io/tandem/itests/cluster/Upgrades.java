@@ -112,8 +112,8 @@ final class Upgrades {
 
     /** Installs {@code version} of both replication features on {@code node} from {@code repository}, in place. */
     static String featureUpgrade(Harness harness, String node, Path repository, String version) {
-        harness.exec(node, "feature", "repo-add", repository.toUri().toString());
-        return harness.exec(node, "feature", "install", "-u", "-v", REPLICA_KAFKA + "/" + version, REPLICATION + "/" + version);
+        show(harness, node, "feature", "repo-add", repository.toUri().toString());
+        return show(harness, node, "feature", "install", "-u", "-v", REPLICA_KAFKA + "/" + version, REPLICATION + "/" + version);
     }
 
     /** Bundle name -> version of the Tandem bundles {@code node} runs (bundle:list). */
@@ -122,7 +122,9 @@ final class Upgrades {
         for (String line : harness.exec(node, "bundle", "list", "-t", "0", "--no-format").split("\n")) {
             Matcher m = BUNDLE_LINE.matcher(line);
             if (m.find() && m.group(5).startsWith("Tandem ::")) {
-                out.put(m.group(5).trim(), m.group(4));
+                String before = out.put(m.group(5).trim(), m.group(4));
+                // side by side would mean two publishers and two appliers on one node: an upgrade replaces in place
+                assertTrue(node + " runs " + m.group(5).trim() + " twice: " + before + " and " + m.group(4), before == null);
             }
         }
         return out;
@@ -133,6 +135,13 @@ final class Upgrades {
         Map<String, String> b = bundles(harness, node);
         return List.of(String.valueOf(b.get("Tandem :: Replication event log (Kafka adapter)")),
                 String.valueOf(b.get("Tandem :: Active Replica")));
+    }
+
+    /** Runs a command on {@code node} and prints it with its output (the upgrade procedure's examples come from these). */
+    static String show(Harness harness, String node, String scope, String command, String... args) {
+        String out = harness.exec(node, scope, command, args);
+        System.out.printf("%s> %s:%s %s%n%s%n", node, scope, command, String.join(" ", args), out.stripTrailing());
+        return out;
     }
 
     /** How many live threads of {@code node} have a name starting with {@code prefix} (shell:threads). */
