@@ -192,6 +192,75 @@ final class HaCluster implements AutoCloseable {
         assertEquals(op.toString(), "done", op.get("state").asText());
     }
 
+    /** The subject of every message in the account's Inbox on {@code node} (HTTP mailbox API, page by page). */
+    List<String> inboxSubjects(String node, String account) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        List<String> out = new ArrayList<>();
+        int limit = 500;
+        for (int offset = 0; ; offset += limit) {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://" + address(node) + ":7080/accounts/" + account + "/folders/2/messages?offset=" + offset
+                            + "&limit=" + limit)).timeout(Duration.ofSeconds(30)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(r.body(), 200, r.statusCode());
+            JsonNode page = JSON.readTree(r.body());
+            JsonNode list = page.isArray() ? page : page.get("messages");
+            list.forEach(m -> out.add(m.get("subject").asText()));
+            if (list.size() < limit) {
+                return out;
+            }
+        }
+    }
+
+    /**
+     * Every message acknowledged for {@code account} is in its Inbox on its owner exactly once, and nothing
+     * else is; every replica holds the same copy (checksums equal).
+     */
+    void assertExactlyOnceEverywhere(String account, java.util.Set<String> acknowledged, String owner, String... replicas)
+            throws Exception {
+        List<String> found = inboxSubjects(owner, account);
+        java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+        found.forEach(s -> seen.merge(s, 1, Integer::sum));
+        List<String> twice = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).toList();
+        assertTrue(account + ": stored more than once: " + twice, twice.isEmpty());
+        List<String> missing = acknowledged.stream().filter(s -> !seen.containsKey(s)).sorted().toList();
+        assertTrue(account + ": acknowledged but missing on " + owner + ": " + missing, missing.isEmpty());
+        List<String> extra = seen.keySet().stream().filter(s -> !acknowledged.contains(s)).toList();
+        assertTrue(account + ": stored but never acknowledged: " + extra, extra.isEmpty());
+        awaitSameCopyOf(account, owner, replicas);
+    }
+
+    /** Waits until every replica of every account is in sync and available, as {@code node} sees it (ha:getAccountStatus). */
+    void awaitEveryReplicaInSync(String node) {
+        Harness.await("every replica in sync", SYNC, () -> {
+            try {
+                for (JsonNode a : json(node, "ha", "getAccountStatus")) {
+                    for (JsonNode r : a.get("replicas")) {
+                        if (!"in-sync".equals(r.get("state").asText()) || !r.get("available").asBoolean()) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    /** Closes the load, then the cluster (either may be null when the class set-up failed). */
+    static void close(LmtpLoad load, HaCluster cluster) throws Exception {
+        try {
+            if (load != null) {
+                load.close();
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
     /** The account's mailHost in the directory, as {@code node} reads it. */
     String mailHost(String node, String account) throws Exception {
         return json(node, "prov", "getAccount", account).get("mailHost").asText();

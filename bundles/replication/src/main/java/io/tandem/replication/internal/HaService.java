@@ -88,8 +88,31 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         this.config = config;
     }
 
+    /** Promotions running on this node (the watchers of their take-overs), waited for on deactivation. */
+    private final Set<ExecutorService> promoting = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A promotion in flight finishes before the component goes (bundle update, feature upgrade, shutdown):
+     * cut short after its directory compare-and-set, it would leave the account waiting for a marker until
+     * an operator ran ha:promoteAccounts again. Bounded by promotion.timeout.seconds (decision 0014).
+     */
     @Deactivate
     void deactivate() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, config.promotion_timeout_seconds()));
+        try {
+            for (ExecutorService pool : promoting) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !pool.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                    LOG.warn("A promotion was still running after {} s while Active Replica stopped: run ha:monitor, and "
+                            + "ha:promoteAccounts again for the accounts it did not finish", config.promotion_timeout_seconds());
+                    pool.shutdownNow();
+                }
+            }
+            background.shutdown();
+            background.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         background.shutdownNow();
     }
 
@@ -304,7 +327,21 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             });
         }
         pool.shutdown();
-        background.execute(() -> takeOvers.watch(pool));
+        // the watcher outlives the movers: deactivation waits for it (decision 0014)
+        ExecutorService watcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tandem-promote-" + op.id().toString().substring(0, 8) + "-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        promoting.add(watcher);
+        watcher.execute(() -> {
+            try {
+                takeOvers.watch(pool);
+            } finally {
+                promoting.remove(watcher);
+            }
+        });
+        watcher.shutdown();
         return op;
     }
 
@@ -442,6 +479,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                 replicasChanged();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                movers.shutdownNow();
                 Map<Account, String> failures = new LinkedHashMap<>();
                 waiting.values().forEach(p -> failures.put(p.was(), "interrupted"));
                 count(0, failures);

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -71,11 +72,16 @@ public class MailstoreAgent implements ClusterMessageListener {
 
     @Override
     public void onMessage(String topic, String message) {
-        switch (topic) {
-            case Topics.SNAPSHOT -> work.execute(() -> snapshot(message));
-            case Topics.REPLICAS -> ticker.execute(this::refresh);
-            case Topics.STATUS_REQUEST -> work.execute(() -> status(message));
-            default -> LOG.debug("Ignored message on {}", topic);
+        try {
+            switch (topic) {
+                case Topics.SNAPSHOT -> work.execute(() -> snapshot(message));
+                case Topics.REPLICAS -> ticker.execute(this::refresh);
+                case Topics.STATUS_REQUEST -> work.execute(() -> status(message));
+                default -> LOG.debug("Ignored message on {}", topic);
+            }
+        } catch (RejectedExecutionException e) {
+            // delivered while stopping: a replica asks for its snapshot again, a status request times out for this node
+            LOG.debug("Message on {} ignored: the agent is stopping", topic);
         }
     }
 
@@ -99,11 +105,37 @@ public class MailstoreAgent implements ClusterMessageListener {
         }
     }
 
+    /**
+     * Stops in an order that loses nothing when the bundle is updated or stopped under load (decision 0014):
+     * DS has already withdrawn the message listener, so no new snapshot or status request arrives; a snapshot
+     * being written finishes (it holds the mailbox lock and appends its chunks: cut short, the destination
+     * would wait {@link Applier#SNAPSHOT_RETRY_MILLIS} for a new one), bounded by {@link #DRAIN_MILLIS}; then
+     * the subscription closes, which lets the batch being applied finish and commits the handled positions
+     * before the consumer leaves its group. The next activation resumes from those positions; anything
+     * replayed is skipped by sequence.
+     */
     @Deactivate
     void deactivate() {
-        ticker.shutdownNow();
-        work.shutdownNow();
+        ticker.shutdown();
+        work.shutdown();
+        drain(work, "snapshot or status work");
+        drain(ticker, "replica refresh");
         subscription.close();
         LOG.info("Active Replica agent stopped on {}", node);
+    }
+
+    /** How long deactivation waits for running work before interrupting it. */
+    static final long DRAIN_MILLIS = 20_000;
+
+    private void drain(ExecutorService executor, String what) {
+        try {
+            if (!executor.awaitTermination(DRAIN_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("Active Replica agent on {}: {} still running after {} ms: interrupting it", node, what, DRAIN_MILLIS);
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -42,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -63,6 +64,7 @@ public class KafkaEventLog implements EventLog {
     public static final String PID = "tandem.replication.kafka";
     /** The directory global holding the brokers. */
     static final String BROKERS_GLOBAL = "brokers";
+    static final String STOPPING = "the replication event log is stopping (bundle update or shutdown): try again";
     static final String DISABLED = "replication is disabled: the global 'brokers' is not set (global:set brokers host:9092,...)";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventLog.class);
@@ -108,6 +110,8 @@ public class KafkaEventLog implements EventLog {
     private final ScheduledExecutorService poller;
     private final Set<KafkaSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger subscriptionSequence = new AtomicInteger();
+    /** Appends hold it shared; deactivation takes it exclusively to wait until those in flight are done. */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
     /** The global 'brokers' as last read, normalised; "" = disabled. Written by the poller only. */
     private volatile String setting = "";
@@ -175,6 +179,17 @@ public class KafkaEventLog implements EventLog {
     @Deactivate
     void deactivate() {
         stopped = true;
+        // appends in flight finish (each is bounded by append.timeout.ms) before the producer closes; new ones
+        // are refused with STOPPING, which the mailbox store answers with a temporary failure (decision 0014)
+        try {
+            if (gate.writeLock().tryLock(appendTimeoutMillis + 1000, TimeUnit.MILLISECONDS)) {
+                gate.writeLock().unlock();
+            } else {
+                LOG.warn("Appends still running after {} ms while the event log stops", appendTimeoutMillis + 1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         // a running check or switch is bounded: let it finish (interrupting Kafka's close() leaves threads behind)
         poller.shutdown();
         try {
@@ -389,7 +404,18 @@ public class KafkaEventLog implements EventLog {
     @Override
     public List<LogRecord> appendAll(Map<String, byte[]> records) {
         Objects.requireNonNull(records, "records");
-        Clients c = clients;
+        gate.readLock().lock(); // a stop lets appends in flight finish (hot upgrade), then refuses new ones
+        try {
+            if (stopped) {
+                throw new EventLogException(STOPPING);
+            }
+            return appendAll(records, clients);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private List<LogRecord> appendAll(Map<String, byte[]> records, Clients c) {
         if (c == null) {
             throw new EventLogException(unavailable());
         }

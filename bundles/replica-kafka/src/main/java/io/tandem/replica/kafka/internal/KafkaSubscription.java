@@ -227,7 +227,16 @@ final class KafkaSubscription implements EventLog.Subscription {
             consumer = null;
             lag = -1;
             assigned = false;
-            uncommitted.clear(); // what was not committed comes again (handlers are idempotent)
+            // the positions of handled batches are stored before the consumer leaves: the next consumer of the
+            // group (after a bundle update, a restart, a brokers change) resumes exactly after them
+            if (!uncommitted.isEmpty()) {
+                try {
+                    commitPending(c);
+                } catch (RuntimeException e) {
+                    LOG.debug("Group {}: committing {} before closing failed", group, uncommitted, e);
+                }
+            }
+            uncommitted.clear(); // what still was not committed comes again (handlers are idempotent)
             try {
                 c.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -244,6 +253,12 @@ final class KafkaSubscription implements EventLog.Subscription {
         } catch (NoOffsetForPartitionException e) {
             LOG.info("Group {} has no position in {}: starting from the earliest records", group, names(e.partitions()));
             c.seekToBeginning(e.partitions());
+            // stored at once, so the group has a position in every partition and the next consumer of the group
+            // (after a bundle update or a restart) resumes from it rather than starting over
+            for (TopicPartition tp : e.partitions()) {
+                uncommitted.put(tp, new OffsetAndMetadata(c.position(tp, timing.commitTimeout())));
+            }
+            commitPending(c);
             return;
         } catch (OffsetOutOfRangeException e) {
             positionLost(c, e.offsetOutOfRangePartitions());

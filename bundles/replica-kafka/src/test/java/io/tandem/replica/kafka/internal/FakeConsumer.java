@@ -32,6 +32,7 @@ class FakeConsumer extends MockConsumer<String, byte[]> {
     private final Map<TopicPartition, Long> starts = new ConcurrentHashMap<>();
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
+    private final java.util.List<Long> history = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     FakeConsumer() {
         super(OffsetResetStrategy.NONE);
@@ -82,6 +83,12 @@ class FakeConsumer extends MockConsumer<String, byte[]> {
         }
         super.commitSync(offsets);
         offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+        offsets.values().forEach(o -> history.add(o.offset()));
+    }
+
+    /** Every position committed so far, in order, over all partitions. */
+    java.util.List<Long> commitHistory() {
+        return java.util.List.copyOf(history);
     }
 
     /** The last committed position of {@code tp}, null when none (readable after close too). */

@@ -23,7 +23,6 @@ import java.util.stream.Collectors;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 /** The consumer loop of a subscription against Kafka's MockConsumer over an in-memory log (no broker). */
@@ -168,7 +167,8 @@ public class KafkaSubscriptionTest {
         assertEquals(first, handler.batches.get(1).stream().map(Recorder::name).toList());
         assertEquals(first, handler.batches.get(2).stream().map(Recorder::name).toList());
         for (Map<TopicPartition, OffsetAndMetadata> m : committedAtCall) {
-            assertNull("nothing committed before the handler succeeded: " + m, m.get(P0));
+            // at most the starting position (stored when the group had none), never past an unhandled record
+            assertTrue("nothing handled is committed before the handler succeeded: " + m, m.get(P0) == null || m.get(P0).offset() == 0);
         }
     }
 
@@ -183,6 +183,7 @@ public class KafkaSubscriptionTest {
         subscribe(new Source("mock:9092", c), handler);
 
         Await.until("both records", WAIT, () -> Long.valueOf(7).equals(committed(c, P0)));
+        assertTrue("the starting position was stored before the first record was handled", c.commitHistory().contains(5L));
         assertEquals(List.of("0@5:k=first", "0@6:k=second"), handler.received());
         assertTrue("no position was lost", handler.lost.isEmpty());
     }
@@ -278,29 +279,62 @@ public class KafkaSubscriptionTest {
         assertEquals(1, closedCallbacks.get());
     }
 
+    /** A handler that waits in the batch making {@code atRecords} records until {@link #release}. */
+    private static final class Holding extends Recorder {
+        final CountDownLatch inHandler = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final int atRecords;
+
+        Holding(int atRecords) {
+            this.atRecords = atRecords;
+        }
+
+        @Override
+        public void handle(List<LogRecord> batch) throws Exception {
+            super.handle(batch);
+            if (received().size() == atRecords) {
+                inHandler.countDown();
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            }
+        }
+
+        /** Closes {@code s} while this handler holds a batch, then lets the batch finish. */
+        void closeWhileHolding(KafkaSubscription s) throws Exception {
+            assertTrue(inHandler.await(10, TimeUnit.SECONDS));
+            Thread closer = new Thread(s::close);
+            closer.start();
+            Await.until("close woke the consumer", WAIT, () -> closer.getState() == Thread.State.TIMED_WAITING);
+            release.countDown();
+            closer.join(10_000);
+            assertFalse(s.alive());
+        }
+    }
+
     @Test
     public void closeDuringTheHandlerStillCommitsTheHandledBatch() throws Exception {
         FakeConsumer c = assigning(P0);
         c.append(0, "k", "v0");
-        CountDownLatch inHandler = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Recorder handler = new Recorder() {
-            @Override
-            public void handle(List<LogRecord> batch) throws Exception {
-                super.handle(batch);
-                inHandler.countDown();
-                assertTrue(release.await(10, TimeUnit.SECONDS));
-            }
-        };
+        Holding handler = new Holding(1);
         KafkaSubscription s = subscribe(new Source("mock:9092", c), handler);
-        assertTrue(inHandler.await(10, TimeUnit.SECONDS));
-
-        Thread closer = new Thread(s::close);
-        closer.start();
-        Await.until("close woke the consumer", WAIT, () -> closer.getState() == Thread.State.TIMED_WAITING);
-        release.countDown();
-        closer.join(10_000);
-        assertFalse(s.alive());
+        handler.closeWhileHolding(s);
         assertEquals("the batch handled before close is committed despite the wake-up", Long.valueOf(1), committed(c, P0));
+    }
+
+    /**
+     * Under load positions are committed at most every 500 ms; a close (bundle update, shutdown) must still store
+     * the position of the last handled batch so the next consumer of the group resumes right after it.
+     */
+    @Test
+    public void closeCommitsTheHandledPositionsNotYetCommitted() throws Exception {
+        FakeConsumer c = assigning(P0);
+        c.append(0, "k", "v0");
+        Holding handler = new Holding(2);
+        KafkaSubscription s = subscribe(new Source("mock:9092", c), handler);
+        Await.until("the first record committed", WAIT, () -> Long.valueOf(1).equals(committed(c, P0)));
+        c.append(0, "k", "v1");
+        assertTrue(handler.inHandler.await(10, TimeUnit.SECONDS));
+        c.append(0, "k", "v2"); // more is waiting: no idle poll commits on the way out
+        handler.closeWhileHolding(s);
+        assertEquals("the position after the last handled record", Long.valueOf(2), committed(c, P0));
     }
 }
