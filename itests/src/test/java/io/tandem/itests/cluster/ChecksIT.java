@@ -117,6 +117,7 @@ public class ChecksIT {
         assertTrue(out, out.contains("PASS  quorum") && out.contains("present, 2 of 2 core nodes live"));
         assertTrue(out, out.contains("PASS  kafka brokers") && out.contains("1 live"));
         assertTrue(out, out.contains("PASS  kafka tandem.mailbox-events") && out.contains("RF 1, min.insync.replicas 1; every partition fully replicated"));
+        assertTrue(out, out.contains("PASS  kafka origin") && out.contains("external: the global 'brokers' (" + cluster.kafka.brokers() + ")"));
         assertTrue(out, out.contains("PASS  directory database") && out.contains("jdbc:postgresql://")
                 && out.contains("primary with 0 standbys"));
         assertTrue(out, out.contains("PASS  buckets mail@"));

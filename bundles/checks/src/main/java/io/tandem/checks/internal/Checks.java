@@ -5,6 +5,7 @@ import io.tandem.api.blob.VolumeRegistry;
 import io.tandem.api.cluster.ClusterNode;
 import io.tandem.api.cluster.ClusterService;
 import io.tandem.api.directory.DirectoryDatabase;
+import io.tandem.api.kafka.KafkaBrokerService;
 import io.tandem.api.node.LocalNode;
 import io.tandem.api.node.RoleStatus;
 import io.tandem.api.replication.EventLog;
@@ -119,6 +120,8 @@ public class Checks {
     volatile EventLog log;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY, policy = ReferencePolicy.DYNAMIC)
     volatile DirectoryDatabase database;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY, policy = ReferencePolicy.DYNAMIC)
+    volatile KafkaBrokerService kafkaBroker;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY, policy = ReferencePolicy.DYNAMIC)
     volatile ReplicaHealth replicas;
 
@@ -331,6 +334,8 @@ public class Checks {
         } else {
             out.addAll(cc.kafka(l.enabled(), l.describe(Duration.ofMillis(cfg.kafka_timeout_ms()))));
         }
+        KafkaBrokerService k = kafkaBroker;
+        out.addAll(cc.kafkaOrigin(k == null ? null : k.status()));
         DirectoryDatabase d = database;
         if (d == null) {
             out.add(Check.fail("directory", "", "the directory is not running on this node"));

@@ -1,5 +1,7 @@
 package io.tandem.checks.internal;
 
+import io.tandem.api.kafka.KafkaBrokerState;
+import io.tandem.api.kafka.KafkaBrokerStatus;
 import io.tandem.api.blob.BucketConfig;
 import io.tandem.api.blob.ProbeReport;
 import io.tandem.api.cluster.ClusterStatus;
@@ -87,6 +89,30 @@ public final class ClusterChecks {
                     + " (a broker failure can lose or stop replication)"));
         }
         return out;
+    }
+
+    /**
+     * Whose brokers replication uses, seen from a core node's broker service: the ones the core nodes run
+     * (embedded) or an external Kafka cluster; {@code null} (not a core node) says nothing.
+     */
+    public List<Check> kafkaOrigin(KafkaBrokerStatus b) {
+        if (b == null) {
+            return List.of();
+        }
+        if (!b.embedded()) {
+            return List.of(Check.pass("kafka", "origin", "external: the global 'brokers' (" + b.brokers()
+                    + ") names a Kafka cluster run outside Tandem (embedded brokers disabled)"));
+        }
+        String mine = "this node's broker " + b.state().id() + (b.detail().isEmpty() ? "" : " (" + b.detail() + ")") + ", "
+                + b.voters().size() + " voter(s)";
+        if (!b.brokersEmbedded()) {
+            return List.of(Check.warn("kafka", "origin", "embedded brokers run on the core nodes but the global 'brokers' ("
+                    + (b.brokers().isEmpty() ? "unset" : b.brokers()) + ") does not name them; " + mine));
+        }
+        if (b.state() != KafkaBrokerState.RUNNING) {
+            return List.of(Check.warn("kafka", "origin", "embedded: the core nodes run the brokers; " + mine));
+        }
+        return List.of(Check.pass("kafka", "origin", "embedded: the core nodes run the brokers; " + mine));
     }
 
     public List<Check> database(DatabaseStatus s) {

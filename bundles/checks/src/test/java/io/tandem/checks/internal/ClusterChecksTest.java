@@ -50,6 +50,29 @@ public class ClusterChecksTest {
         assertEquals(Outcome.WARN, checks.kafka(false, LogStatus.unreachable("", "t", "disabled")).get(0).outcome());
     }
 
+    private static io.tandem.api.kafka.KafkaBrokerStatus broker(boolean embedded, io.tandem.api.kafka.KafkaBrokerState state,
+                                                                String brokers, boolean brokersEmbedded) {
+        return new io.tandem.api.kafka.KafkaBrokerStatus(embedded, state, 42, 1, "10.0.0.1:9092", "10.0.0.1:9093",
+                List.of("10.0.0.1", "10.0.0.2", "10.0.0.3"), "cid", 0, 3, brokers, brokersEmbedded, java.time.Instant.EPOCH, "",
+                new io.tandem.api.node.Health(true, "serving"));
+    }
+
+    @Test
+    public void kafkaOriginEmbeddedOrExternal() {
+        assertEquals(List.of(), checks.kafkaOrigin(null));
+        Check embedded = checks.kafkaOrigin(broker(true, io.tandem.api.kafka.KafkaBrokerState.RUNNING, "10.0.0.1:9092", true)).get(0);
+        assertEquals(Outcome.PASS, embedded.outcome());
+        assertTrue(embedded.detail(), embedded.detail().startsWith("embedded: the core nodes run the brokers; this node's broker running, 3 voter(s)"));
+        Check external = checks.kafkaOrigin(broker(false, io.tandem.api.kafka.KafkaBrokerState.DISABLED, "kafka1:9092", false)).get(0);
+        assertEquals(Outcome.PASS, external.outcome());
+        assertTrue(external.detail(), external.detail().startsWith("external: the global 'brokers' (kafka1:9092)"));
+        Check elsewhere = checks.kafkaOrigin(broker(true, io.tandem.api.kafka.KafkaBrokerState.RUNNING, "", false)).get(0);
+        assertEquals(Outcome.WARN, elsewhere.outcome());
+        assertTrue(elsewhere.detail(), elsewhere.detail().contains("global 'brokers' (unset) does not name them"));
+        assertEquals(Outcome.WARN, checks.kafkaOrigin(broker(true, io.tandem.api.kafka.KafkaBrokerState.RESTARTING, "10.0.0.1:9092", true))
+                .get(0).outcome());
+    }
+
     @Test
     public void theDirectoryDatabaseItsStandbysAndTheirLag() {
         DatabaseStatus.Standby streaming = new DatabaseStatus.Standby("pg2", "10.0.0.2", "streaming", "async", 100, 3);
