@@ -109,7 +109,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     });
     private volatile String boundAddress;
     /** Last membership view dispatched to listeners; touched only by the executor thread. */
-    private Map<String, ClusterNode> lastView = Map.of();
+    private volatile Map<String, ClusterNode> lastView = Map.of();
 
     @Activate
     public HazelcastClusterService(@Reference LocalNode localNode, Config config) {
@@ -487,7 +487,16 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         for (Member m : hi.getCluster().getMembers()) {
             String id = m.getUuid().toString();
             String encoded = m.localMember() ? localRecord().encode() : map.get(id);
-            MemberRecord r = encoded != null ? MemberRecord.decode(encoded) : fromAttributes(m);
+            MemberRecord r;
+            if (encoded != null) {
+                r = MemberRecord.decode(encoded);
+            } else {
+                // a member whose record another node already removed (it is leaving: that node saw it go first)
+                // keeps its last known record, so its departure is reported with its roles (failover needs them)
+                ClusterNode known = lastView.get(id);
+                r = known != null ? new MemberRecord(known.name(), known.fqdn(), known.address(), known.version(), known.roles(),
+                        known.unhealthy(), known.endpoints()) : fromAttributes(m);
+            }
             out.add(toNode(id, r, m.localMember()));
         }
         out.sort(Comparator.comparing(ClusterNode::name).thenComparing(ClusterNode::id));
