@@ -108,7 +108,15 @@ public class ChecksIT {
     @Test
     public void b_clusterCheckIsOkWithQuorumKafkaDirectoryBucketAndAReplicaInSync() throws Exception {
         harness.exec("c1", "global", "set", "brokers", cluster.kafka.brokers());
-        cluster.awaitDone("c1", HaCluster.uuid(harness.exec("c1", "ha", "setAccountDestination", "c2", "10", "accounts", ALICE)));
+        // each node reads the global brokers every brokers.poll.ms: until c1 has, the request is refused as disabled
+        String[] accepted = new String[1];
+        Harness.await("c1 replicating through the brokers just set", Duration.ofSeconds(30), () -> {
+            Harness.Result r = harness.tryRun(60, "exec", "c1", "ha", "setAccountDestination", "c2", "10", "accounts", ALICE);
+            assertTrue(r.output(), r.code() == 0 || r.output().contains("replication is disabled"));
+            accepted[0] = r.code() == 0 ? r.output() : null;
+            return accepted[0] != null;
+        });
+        cluster.awaitDone("c1", HaCluster.uuid(accepted[0]));
         Harness.await("the replica on c2 in sync", HaCluster.SYNC, () -> harness.tryRun(60, "exec", "c1", "ha", "getAccountStatus")
                 .output().contains("in-sync"));
         Harness.Result r = run("c1", "cluster", "check");
