@@ -4,7 +4,7 @@
  * Schema migrations stay in each adapter bundle, next to their scripts.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tandem.jdbc.support;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,5 +1,6 @@
 package io.tandem.directory.jdbc.internal;
 
+import io.tandem.jdbc.support.Batches;
 import io.tandem.api.blob.BucketConfig;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeAdminService;
@@ -233,12 +234,12 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
                 requireMailstore(c, h);
             }
             // one batch of compare-and-sets, one read of the results: two round trips for the whole list
-            int[] counts = Sql.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
+            int[] counts = Batches.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
                     changes.stream().map(ch -> new Object[] {hosts.get(ch.newHost()), ch.accountId(), ch.expectedHost(),
                             ch.expectedEpoch()}).toList());
             Object[] ids = changes.stream().map(OwnerChange::accountId).distinct().toArray();
             Map<UUID, Account> now = new HashMap<>();
-            for (Account a : Sql.list(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id IN (" + Sql.placeholders(ids.length) + ")",
+            for (Account a : Sql.list(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
                     JdbcDirectory::accountRow, ids)) {
                 now.put(a.id(), a);
             }
@@ -420,10 +421,10 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return sql.tx(c -> {
             // one read of what exists, one batch of inserts for the rest
             Object[] ids = replicas.stream().map(Replica::accountId).distinct().toArray();
-            Set<UUID> accounts = new HashSet<>(Sql.list(c, "SELECT id FROM accounts WHERE id IN (" + Sql.placeholders(ids.length) + ")",
+            Set<UUID> accounts = new HashSet<>(Sql.list(c, "SELECT id FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
                     rs -> rs.getObject(1, UUID.class), ids));
             Set<String> existing = new HashSet<>(Sql.list(c, "SELECT account_id, destination FROM replicas WHERE account_id IN ("
-                    + Sql.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
+                    + Batches.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
             List<Object[]> rows = new ArrayList<>();
             for (Replica r : replicas) {
                 String d = host(r.destination());
@@ -431,7 +432,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
                     rows.add(new Object[] {r.accountId(), d, r.priority(), Replica.INITIALISING, r.operationId(), now});
                 }
             }
-            Sql.batch(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
+            Batches.batch(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
                     + "VALUES (?, ?, ?, ?, '', ?, ?)", rows);
             return rows.size();
         });
@@ -444,7 +445,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         }
         return sql.tx(c -> {
             int n = 0;
-            for (int count : Sql.batch(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?",
+            for (int count : Batches.batch(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?",
                     accountIds.stream().map(id -> new Object[] {id, destination}).toList())) {
                 n += Math.max(0, count);
             }

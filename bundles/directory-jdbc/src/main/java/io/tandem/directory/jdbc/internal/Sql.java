@@ -96,24 +96,6 @@ final class Sql {
         }
     }
 
-    /** Runs one statement for each row of arguments, sent together (one round trip with most drivers). */
-    static int[] batch(Connection c, String sql, List<Object[]> rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (Object[] row : rows) {
-                for (int i = 0; i < row.length; i++) {
-                    ps.setObject(i + 1, row[i]);
-                }
-                ps.addBatch();
-            }
-            return rows.isEmpty() ? new int[0] : ps.executeBatch();
-        }
-    }
-
-    /** {@code "?, ?, ?"} for an IN list of {@code n} values. */
-    static String placeholders(int n) {
-        return String.join(", ", java.util.Collections.nCopies(n, "?"));
-    }
-
     private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {

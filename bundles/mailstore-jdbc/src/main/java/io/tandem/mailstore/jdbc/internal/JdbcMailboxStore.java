@@ -1,5 +1,6 @@
 package io.tandem.mailstore.jdbc.internal;
 
+import io.tandem.jdbc.support.Batches;
 import io.tandem.api.blob.BlobRef;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.MailboxChange;
@@ -312,7 +313,7 @@ public class JdbcMailboxStore implements MailboxStore {
             // one locking read and one batch of updates for all of them
             Object[] ids = epochs.keySet().toArray();
             Map<UUID, Long> current = new HashMap<>();
-            for (Object[] row : tx.list("SELECT account_id, epoch FROM mailboxes WHERE account_id IN (" + Tx.placeholders(ids.length)
+            for (Object[] row : tx.list("SELECT account_id, epoch FROM mailboxes WHERE account_id IN (" + Batches.placeholders(ids.length)
                     + ") ORDER BY account_id FOR UPDATE", rs -> new Object[] {rs.getObject(1, UUID.class), rs.getLong(2)}, ids)) {
                 current.put((UUID) row[0], (Long) row[1]);
             }

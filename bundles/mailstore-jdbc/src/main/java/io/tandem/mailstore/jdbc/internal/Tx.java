@@ -1,6 +1,9 @@
 package io.tandem.mailstore.jdbc.internal;
 
+import io.tandem.jdbc.support.Batches;
+
 import javax.sql.DataSource;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -100,20 +103,9 @@ final class Tx {
         }
     }
 
-    /** Runs one statement for each row of arguments, sent together (one round trip with most drivers). */
+    /** {@link Batches#batch} in this transaction. */
     int[] batch(String sql, List<Object[]> rows) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            for (Object[] row : rows) {
-                bind(ps, row);
-                ps.addBatch();
-            }
-            return rows.isEmpty() ? new int[0] : ps.executeBatch();
-        }
-    }
-
-    /** {@code "?, ?, ?"} for an IN list of {@code n} values. */
-    static String placeholders(int n) {
-        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+        return Batches.batch(connection, sql, rows);
     }
 
     private PreparedStatement prepare(String sql, Object... args) throws SQLException {
