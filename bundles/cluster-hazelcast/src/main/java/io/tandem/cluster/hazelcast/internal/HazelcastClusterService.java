@@ -49,6 +49,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +108,13 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         t.setDaemon(true);
         return t;
     });
+    /** Writes this node's record to the records map, off the thread that dispatches membership changes. */
+    private final ExecutorService publisher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tandem-cluster-publish");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String boundAddress;
     /** Last membership view dispatched to listeners; touched only by the executor thread. */
     private volatile Map<String, ClusterNode> lastView = Map.of();
@@ -164,6 +172,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     @Deactivate
     void deactivate() {
         executor.shutdownNow();
+        publisher.shutdownNow();
         messageDispatch.shutdownNow();
         stopMember();
         LOG.info("Stopped cluster member");
@@ -355,6 +364,29 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
                 start();
                 return;
             }
+            // membership first: a write to the records map waits while the partition owning its key is on a
+            // member that just died, and a departure must not wait for that (automatic failover counts from it)
+            dispatch();
+            if (publishing.compareAndSet(false, true)) {
+                publisher.execute(() -> {
+                    try {
+                        publish(hi);
+                    } finally {
+                        publishing.set(false);
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Cluster publication failed: {}", e.toString());
+        }
+    }
+
+    /** Writes this node's record when it changed; the oldest member removes the records of departed ones. */
+    private void publish(HazelcastInstance hi) {
+        try {
+            if (!hi.getLifecycleService().isRunning()) {
+                return;
+            }
             ReplicatedMap<String, String> map = nodesMap;
             String localId = hi.getCluster().getLocalMember().getUuid().toString();
             String record = localRecord().encode();
@@ -372,10 +404,10 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
                     }
                 }
             }
-            dispatch();
         } catch (RuntimeException e) {
             LOG.warn("Cluster publication failed: {}", e.toString());
         }
+        // what the writes changed comes back as map entry events: the cluster thread dispatches it then
     }
 
     private MemberRecord localRecord() {
