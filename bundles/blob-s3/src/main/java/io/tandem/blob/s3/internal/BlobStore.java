@@ -22,7 +22,14 @@ import java.io.InputStream;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -61,6 +68,13 @@ public class BlobStore implements BlobService {
     private final LocalStore local;
     private final S3Store s3;
     private final String summary;
+    private final ScheduledExecutorService warmer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-blob-warm-up");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The last warm-up state of each bucket configuration, so that only changes are logged. */
+    private final Map<BucketConfig, WarmUp> warmedUp = new ConcurrentHashMap<>();
 
     @Activate
     public BlobStore(@Reference VolumeRegistry registry, Config config) {
@@ -82,10 +96,53 @@ public class BlobStore implements BlobService {
         this.summary = "local root " + localRoot + ", spool " + spoolDir + ", S3 timeouts connect "
                 + config.connect_timeout_millis() + " ms / read " + config.read_timeout_millis() + " ms";
         LOG.info("Started blob storage ({})", summary);
+        warmer.scheduleWithFixedDelay(this::warmUp, 0, WARM_UP_CHECK.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** How often new buckets and unreachable ones are looked at. */
+    static final Duration WARM_UP_CHECK = Duration.ofSeconds(15);
+    /** Within the HTTP client's keep-alive (5 minutes), so a pooled connection to every bucket stays open. */
+    static final Duration WARM_UP_PERIOD = Duration.ofMinutes(4);
+
+    private record WarmUp(String state, long atNanos) {
+    }
+
+    /**
+     * The S3 client of every bucket ready before a blob needs it (see {@link S3Store#warmUp}): new and unreachable
+     * buckets at the next check, ready ones again every {@link #WARM_UP_PERIOD}.
+     */
+    void warmUp() {
+        List<BucketConfig> buckets;
+        try {
+            buckets = registry.buckets();
+        } catch (RuntimeException e) {
+            LOG.debug("S3 warm-up skipped: buckets unknown ({})", e.toString());
+            return;
+        }
+        for (BucketConfig bucket : buckets) {
+            long start = System.nanoTime();
+            WarmUp last = warmedUp.get(bucket);
+            if (last != null && last.state().equals("ready") && start - last.atNanos() < WARM_UP_PERIOD.toNanos()) {
+                continue;
+            }
+            Optional<String> failure = s3.warmUp(bucket);
+            String state = failure.map(f -> "unreachable: " + f).orElse("ready");
+            warmedUp.put(bucket, new WarmUp(state, start));
+            if (last == null || !state.equals(last.state())) {
+                if (failure.isEmpty()) {
+                    LOG.info("S3 client of bucket '{}' at {} ready in {} ms", bucket.bucket(), bucket.endpoint(),
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                } else {
+                    LOG.warn("S3 bucket '{}' at {} {} (core:testS3Connection shows more)", bucket.bucket(), bucket.endpoint(), state);
+                }
+            }
+        }
+        warmedUp.keySet().retainAll(buckets);
     }
 
     @Deactivate
     void deactivate() {
+        warmer.shutdownNow();
         s3.close();
         LOG.info("Stopped blob storage");
     }

@@ -174,6 +174,25 @@ final class S3Store implements AutoCloseable {
                 + "' at " + bucket.endpoint() + ") failed: " + reason, f.temporary(), f.cause());
     }
 
+    /**
+     * Readies the client of {@code bucket} before a blob needs it: builds it (class loading, region) and leaves a
+     * pooled connection behind, with a stat of a key that does not exist. A Mailstore that is only a replica never
+     * touches S3 (events carry blob references), so without this the first deliveries after a promotion would
+     * pay all of it, a second and more on a loaded node.
+     *
+     * @return empty when the bucket answered, else why not
+     */
+    java.util.Optional<String> warmUp(BucketConfig bucket) {
+        try {
+            withVendorLoader(() -> client(bucket).statObject(StatObjectArgs.builder().bucket(bucket.bucket())
+                    .object(PROBE_PREFIX + "warm-up").build()));
+            return java.util.Optional.empty();
+        } catch (Exception e) {
+            S3Failure f = S3Failure.of(e, bucket);
+            return f.missing() ? java.util.Optional.empty() : java.util.Optional.of(f.reason());
+        }
+    }
+
     /** put, stat, get, delete of a small probe object at the bucket's root, each timed. */
     ProbeReport probe(BucketConfig bucket) {
         String key = PROBE_PREFIX + UUID.randomUUID();

@@ -181,6 +181,20 @@ public class S3BlobStoreIT {
     }
 
     @Test
+    public void warmUpReadiesTheClientOfEveryBucketAndSaysWhyOneIsUnreachable() throws Exception {
+        int closed = S3ProxyFixture.freePort();
+        BucketConfig refused = registry.createBucket("S3Proxy", "http://127.0.0.1:" + closed, "mail-blobs", "us-east-1",
+                s3.accessKey, s3.secretKey);
+        S3Store s3Store = store.s3Store();
+        assertEquals(java.util.Optional.empty(), s3Store.warmUp(bucket)); // the warm-up key does not exist: that is fine
+        assertEquals(java.util.Optional.of("connection refused by 127.0.0.1:" + closed), s3Store.warmUp(refused));
+        store.warmUp(); // every bucket of the registry, as the node does at start and every few minutes
+        assertEquals(2, s3Store.cachedClients());
+        assertFalse("the warm-up writes nothing", admin.listObjects(ListObjectsArgs.builder().bucket("mail-blobs")
+                .prefix(S3Store.PROBE_PREFIX).recursive(true).build()).iterator().hasNext());
+    }
+
+    @Test
     public void probeWithAWrongSecretSaysAccessDenied() {
         BucketConfig wrong = registry.createBucket("S3Proxy", "http://localhost:" + s3.port, "mail-blobs", "us-east-1",
                 s3.accessKey, "wrong" + s3.secretKey);
