@@ -76,6 +76,14 @@ public interface MailboxStore {
     void restore(MailboxSnapshot snapshot);
 
     /**
+     * This copy's epoch: the owner's epoch it follows or writes under; empty when there is no such mailbox
+     * or the store cannot tell. A copy below its account's epoch in the directory is still being taken over.
+     */
+    default java.util.OptionalLong epoch(UUID accountId) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
      * Raises this copy's epoch to {@code epoch} (a promotion marker was applied); a lower or equal epoch
      * changes nothing.
      *

@@ -9,6 +9,7 @@ import io.tandem.api.directory.Account;
 import io.tandem.api.directory.AccountNames;
 import io.tandem.api.directory.AccountStatus;
 import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.mailbox.EpochNotReachedException;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxStore;
@@ -76,7 +77,23 @@ final class Delivery implements LmtpHandler {
         if (found.isEmpty()) {
             return Reply.permanent(550, "5.1.1", "no such account " + name);
         }
-        return ownedHere(ownerOf(found.get())).orElse(Reply.ok("2.1.5", name + " OK"));
+        Account owner = ownerOf(found.get());
+        return ownedHere(owner).or(() -> takingOver(owner)).orElse(Reply.ok("2.1.5", name + " OK"));
+    }
+
+    /**
+     * While this node takes the account over (the directory names it the owner, its copy has not reached that
+     * epoch yet: it is applying the log up to the promotion marker), the recipient is deferred at once, before
+     * the message is read and stored: the MTA's retry will find it writable.
+     */
+    private Optional<Reply> takingOver(Account owner) {
+        OptionalLong epoch = store.epoch(owner.id());
+        return epoch.isPresent() && epoch.getAsLong() < owner.epoch() ? Optional.of(takingOverReply(owner)) : Optional.empty();
+    }
+
+    private static Reply takingOverReply(Account owner) {
+        return Reply.temporary("4.2.0", owner.name() + " is being taken over by this node (epoch " + owner.epoch()
+                + "), try again in a moment");
     }
 
     /** The account as its current owner sees it (the owner cache never serves an older epoch). */
@@ -150,6 +167,9 @@ final class Delivery implements LmtpHandler {
             LOG.info("LMTP delivery to {} of blob {} was already stored as item {}: not added again", recipient,
                     blob.sha256(), e.itemId);
             return Reply.ok("2.0.0", "already delivered to " + recipient + " as item " + e.itemId);
+        } catch (EpochNotReachedException e) {
+            LOG.debug("LMTP delivery to {} deferred: {}", recipient, e.getMessage());
+            return Reply.temporary("4.2.0", recipient + " is being taken over by this node, try again in a moment");
         } catch (RuntimeException e) {
             LOG.warn("LMTP delivery to {} deferred: {}", recipient, e.toString());
             return Reply.temporary("4.3.0", "temporary failure storing for " + recipient + ", try again later");

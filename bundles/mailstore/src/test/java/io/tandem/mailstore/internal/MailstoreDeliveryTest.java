@@ -114,6 +114,30 @@ public class MailstoreDeliveryTest {
         assertEquals(1, store.messages(alice.id(), Folder.INBOX, 0, 10).size());
     }
 
+    /**
+     * Promoted here, the copy not yet at the new epoch (the promotion marker is still being applied): the recipient
+     * is deferred before the message is read, and accepted once the copy adopted the epoch.
+     */
+    @Test
+    public void whileThisNodeTakesAnAccountOverItsMailIsDeferredAtTheRecipient() throws Exception {
+        Account alice = directory.account("alice@example.com").orElseThrow();
+        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 250", lmtp("alice@example.com"));
+        directory.changeOwner(alice.id(), "mbox1", alice.epoch(), "mbox2");
+        Account moved = directory.changeOwner(alice.id(), "mbox2", alice.epoch() + 1, "mbox1"); // back here, epoch + 2
+        assertEquals(alice.epoch(), store.epoch(alice.id()).orElseThrow());
+        Delivery delivery = new Delivery(() -> "mbox1", directory, directory, blobs, store, java.time.Clock.systemUTC());
+        Reply deferred = delivery.recipient("alice@example.com");
+        assertEquals(451, deferred.code());
+        assertEquals("alice@example.com is being taken over by this node (epoch " + moved.epoch() + "), try again in a moment",
+                deferred.text());
+        assertEquals("RCPT alice@example.com 451", lmtp("alice@example.com"));
+
+        store.adoptEpoch(alice.id(), moved.epoch()); // the marker applied
+        assertEquals("RCPT alice@example.com 250\nDATA alice@example.com 250", lmtp("alice@example.com"));
+        assertEquals(2, store.messages(alice.id(), Folder.INBOX, 0, 10).size());
+        assertTrue(store.epoch(java.util.UUID.randomUUID()).isEmpty());
+    }
+
     @Test
     public void whenS3IsDownTheMessageIsDeferredAndNothingIsRecorded() throws Exception {
         int closedPort;

@@ -611,6 +611,14 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     @Override
+    public OptionalLong epoch(UUID accountId) {
+        Objects.requireNonNull(accountId, "accountId");
+        Optional<Long> epoch = Tx.run(dataSource, tx -> tx.one("SELECT epoch FROM mailboxes WHERE account_id = ?",
+                rs -> rs.getLong(1), accountId));
+        return epoch.isPresent() ? OptionalLong.of(epoch.get()) : OptionalLong.empty();
+    }
+
+    @Override
     public Optional<MailboxInfo> info(UUID accountId) {
         Objects.requireNonNull(accountId, "accountId");
         return Tx.run(dataSource, tx -> tx.one("SELECT mailbox_id, sequence, item_id FROM mailboxes WHERE account_id = ?",
