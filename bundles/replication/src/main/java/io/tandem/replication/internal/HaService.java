@@ -286,9 +286,11 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             accounts = accounts(names);
         }
         String dest = destination == null ? null : mailstore(destination, "destination").name();
+        // one read of the replica table for the whole operation, not one per account or chunk
+        Map<UUID, List<Replica>> replicas = replicasByAccount();
         if (dest != null) {
             for (Account a : accounts) {
-                if (directory.replicas(a.id()).stream().noneMatch(r -> r.destination().equals(dest))) {
+                if (replicas.getOrDefault(a.id(), List.of()).stream().noneMatch(r -> r.destination().equals(dest))) {
                     throw new IllegalArgumentException(a.name() + " has no replica on " + dest);
                 }
             }
@@ -306,8 +308,9 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         // per new owner and poll, so a failover of a thousand accounts costs a few dozen round trips, not
         // a dozen per account
         List<List<Account>> chunks = new ArrayList<>();
-        for (int i = 0; i < accounts.size(); i += PROMOTION_CHUNK) {
-            chunks.add(accounts.subList(i, Math.min(accounts.size(), i + PROMOTION_CHUNK)));
+        int size = chunkSize(accounts.size(), threads);
+        for (int i = 0; i < accounts.size(); i += size) {
+            chunks.add(accounts.subList(i, Math.min(accounts.size(), i + size)));
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, chunks.size()), r -> {
             Thread t = new Thread(r, "tandem-promote-" + op.id().toString().substring(0, 8));
@@ -318,7 +321,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         for (List<Account> chunk : chunks) {
             pool.execute(() -> {
                 try {
-                    takeOvers.add(move(chunk, dest, op.id()));
+                    takeOvers.add(move(chunk, dest, op.id(), replicas));
                 } catch (RuntimeException e) {
                     Map<Account, String> failures = new LinkedHashMap<>();
                     chunk.forEach(a -> failures.put(a, String.valueOf(e.getMessage())));
@@ -345,8 +348,20 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         return op;
     }
 
-    /** Accounts moved together: one ownership transaction, one batch of markers. */
+    /** Accounts moved together at least: one ownership transaction, one batch of markers. */
     static final int PROMOTION_CHUNK = 50;
+    /** At most this many in one chunk: the first accounts of a large failover become writable early. */
+    static final int PROMOTION_CHUNK_MAX = 250;
+
+    /**
+     * Chunk size for {@code accounts} moved by {@code threads}: one chunk per thread when that keeps chunks between
+     * {@link #PROMOTION_CHUNK} and {@link #PROMOTION_CHUNK_MAX}, since every chunk costs a transaction and a batch of
+     * markers on the coordinator and a batch of take-overs on the new owner.
+     */
+    static int chunkSize(int accounts, int threads) {
+        int perThread = (accounts + threads - 1) / threads;
+        return Math.max(PROMOTION_CHUNK, Math.min(PROMOTION_CHUNK_MAX, perThread));
+    }
 
     /** An account whose ownership moved and whose marker is written: the new owner takes it over next. */
     private record Pending(Account was, Account now, Replica target, long deadlineNanos) {
@@ -361,9 +376,8 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
      * then a promotion marker per account into the log. The new owner takes an account over once it has applied
      * everything before the marker, and then deletes its replica row ({@link TakeOvers} waits for that).
      */
-    private Moved move(List<Account> accounts, String explicit, UUID operationId) {
+    private Moved move(List<Account> accounts, String explicit, UUID operationId, Map<UUID, List<Replica>> replicas) {
         Map<Account, String> failures = new LinkedHashMap<>();
-        Map<UUID, List<Replica>> replicas = replicasByAccount();
         Set<String> live = liveMailstores();
         List<Account> staying = new ArrayList<>();      // already owned by the chosen replica (a promotion run again)
         List<Account> moving = new ArrayList<>();

@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.stream.Collectors;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -254,39 +255,70 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
             }
             return out;
         });
+        List<Account> changed = new ArrayList<>();
+        Map<String, List<Account>> byMove = new java.util.TreeMap<>();
         for (int i = 0; i < moved.size(); i++) {
             Account a = moved.get(i);
             if (a != null) {
-                announce(a);
-                LOG.info("Owner of {} changed from {} (epoch {}) to {} (epoch {})", a.name(), changes.get(i).expectedHost(),
-                        changes.get(i).expectedEpoch(), a.mailHost(), a.epoch());
+                changed.add(a);
+                byMove.computeIfAbsent("from " + changes.get(i).expectedHost() + " to " + a.mailHost(), k -> new ArrayList<>()).add(a);
+                String line = "Owner of " + a.name() + " changed from " + changes.get(i).expectedHost() + " (epoch "
+                        + changes.get(i).expectedEpoch() + ") to " + a.mailHost() + " (epoch " + a.epoch() + ")";
+                if (moved.size() == 1) {
+                    LOG.info(line);
+                } else {
+                    LOG.debug(line);
+                }
             }
+        }
+        if (!changed.isEmpty()) {
+            announce(changed); // one message for the whole batch
+        }
+        if (moved.size() > 1) {
+            byMove.forEach((move, accounts) -> LOG.info("Owner of {} account(s) changed {}: {}", accounts.size(), move,
+                    names(accounts, 10)));
         }
         return moved;
     }
 
+    private static String names(List<Account> accounts, int max) {
+        String shown = accounts.stream().limit(max).map(Account::name).collect(Collectors.joining(", "));
+        return accounts.size() > max ? shown + " and " + (accounts.size() - max) + " more" : shown;
+    }
+
     private void announce(Account changed) {
-        onMessage(OWNER_TOPIC, changed.id() + " " + changed.epoch()); // this node at once
+        announce(List.of(changed));
+    }
+
+    /** Tells this node at once, then every other node: one message, a line "{accountId} {epoch}" per account. */
+    private void announce(List<Account> changed) {
+        String message = changed.stream().map(a -> a.id() + " " + a.epoch()).collect(Collectors.joining("\n"));
+        onMessage(OWNER_TOPIC, message);
         ClusterMessaging m = messaging.get();
         if (m != null) {
-            m.publish(OWNER_TOPIC, changed.id() + " " + changed.epoch());
+            m.publish(OWNER_TOPIC, message);
         }
     }
 
-    /** An ownership change announced by some node: "{accountId} {epoch}". */
+    /** Ownership changes announced by some node: one line "{accountId} {epoch}" per account. */
     @Override
     public void onMessage(String topic, String message) {
-        String[] parts = message.trim().split(" ");
-        if (!OWNER_TOPIC.equals(topic) || parts.length != 2) {
+        if (!OWNER_TOPIC.equals(topic)) {
             return;
         }
-        try {
-            UUID id = UUID.fromString(parts[0]);
-            long epoch = Long.parseLong(parts[1]);
-            announced.merge(id, epoch, Math::max);
-            ownerCache.computeIfPresent(id, (k, cached) -> cached.account().epoch() >= epoch ? cached : null);
-        } catch (IllegalArgumentException e) {
-            LOG.warn("Ignoring malformed ownership notification '{}'", message);
+        for (String line : message.split("\n")) {
+            String[] parts = line.trim().split(" ");
+            try {
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException("expected '{accountId} {epoch}'");
+                }
+                UUID id = UUID.fromString(parts[0]);
+                long epoch = Long.parseLong(parts[1]);
+                announced.merge(id, epoch, Math::max);
+                ownerCache.computeIfPresent(id, (k, cached) -> cached.account().epoch() >= epoch ? cached : null);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("Ignoring malformed ownership notification '{}'", line);
+            }
         }
     }
 

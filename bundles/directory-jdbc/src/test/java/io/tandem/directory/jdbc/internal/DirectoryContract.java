@@ -281,6 +281,23 @@ public abstract class DirectoryContract {
     }
 
     @Test
+    public void oneNotificationAnnouncesAWholeBulkMove() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        Account b = dir.createAccount("b@example.com", "mbox1");
+        DirectoryComponent otherNode = connect();
+        assertEquals("mbox1", dir.owner(a.id()).orElseThrow().mailHost()); // both cached now
+        assertEquals("mbox1", dir.owner(b.id()).orElseThrow().mailHost());
+
+        otherNode.changeOwners(List.of(new DirectoryAdminService.OwnerChange(a.id(), "mbox1", 1, "mbox2"),
+                new DirectoryAdminService.OwnerChange(b.id(), "mbox1", 1, "mbox2")));
+        // what the other node publishes for a bulk move: a line per account; a malformed line spoils only itself
+        dir.onMessage(JdbcDirectory.OWNER_TOPIC, a.id() + " 2\nnot an announcement\n" + b.id() + " 2");
+        assertEquals("mbox2", dir.owner(a.id()).orElseThrow().mailHost());
+        assertEquals("mbox2", dir.owner(b.id()).orElseThrow().mailHost());
+    }
+
+    @Test
     public void replicasAreAddedWithStateAndRemoved() {
         dir.createDomain("example.com");
         Account a = dir.createAccount("a@example.com", "mbox1");
