@@ -6,7 +6,9 @@
   probe.py await HOST PORT ACCOUNTS_FILE SINCE_MS TIMEOUT_S
       for each account, in parallel (one thread each, at most 64), delivers every 20 ms until a 250; prints when the first and
       the last account became writable, in ms after SINCE_MS (epoch ms), and the median
+  PROBE_TRACE=FILE appends one line per attempt: epoch ms, account, outcome
 """
+import os
 import smtplib
 import sys
 import threading
@@ -15,13 +17,26 @@ import time
 MESSAGE = "Subject: probe\r\nFrom: bench@remote.example\r\n\r\nfailover probe\r\n"
 
 
+TRACE = os.environ.get("PROBE_TRACE")
+trace_lock = threading.Lock()
+
+
+def trace(account, outcome):
+    """With PROBE_TRACE=FILE: one line per attempt (epoch ms, account, outcome), to see why a probe waited."""
+    if TRACE:
+        with trace_lock, open(TRACE, "a") as f:
+            f.write("%d %s %s\n" % (int(time.time() * 1000), account, outcome.replace("\n", " ")))
+
+
 def deliver(host, port, account):
     try:
         with smtplib.LMTP(host, port, timeout=10) as s:
             s.ehlo("bench.example")  # smtplib.LMTP sends LHLO for ehlo()
             refused = s.sendmail("bench@remote.example", [account], MESSAGE)
+            trace(account, "refused %s" % refused if refused else "250")
             return not refused
-    except (OSError, smtplib.SMTPException):
+    except (OSError, smtplib.SMTPException) as e:
+        trace(account, "%s: %s" % (type(e).__name__, e))
         return False
 
 

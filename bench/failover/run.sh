@@ -135,7 +135,7 @@ report() { # WHAT START_MS PROBE_LINE FAILOVER_LINE
 # 1. kill -9 of b1
 T=$(now_ms)
 "$CLUSTER" kill b1 >/dev/null
-PROBE=$(python3 "$HERE/probe.py" await 127.0.9.2 7025 "$WORK/sample.txt" "$T" 120)
+PROBE=$(PROBE_TRACE="$WORK/probe-kill.trace" python3 "$HERE/probe.py" await 127.0.9.2 7025 "$WORK/sample.txt" "$T" 120)
 FAIL=$(await_failover b2 "$T")
 report "kill -9 of b1" "$T" "$PROBE" "$FAIL"
 
@@ -150,7 +150,7 @@ done
 say "[bench] b1 back and in sync for $n accounts after $(( $(now_ms) - t0 )) ms (rejoined as a replica)"
 T=$(now_ms)
 "$CLUSTER" pause b2 >/dev/null
-PROBE=$(python3 "$HERE/probe.py" await 127.0.9.1 7025 "$WORK/sample.txt" "$T" 120)
+PROBE=$(PROBE_TRACE="$WORK/probe-stop.trace" python3 "$HERE/probe.py" await 127.0.9.1 7025 "$WORK/sample.txt" "$T" 120)
 FAIL=$(await_failover b1 "$T")
 "$CLUSTER" resume b2 >/dev/null
 report "SIGSTOP of b2" "$T" "$PROBE" "$FAIL"

@@ -10,10 +10,10 @@ public @interface FailoverConfig {
     String PID = "tandem.failover";
 
     @AttributeDefinition(description = "A Mailstore that stops seeing a core quorum stops acknowledging writes of replicated accounts after this many ms")
-    long lease_millis() default 2000;
+    long lease_millis() default 1000;
 
     @AttributeDefinition(description = "The coordinator promotes a departed Mailstore's accounts once it has been gone this many ms (at least lease.millis + 1000)")
-    long grace_millis() default 3000;
+    long grace_millis() default 2000;
 
     @AttributeDefinition(description = "Accounts promoted in parallel by one automatic failover")
     int threads() default 8;

@@ -222,7 +222,7 @@ public class CoordinatorTest {
         FailoverConfig threads = ConfigProxy.of(FailoverConfig.class, Map.of("threads", 0));
         assertEquals("tandem.failover: threads = 0 is not from 1 to 64",
                 assertThrows(IllegalArgumentException.class, () -> Timing.of(threads)).getMessage());
-        assertEquals(Duration.ofMillis(3000), Timing.of(ConfigProxy.of(FailoverConfig.class, Map.of())).grace());
+        assertEquals(Duration.ofMillis(2000), Timing.of(ConfigProxy.of(FailoverConfig.class, Map.of())).grace());
     }
 
     @Test
