@@ -19,6 +19,11 @@ public interface DirectoryService {
     /** Accounts of a domain ({@code null}: all), by name. */
     List<Account> accounts(String domain);
 
+    /** Accounts whose owner ({@code mailHost}) is {@code mailHost}, by name. */
+    default List<Account> accountsOn(String mailHost) {
+        return accounts(null).stream().filter(a -> a.mailHost().equals(mailHost)).toList();
+    }
+
     /**
      * The current owner of an account: answered from a cache that is invalidated by the cluster
      * notification of every ownership change, so it never returns an owner older than the last
@@ -40,6 +45,12 @@ public interface DirectoryService {
 
     /** Every replica of every account. */
     List<Replica> replicas();
+
+    /** The replicas of these accounts, by account, each list preferred first. */
+    default List<Replica> replicasOf(java.util.Collection<UUID> accountIds) {
+        java.util.Set<UUID> wanted = java.util.Set.copyOf(accountIds);
+        return replicas().stream().filter(r -> wanted.contains(r.accountId())).toList();
+    }
 
     Optional<Operation> operation(UUID id);
 

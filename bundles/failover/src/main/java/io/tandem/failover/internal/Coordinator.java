@@ -170,8 +170,8 @@ final class Coordinator {
             notify(Notification.Severity.WARNING, d, d.outcome);
             return;
         }
-        List<Account> hosted = directory.accounts(null).stream().filter(a -> a.mailHost().equals(d.mailstore)).toList();
-        Map<UUID, List<Replica>> replicas = directory.replicas().stream()
+        List<Account> hosted = directory.accountsOn(d.mailstore);
+        Map<UUID, List<Replica>> replicas = directory.replicasOf(hosted.stream().map(Account::id).toList()).stream()
                 .collect(Collectors.groupingBy(Replica::accountId));
         List<Account> promotable = hosted.stream().filter(a -> replicas.getOrDefault(a.id(), List.of()).stream()
                 .anyMatch(r -> r.inSync() && live.contains(r.destination()))).toList();

@@ -281,13 +281,14 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         List<Account> accounts;
         if (sourceHost != null) {
             String source = mailstore(sourceHost, "source_mail_host").name();
-            accounts = directory.accounts(null).stream().filter(a -> a.mailHost().equals(source)).toList();
+            accounts = directory.accountsOn(source);
         } else {
             accounts = accounts(names);
         }
         String dest = destination == null ? null : mailstore(destination, "destination").name();
-        // one read of the replica table for the whole operation, not one per account or chunk
-        Map<UUID, List<Replica>> replicas = replicasByAccount();
+        // one read of these accounts' replicas for the whole operation, not one per account or chunk
+        Map<UUID, List<Replica>> replicas = directory.replicasOf(accounts.stream().map(Account::id).toList()).stream()
+                .collect(Collectors.groupingBy(Replica::accountId, LinkedHashMap::new, Collectors.toList()));
         if (dest != null) {
             for (Account a : accounts) {
                 if (replicas.getOrDefault(a.id(), List.of()).stream().noneMatch(r -> r.destination().equals(dest))) {

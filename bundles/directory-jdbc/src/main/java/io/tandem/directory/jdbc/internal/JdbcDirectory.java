@@ -141,6 +141,12 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     }
 
     @Override
+    public List<Account> accountsOn(String mailHost) {
+        return sql.list("SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE mail_host = ? ORDER BY name", JdbcDirectory::accountRow,
+                Objects.requireNonNull(mailHost, "mailHost"));
+    }
+
+    @Override
     public Account createAccount(String name, String mailHost) {
         String a = AccountNames.account(name);
         String d = AccountNames.domainOf(a);
@@ -420,6 +426,21 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas ORDER BY account_id, priority, destination",
                 JdbcDirectory::replicaRow);
     }
+
+    @Override
+    public List<Replica> replicasOf(Collection<UUID> accountIds) {
+        List<UUID> ids = List.copyOf(new java.util.LinkedHashSet<>(accountIds));
+        List<Replica> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += IN_LIST) { // bounded IN lists: one query per thousand accounts
+            Object[] part = ids.subList(i, Math.min(ids.size(), i + IN_LIST)).toArray();
+            out.addAll(sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id IN (" + Batches.placeholders(part.length)
+                    + ") ORDER BY account_id, priority, destination", JdbcDirectory::replicaRow, part));
+        }
+        return out;
+    }
+
+    /** At most this many values in one IN list. */
+    private static final int IN_LIST = 1000;
 
     @Override
     public Replica addReplica(UUID accountId, String destination, int priority, UUID operationId) {

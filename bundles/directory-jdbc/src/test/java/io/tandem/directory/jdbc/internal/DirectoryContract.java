@@ -281,6 +281,25 @@ public abstract class DirectoryContract {
     }
 
     @Test
+    public void accountsOfOneMailstoreAndReplicasOfSomeAccounts() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        Account b = dir.createAccount("b@example.com", "mbox2");
+        Account c = dir.createAccount("c@example.com", "mbox1");
+        assertEquals(List.of(a.id(), c.id()), dir.accountsOn("mbox1").stream().map(Account::id).toList());
+        assertEquals(List.of(), dir.accountsOn("nowhere"));
+        dir.addReplica(a.id(), "ms3", 20, null);
+        dir.addReplica(a.id(), "ms2", 10, null);
+        dir.addReplica(b.id(), "ms2", 10, null);
+        dir.addReplica(c.id(), "ms3", 10, null);
+        List<Replica> of = dir.replicasOf(List.of(a.id(), c.id(), a.id(), UUID.randomUUID()));
+        assertEquals(3, of.size());
+        assertEquals(List.of("ms2", "ms3"), of.stream().filter(r -> r.accountId().equals(a.id())).map(Replica::destination).toList());
+        assertTrue(of.stream().noneMatch(r -> r.accountId().equals(b.id())));
+        assertEquals(List.of(), dir.replicasOf(List.of()));
+    }
+
+    @Test
     public void oneNotificationAnnouncesAWholeBulkMove() {
         dir.createDomain("example.com");
         Account a = dir.createAccount("a@example.com", "mbox1");
