@@ -182,6 +182,24 @@ public final class ReplicationBench {
         }
     }
 
+    /** Always held: every node sees the core quorum (the benchmark measures replication, not partitions). */
+    private static final class HeldLease implements io.tandem.api.cluster.OwnershipLease {
+        @Override
+        public boolean valid() {
+            return true;
+        }
+
+        @Override
+        public java.time.Duration duration() {
+            return java.time.Duration.ofSeconds(30);
+        }
+
+        @Override
+        public String describe() {
+            return "held (benchmark)";
+        }
+    }
+
     /** Allows everything (the benchmark measures replication, not licensing). */
     private static final class OpenLicense implements LicenseService {
         @Override
@@ -379,7 +397,7 @@ public final class ReplicationBench {
             io.tandem.api.directory.DirectoryService hookDirectory = name.equals("ms1")
                     ? observed(io.tandem.api.directory.DirectoryService.class, n.directory, hookTimer) : n.directory;
             EventLog hookLog = name.equals("ms1") ? observed(EventLog.class, n.log, hookTimer) : n.log;
-            BenchMailstoreAccess.addHook(store, new ReplicationHook(local, hookDirectory, hookLog), "replication");
+            BenchMailstoreAccess.addHook(store, new ReplicationHook(local, hookDirectory, hookLog, new HeldLease()), "replication");
         }
         return n;
     }
