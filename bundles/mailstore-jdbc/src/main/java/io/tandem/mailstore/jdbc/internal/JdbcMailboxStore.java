@@ -177,24 +177,43 @@ public class JdbcMailboxStore implements MailboxStore {
         if (changes.isEmpty()) {
             return 0;
         }
-        UUID accountId = changes.get(0).accountId();
+        // each mailbox's changes in their order; the mailboxes in the order they first appear
+        Map<UUID, List<MailboxChange>> byMailbox = new LinkedHashMap<>();
         for (MailboxChange c : changes) {
-            if (!c.accountId().equals(accountId)) {
-                throw new IllegalArgumentException("applyAll takes changes of one mailbox: " + c.accountId() + " is not " + accountId);
-            }
+            byMailbox.computeIfAbsent(Objects.requireNonNull(c, "change").accountId(), k -> new ArrayList<>()).add(c);
         }
         return Tx.run(dataSource, tx -> {
-            Optional<Head> head = lock(tx, accountId);
+            Map<UUID, Head> heads = lockAll(tx, byMailbox.keySet());
             int applied = 0;
-            for (MailboxChange c : changes) {
-                Head next = applyIn(tx, c, head);
-                if (next != null) {
-                    head = Optional.of(next);
-                    applied++;
+            for (Map.Entry<UUID, List<MailboxChange>> e : byMailbox.entrySet()) {
+                Optional<Head> head = Optional.ofNullable(heads.get(e.getKey()));
+                for (MailboxChange c : e.getValue()) {
+                    Head next = applyIn(tx, c, head);
+                    if (next != null) {
+                        head = Optional.of(next);
+                        applied++;
+                    }
                 }
             }
             return applied;
         });
+    }
+
+    /** Locks the rows of these mailboxes (those that exist) with one statement, in account order. */
+    private static Map<UUID, Head> lockAll(Tx tx, Set<UUID> accountIds) throws SQLException {
+        Map<UUID, Head> heads = new HashMap<>();
+        if (accountIds.size() == 1) {
+            UUID id = accountIds.iterator().next();
+            lock(tx, id).ifPresent(h -> heads.put(id, h));
+            return heads;
+        }
+        Object[] ids = accountIds.toArray();
+        for (Object[] row : tx.list("SELECT account_id, mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id IN ("
+                + Batches.placeholders(ids.length) + ") ORDER BY account_id FOR UPDATE",
+                rs -> new Object[] {rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5))}, ids)) {
+            heads.put((UUID) row[0], (Head) row[1]);
+        }
+        return heads;
     }
 
     /**
