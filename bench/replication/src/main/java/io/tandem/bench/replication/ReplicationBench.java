@@ -170,7 +170,7 @@ public final class ReplicationBench {
         }
     }
 
-    /** Cluster messages in-process: every listener gets every message (the agents ignore foreign topics). */
+    /** Cluster messages in-process: every listener gets every message (agents and hooks ignore foreign topics). */
     private static final class Bus implements ClusterMessaging {
         final List<ClusterMessageListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -179,6 +179,24 @@ public final class ReplicationBench {
             for (ClusterMessageListener l : listeners) {
                 l.onMessage(topic, message);
             }
+        }
+    }
+
+    /** Always held: every node sees the core quorum (the benchmark measures replication, not partitions). */
+    private static final class HeldLease implements io.tandem.api.cluster.OwnershipLease {
+        @Override
+        public boolean valid() {
+            return true;
+        }
+
+        @Override
+        public java.time.Duration duration() {
+            return java.time.Duration.ofSeconds(30);
+        }
+
+        @Override
+        public String describe() {
+            return "held (benchmark)";
         }
     }
 
@@ -248,6 +266,17 @@ public final class ReplicationBench {
 
         void reset() {
             totals.clear();
+        }
+
+        /** Total milliseconds spent in {@code method} (0 when it was not called). */
+        double total(String method) {
+            long[] t = totals.get(method);
+            if (t == null) {
+                return 0;
+            }
+            synchronized (t) {
+                return t[0] / 1e6;
+            }
         }
 
         /** Mean milliseconds per call of {@code method}. */
@@ -379,7 +408,9 @@ public final class ReplicationBench {
             io.tandem.api.directory.DirectoryService hookDirectory = name.equals("ms1")
                     ? observed(io.tandem.api.directory.DirectoryService.class, n.directory, hookTimer) : n.directory;
             EventLog hookLog = name.equals("ms1") ? observed(EventLog.class, n.log, hookTimer) : n.log;
-            BenchMailstoreAccess.addHook(store, new ReplicationHook(local, hookDirectory, hookLog), "replication");
+            ReplicationHook hook = new ReplicationHook(local, hookDirectory, hookLog, new HeldLease());
+            BenchMailstoreAccess.addHook(store, hook, "replication");
+            bus.listeners.add(hook); // as DS registers it: it hears "replicas changed"
         }
         return n;
     }
@@ -432,7 +463,8 @@ public final class ReplicationBench {
                 recorder.lastAppliedNanos = t;
                 recorder.appliedCount.incrementAndGet();
             } else if (m.equals("applyAll") && r instanceof Integer n && n > 0) {
-                // a batch of one mailbox's changes in one transaction: the replayed ones (skipped) are the first ones
+                // a batch of changes in one transaction (one or more mailboxes): the replayed ones (skipped) come first
+                // (no change is replayed while measuring; with several mailboxes, n is then the whole batch)
                 @SuppressWarnings("unchecked")
                 List<MailboxChange> all = (List<MailboxChange>) args[0];
                 for (MailboxChange c : all.subList(all.size() - n, all.size())) {
@@ -446,6 +478,12 @@ public final class ReplicationBench {
             if (m.equals("removeReplica") && "ms2".equals(args[1]) && Boolean.TRUE.equals(r)) {
                 recorder.takenOver.put((UUID) args[0], t);
                 recorder.lastTakeOverNanos = t;
+            } else if (m.equals("removeReplicas") && "ms2".equals(args[0]) && r instanceof Integer n && n > 0) {
+                // the applier removes the replica rows of a batch's take-overs at once
+                for (Object id : (java.util.Collection<?>) args[1]) {
+                    recorder.takenOver.put((UUID) id, t);
+                }
+                recorder.lastTakeOverNanos = t;
             }
         });
         ms2.log = timedSubscriptions(ms2.log);
@@ -458,6 +496,10 @@ public final class ReplicationBench {
             promoTimer.call(m, args, r, started, t);
             if (m.equals("append")) {
                 recorder.markers.put(UUID.fromString((String) args[0]), t);
+            } else if (m.equals("appendAll")) { // a promotion writes the markers of a batch of accounts at once
+                for (Object key : ((Map<?, ?>) args[0]).keySet()) {
+                    recorder.markers.put(UUID.fromString((String) key), t);
+                }
             }
         });
         DirectoryAdminService haDirectory = observed(DirectoryAdminService.class, core.directory, (m, args, r, started, t) -> {
@@ -701,7 +743,7 @@ public final class ReplicationBench {
         int n = per * accounts.size();
         double batches = handler1[0] - handler0[0];
         return new Replicated(n / ((last - start) / 1e9), n / ((committed - start) / 1e9), millis(latencies),
-                hookTimer.mean("append"), hookTimer.mean("replicas") + hookTimer.mean("account"), applyTimer.mean("apply"),
+                hookTimer.mean("append"), (hookTimer.total("replicas") + hookTimer.total("account")) / n, applyTimer.mean("apply"),
                 cpuPer(cpu0, cpu1, n), batches == 0 ? Double.NaN : (handler1[1] - handler0[1]) / batches,
                 (handler1[2] - handler0[2]) / (double) (last - start));
     }

@@ -122,11 +122,13 @@ public interface MailboxStore {
     boolean apply(MailboxChange change);
 
     /**
-     * Applies consecutive changes of one mailbox in one transaction, each as {@link #apply} would (already
-     * applied ones are skipped). If any of them is refused, nothing of the batch is applied and its exception
-     * is thrown: the caller can then apply them one by one to find which.
+     * Applies changes of one or more mailboxes in one transaction, each as {@link #apply} would (already
+     * applied ones are skipped). Each mailbox's changes come in their sequence order (other mailboxes' may
+     * come in between); the mailboxes' rows are locked together. If any of them is refused, nothing of the
+     * batch is applied and its exception is thrown: the caller can then apply them mailbox by mailbox, or one
+     * by one, to find which.
      *
-     * @return how many were applied (not skipped)
+     * @return how many were applied (not skipped), over all the mailboxes
      */
     int applyAll(java.util.List<MailboxChange> changes);
 

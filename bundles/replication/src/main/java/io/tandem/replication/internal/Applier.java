@@ -4,6 +4,7 @@ import io.tandem.api.directory.Account;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.Notification;
 import io.tandem.api.directory.Replica;
+import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxInfo;
 import io.tandem.api.mailbox.MailboxNotFoundException;
 import io.tandem.api.mailbox.MailboxSnapshot;
@@ -164,8 +165,8 @@ final class Applier implements EventLog.Handler {
     }
 
     private void apply(List<LogRecord> batch) {
-        // consecutive changes of one account are applied in one transaction; any other event of the account
-        // first flushes what is pending for it, so the account's order is kept
+        // the batch's changes wait and are applied together at its end, in one transaction; any other event of
+        // an account first flushes what is pending for that account, so each account's order is kept
         Map<UUID, List<Event.Change>> pending = new java.util.LinkedHashMap<>();
         for (LogRecord record : batch) {
             UUID accountId;
@@ -173,6 +174,11 @@ final class Applier implements EventLog.Handler {
                 accountId = UUID.fromString(record.key());
             } catch (IllegalArgumentException e) {
                 LOG.warn("Ignored a record with key '{}' at {}/{}: not an account id", record.key(), record.partition(), record.offset());
+                continue;
+            }
+            if (!slots.containsKey(accountId) && !adopting.containsKey(accountId) && !EventCodec.isSnapshotBegin(record.value())) {
+                // no copy of this account here (most records on a Mailstore): only a snapshot for this node could
+                // start one, and every other event of such an account is ignored anyway, so it is not even decoded
                 continue;
             }
             Event event;
@@ -205,6 +211,42 @@ final class Applier implements EventLog.Handler {
             }
         }
         adoptPending();
+        flushAll(pending);
+    }
+
+    /**
+     * Applies what is pending at the end of a batch: the changes of every in-sync copy in one transaction, or
+     * account by account when that is refused (then each error is handled per account, and per change).
+     */
+    private void flushAll(Map<UUID, List<Event.Change>> pending) {
+        List<MailboxChange> all = new ArrayList<>();
+        for (Map.Entry<UUID, List<Event.Change>> e : pending.entrySet()) {
+            Slot slot = slots.get(e.getKey());
+            if (slot != null && Replica.IN_SYNC.equals(slot.state)) {
+                for (Event.Change c : e.getValue()) {
+                    all.add(c.change());
+                }
+            }
+        }
+        if (all.size() > 1 && pending.size() > 1) {
+            try {
+                if (store.applyAll(all) > 0) {
+                    long now = clock.millis();
+                    for (Map.Entry<UUID, List<Event.Change>> e : pending.entrySet()) {
+                        Slot slot = slots.get(e.getKey());
+                        if (slot != null && Replica.IN_SYNC.equals(slot.state)) {
+                            slot.lastAppliedMillis = now;
+                            slot.lastCommitMillis = Math.max(slot.lastCommitMillis,
+                                    e.getValue().get(e.getValue().size() - 1).change().committedMillis());
+                        }
+                    }
+                }
+                return;
+            } catch (StaleEpochException | SequenceGapException | IllegalArgumentException e) {
+                LOG.debug("Batch of {} changes of {} accounts refused ({}): applying them account by account", all.size(),
+                        pending.size(), e.getMessage());
+            }
+        }
         pending.forEach(this::flush);
     }
 

@@ -3,7 +3,6 @@ package io.tandem.replication.internal;
 import io.tandem.api.cluster.OwnershipLease;
 import io.tandem.api.directory.Account;
 import io.tandem.api.directory.DirectoryService;
-import io.tandem.api.directory.Replica;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.StaleEpochException;
@@ -12,7 +11,7 @@ import io.tandem.api.replication.EventLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
+import java.time.Clock;
 
 /**
  * The write side of Active Replica on an account's primary (docs/decisions/0009).
@@ -28,6 +27,9 @@ import java.util.List;
  * off from the core nodes stops acknowledging changes of replicated accounts before automatic failover
  * may promote them elsewhere (docs/decisions/0010). Accounts without a replica cannot be promoted, so they
  * stay writable.
+ *
+ * <p>Whether an account is replicated is remembered once the directory said so ({@link ReplicatedAccounts},
+ * decision 0018); the owner read after the acknowledgement never comes from a cache.
  */
 final class Publisher implements MailboxChangeHook {
 
@@ -37,18 +39,33 @@ final class Publisher implements MailboxChangeHook {
     private final DirectoryService directory;
     private final EventLog log;
     private final OwnershipLease lease;
+    private final ReplicatedAccounts replicated;
 
     Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease) {
+        this(node, directory, log, lease, Clock.systemUTC());
+    }
+
+    Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease, Clock clock) {
         this.node = node;
         this.directory = directory;
         this.log = log;
         this.lease = lease;
+        this.replicated = new ReplicatedAccounts(directory, clock);
+    }
+
+    /** Replica rows changed in the directory (announced on {@link Topics#REPLICAS}). */
+    void replicasChanged() {
+        replicated.forgetAll();
+    }
+
+    /** How many accounts are remembered as replicated (tests). */
+    int remembered() {
+        return replicated.remembered();
     }
 
     @Override
     public void beforeCommit(MailboxChange change) {
-        List<Replica> replicas = directory.replicas(change.accountId());
-        if (replicas.stream().allMatch(Replica::paused)) {
+        if (!replicated.replicated(change.accountId())) {
             return; // not replicated (or every replica paused: they re-sync from a snapshot on restart)
         }
         if (!lease.valid()) {

@@ -1,5 +1,6 @@
 package io.tandem.replication.internal;
 
+import io.tandem.api.cluster.ClusterMessageListener;
 import io.tandem.api.cluster.OwnershipLease;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.mailbox.MailboxChange;
@@ -13,10 +14,13 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The {@link Publisher} as the mailbox store's {@code replication} change hook. It does not reference the
  * store (the store references every hook), and stores configured with {@code required.hooks =
- * replication} refuse changes while it is not registered (docs/decisions/0009).
+ * replication} refuse changes while it is not registered (docs/decisions/0009). It listens to the cluster's
+ * "replicas changed" announcements: the publisher then reads again which accounts are replicated (decision 0018).
  */
-@Component(service = MailboxChangeHook.class, property = MailboxChangeHook.NAME_PROPERTY + "=replication")
-public class ReplicationHook implements MailboxChangeHook {
+@Component(service = {MailboxChangeHook.class, ClusterMessageListener.class}, property = {
+        MailboxChangeHook.NAME_PROPERTY + "=replication",
+        ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.REPLICAS})
+public class ReplicationHook implements MailboxChangeHook, ClusterMessageListener {
 
     private final Publisher publisher;
 
@@ -29,5 +33,12 @@ public class ReplicationHook implements MailboxChangeHook {
     @Override
     public void beforeCommit(MailboxChange change) {
         publisher.beforeCommit(change);
+    }
+
+    @Override
+    public void onMessage(String topic, String message) {
+        if (Topics.REPLICAS.equals(topic)) {
+            publisher.replicasChanged();
+        }
     }
 }

@@ -357,7 +357,8 @@ public class ReplicationFlowTest {
                 throw new io.tandem.api.replication.EventLogException("brokers unreachable: timed out after 10000 ms");
             }
         };
-        hook(s1, new Publisher("ms1", dir, down, TestLease.HELD));
+        Publisher p1 = new Publisher("ms1", dir, down, TestLease.HELD);
+        hook(s1, p1);
         // not replicated: the log is not needed
         s1.create(account.id(), account.epoch());
         deliver(s1, account.epoch(), 1);
@@ -365,10 +366,157 @@ public class ReplicationFlowTest {
         dir.addReplica(account.id(), "ms2", 10, null);
         assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
         assertEquals("nothing committed without the log's ack", before, s1.checksum(account.id()));
-        // all replicas paused: changes are not published, so they commit
+        // all replicas paused (and announced, as ha:pauseReplicas does): changes are not published, so they commit
         dir.setReplicaState(account.id(), "ms2", Replica.PAUSED, "");
+        p1.replicasChanged();
         deliver(s1, account.epoch(), 3);
         assertNotEquals(before, s1.checksum(account.id()));
+    }
+
+    /** The directory as the publisher sees it, counting its reads of an account's replicas. */
+    private io.tandem.api.directory.DirectoryService counting(java.util.concurrent.atomic.AtomicInteger replicaReads) {
+        return (io.tandem.api.directory.DirectoryService) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {io.tandem.api.directory.DirectoryService.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("replicas") && args != null && args.length == 1) {
+                        replicaReads.incrementAndGet();
+                    }
+                    try {
+                        return m.invoke(dir, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    public void aReplicatedAccountIsReadOnceAndAReplicaAddedIsPublishedToFromTheNextChange() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Publisher p1 = new Publisher("ms1", counting(reads), log, TestLease.HELD);
+        hook(s1, p1);
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        deliver(s1, account.epoch(), 2);
+        assertEquals("'not replicated' is never remembered: read for every change", 3, reads.get());
+        assertTrue(log.records.isEmpty());
+
+        // a replica added with no announcement reaching this node: the very next change is published
+        dir.addReplica(account.id(), "ms2", 10, null);
+        deliver(s1, account.epoch(), 3);
+        assertEquals(1, log.records.size());
+        for (int n = 4; n <= 10; n++) {
+            deliver(s1, account.epoch(), n);
+        }
+        assertEquals(8, log.records.size());
+        assertEquals("'replicated' is remembered: one read for the eight changes", 4, reads.get());
+        assertEquals(1, p1.remembered());
+
+        // "replicas changed" (the replica was removed): read again, and no longer published
+        dir.removeReplica(account.id(), "ms2");
+        p1.replicasChanged();
+        assertEquals(0, p1.remembered());
+        deliver(s1, account.epoch(), 11);
+        assertEquals(5, reads.get());
+        assertEquals(8, log.records.size());
+    }
+
+    @Test
+    public void whatIsRememberedAsReplicatedIsReadAgainAfterItsTimeToLive() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        MutableClock clock = new MutableClock();
+        Publisher p1 = new Publisher("ms1", counting(reads), log, TestLease.HELD, clock);
+        hook(s1, p1);
+        s1.create(account.id(), account.epoch());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        deliver(s1, account.epoch(), 1);
+        int published = log.records.size();
+        // removed, the announcement lost: still published (an append nobody applies) until the time to live passes
+        dir.removeReplica(account.id(), "ms2");
+        clock.millis += ReplicatedAccounts.TTL_MILLIS - 1;
+        deliver(s1, account.epoch(), 2);
+        assertEquals(published + 1, log.records.size());
+        clock.millis += 1;
+        deliver(s1, account.epoch(), 3);
+        assertEquals("read again after the time to live: no longer replicated", published + 1, log.records.size());
+        assertEquals(0, p1.remembered());
+    }
+
+    /** A clock the test moves. */
+    private static final class MutableClock extends Clock {
+        long millis = 1_700_000_000_000L;
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+    }
+
+    @Test
+    public void aPollsChangesOfSeveralAccountsAreAppliedTogetherAndAGapStopsOnlyItsAccount() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        s1.create(bob.id(), bob.epoch());
+        dir.addReplica(bob.id(), "ms2", 10, null);
+        r2.applier.refresh();
+        w1.snapshot(bob.id(), "ms2");
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, dir.replicas(bob.id()).get(0).state());
+
+        // interleaved changes of both accounts in one poll: all applied, each account in its order
+        for (int n = 1; n <= 3; n++) {
+            deliver(s1, account.epoch(), n);
+            s1.execute(bob.id(), bob.epoch(), tx -> tx.createFolder("Folder " + tx.folders().size(), null));
+        }
+        r2.pump(log);
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertEquals(s1.checksum(bob.id()), s2.checksum(bob.id()));
+
+        // a gap in alice's changes: the poll's transaction is refused, bob's changes are still applied
+        deliver(s1, account.epoch(), 4);
+        log.records.remove(log.records.size() - 1);
+        deliver(s1, account.epoch(), 5);
+        s1.execute(bob.id(), bob.epoch(), tx -> tx.createFolder("Later", null));
+        r2.pump(log);
+        assertEquals(Replica.FAILED, state("ms2"));
+        assertEquals(Replica.IN_SYNC, dir.replicas(bob.id()).get(0).state());
+        assertEquals(s1.checksum(bob.id()), s2.checksum(bob.id()));
+    }
+
+    @Test
+    public void eventsOfAccountsWithoutACopyHereAreIgnoredEvenUnreadableOnes() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
+        Reader r3 = new Reader(applier("ms3", s3));
+        r3.applier.refresh();
+        deliver(s1, account.epoch(), 1);
+        log.append(account.id().toString(), new byte[] {'T', 'R', 7, 1, 0, 0, 0, 0});
+        r3.pump(log);
+        assertTrue("ms3 keeps no copy and reports nothing", s3.info(account.id()).isEmpty());
+        assertTrue(dir.notifications(10).isEmpty());
+        assertTrue(r3.applier.accounts().isEmpty());
+        // a snapshot for ms3 of an account whose replica row is newer than ms3's view still starts the copy
+        dir.addReplica(account.id(), "ms3", 20, null);
+        w1.snapshot(account.id(), "ms3");
+        r3.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms3"));
+        assertEquals(s1.checksum(account.id()), s3.checksum(account.id()));
+        r2.pump(log);
+        assertEquals("ms2 stops on the unreadable event of its account", Replica.FAILED, state("ms2"));
     }
 
     @Test

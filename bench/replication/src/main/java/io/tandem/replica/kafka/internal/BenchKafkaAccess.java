@@ -15,7 +15,7 @@ public final class BenchKafkaAccess {
 
     /** The event log's producer properties (acks=all, idempotent, in-flight 5, linger, compression, time-outs). */
     public static Properties producerProperties(String brokers, int lingerMillis, String compression, long timeoutMillis) {
-        return new ClientSettings(lingerMillis, compression, 500).producer(brokers, "bench-raw", timeoutMillis);
+        return new ClientSettings(lingerMillis, compression, 500, 16384, 5).producer(brokers, "bench-raw", timeoutMillis);
     }
 
     /** What DS does when the component stops: subscriptions closed, producer and admin client closed. */

@@ -32,11 +32,7 @@ final class Sql {
 
     /** Runs {@code work} in one transaction; commits on return, rolls back on any exception. */
     <T> T tx(Work<T> work) {
-        String why = notReady.get();
-        if (why != null) {
-            throw new DirectoryUnavailableException("directory database is not ready: " + why, null);
-        }
-        try (Connection c = dataSource.getConnection()) {
+        try (Connection c = connection()) {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
@@ -51,12 +47,32 @@ final class Sql {
         }
     }
 
+    /**
+     * Runs one query in auto-commit: a single statement is its own transaction, so it reads the same committed
+     * state as in an explicit one, without the commit's round trip to the database server.
+     */
     <T> List<T> list(String sql, Row<T> row, Object... args) {
-        return tx(c -> list(c, sql, row, args));
+        try (Connection c = connection()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            return list(c, sql, row, args);
+        } catch (SQLException e) {
+            throw new DirectoryUnavailableException("directory database error: " + e.getMessage(), e);
+        }
     }
 
     <T> Optional<T> one(String sql, Row<T> row, Object... args) {
-        return tx(c -> one(c, sql, row, args));
+        List<T> all = list(sql, row, args);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    private Connection connection() throws SQLException {
+        String why = notReady.get();
+        if (why != null) {
+            throw new DirectoryUnavailableException("directory database is not ready: " + why, null);
+        }
+        return dataSource.getConnection();
     }
 
     static <T> List<T> list(Connection c, String sql, Row<T> row, Object... args) throws SQLException {

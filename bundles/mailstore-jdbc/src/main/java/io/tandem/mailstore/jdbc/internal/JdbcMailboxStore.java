@@ -63,6 +63,8 @@ public class JdbcMailboxStore implements MailboxStore {
     private final List<MailboxChangeHook> hooks = new CopyOnWriteArrayList<>();
     private final Map<MailboxChangeHook, String> hookNames = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Set<String> requiredHooks = Set.of();
+    /** Whether the database is H2 (its row lock is taken differently, see {@link #lock}); null until known. */
+    private volatile Boolean h2;
 
     JdbcMailboxStore(DataSource dataSource, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -177,24 +179,43 @@ public class JdbcMailboxStore implements MailboxStore {
         if (changes.isEmpty()) {
             return 0;
         }
-        UUID accountId = changes.get(0).accountId();
+        // each mailbox's changes in their order; the mailboxes in the order they first appear
+        Map<UUID, List<MailboxChange>> byMailbox = new LinkedHashMap<>();
         for (MailboxChange c : changes) {
-            if (!c.accountId().equals(accountId)) {
-                throw new IllegalArgumentException("applyAll takes changes of one mailbox: " + c.accountId() + " is not " + accountId);
-            }
+            byMailbox.computeIfAbsent(Objects.requireNonNull(c, "change").accountId(), k -> new ArrayList<>()).add(c);
         }
         return Tx.run(dataSource, tx -> {
-            Optional<Head> head = lock(tx, accountId);
+            Map<UUID, Head> heads = lockAll(tx, byMailbox.keySet());
             int applied = 0;
-            for (MailboxChange c : changes) {
-                Head next = applyIn(tx, c, head);
-                if (next != null) {
-                    head = Optional.of(next);
-                    applied++;
+            for (Map.Entry<UUID, List<MailboxChange>> e : byMailbox.entrySet()) {
+                Optional<Head> head = Optional.ofNullable(heads.get(e.getKey()));
+                for (MailboxChange c : e.getValue()) {
+                    Head next = applyIn(tx, c, head);
+                    if (next != null) {
+                        head = Optional.of(next);
+                        applied++;
+                    }
                 }
             }
             return applied;
         });
+    }
+
+    /** Locks the rows of these mailboxes (those that exist) with one statement, in account order. */
+    private Map<UUID, Head> lockAll(Tx tx, Set<UUID> accountIds) throws SQLException {
+        Map<UUID, Head> heads = new HashMap<>();
+        if (accountIds.size() == 1) {
+            UUID id = accountIds.iterator().next();
+            lock(tx, id).ifPresent(h -> heads.put(id, h));
+            return heads;
+        }
+        Object[] ids = accountIds.toArray();
+        for (Object[] row : tx.list("SELECT account_id, mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id IN ("
+                + Batches.placeholders(ids.length) + ") ORDER BY account_id FOR UPDATE",
+                rs -> new Object[] {rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5))}, ids)) {
+            heads.put((UUID) row[0], (Head) row[1]);
+        }
+        return heads;
     }
 
     /**
@@ -353,9 +374,28 @@ public class JdbcMailboxStore implements MailboxStore {
         }
     }
 
-    private static Optional<Head> lock(Tx tx, UUID accountId) throws SQLException {
-        return tx.one("SELECT mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id = ? FOR UPDATE",
-                rs -> new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)), accountId);
+    /** Locks the mailbox's row for the rest of the transaction and reads it (empty: no mailbox). */
+    private Optional<Head> lock(Tx tx, UUID accountId) throws SQLException {
+        Boolean isH2 = h2;
+        if (isH2 == null) {
+            isH2 = "H2".equals(tx.databaseProduct());
+            h2 = isH2;
+        }
+        if (isH2) {
+            // H2 parses a SELECT ... FOR UPDATE again for every transaction (it never keeps one in its statement
+            // cache): an UPDATE that changes nothing takes the same row lock, and both statements below are kept
+            if (tx.update("UPDATE mailboxes SET sequence = sequence WHERE account_id = ?", accountId) == 0) {
+                return Optional.empty();
+            }
+            return tx.one("SELECT mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id = ?", JdbcMailboxStore::head,
+                    accountId);
+        }
+        return tx.one("SELECT mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id = ? FOR UPDATE", JdbcMailboxStore::head,
+                accountId);
+    }
+
+    private static Head head(ResultSet rs) throws SQLException {
+        return new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
     }
 
     /** Carries an SQLException through the {@link MailboxTransaction} methods, which cannot throw it. */

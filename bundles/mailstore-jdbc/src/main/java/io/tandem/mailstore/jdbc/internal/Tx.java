@@ -62,6 +62,11 @@ final class Tx {
         }
     }
 
+    /** The database's product name, as its driver reports it ("H2", "PostgreSQL"). */
+    String databaseProduct() throws SQLException {
+        return connection.getMetaData().getDatabaseProductName();
+    }
+
     <T> List<T> list(String sql, Row<T> row, Object... args) throws SQLException {
         try (PreparedStatement ps = prepare(sql, args); ResultSet rs = ps.executeQuery()) {
             List<T> out = new ArrayList<>();

@@ -295,6 +295,33 @@ public abstract class MailboxStoreContract {
     }
 
     @Test
+    public void applyAllTakesSeveralMailboxesInOneTransactionOrNothing() {
+        UUID other = UUID.randomUUID();
+        store.create(account);
+        store.create(other);
+        long m = add(account, Folder.INBOX, 1, "s", Set.of());
+        add(other, Folder.INBOX, 2, "t", Set.of());
+        store.execute(account, 0, tx -> tx.setFlags(m, Set.of("\\Seen")));
+        store.execute(other, 0, tx -> tx.createFolder("Work", null));
+        assertEquals(6, shipped.size());
+        // shipped: account 1, other 1, account 2, other 2, account 3, other 3 (creates first)
+        List<MailboxChange> ofAccount = shipped.stream().filter(c -> c.accountId().equals(account)).toList();
+        List<MailboxChange> ofOther = shipped.stream().filter(c -> c.accountId().equals(other)).toList();
+
+        // a gap in one mailbox: nothing of the other one is applied either
+        assertThrows(SequenceGapException.class, () -> replica.applyAll(List.of(ofOther.get(0), ofAccount.get(0), ofAccount.get(2))));
+        assertFalse(replica.info(account).isPresent());
+        assertFalse(replica.info(other).isPresent());
+
+        // interleaved, each mailbox in its order: all of it, in one go; replays skipped
+        assertEquals(6, replica.applyAll(List.of(ofOther.get(0), ofAccount.get(0), ofAccount.get(1), ofOther.get(1),
+                ofOther.get(2), ofAccount.get(2))));
+        assertEquals(0, replica.applyAll(List.copyOf(shipped)));
+        assertEquals(store.checksum(account), replica.checksum(account));
+        assertEquals(store.checksum(other), replica.checksum(other));
+    }
+
+    @Test
     public void epochsOfManyCopiesAreAdoptedTogether() {
         UUID other = UUID.randomUUID();
         UUID missing = UUID.randomUUID();

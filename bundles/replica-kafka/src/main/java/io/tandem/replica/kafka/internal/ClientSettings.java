@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Producer: {@code acks=all}, idempotent, at most 5 requests in flight (order kept per partition),
  * {@code max.block.ms} and {@code delivery.timeout.ms} = the append time-out, so a record is either
  * acknowledged or failed by then. Consumer: no auto commit, {@code auto.offset.reset=none} (a missing or lost
- * position is handled by the subscription). Metadata is refreshed every 30 s to see new partitions.
+ * position is handled by the subscription), and a fetch answered once {@code fetch.min.bytes} are there or
+ * {@code fetch.max.wait.ms} passed (fewer, larger fetches: every Mailstore reads every record). Metadata is
+ * refreshed every 30 s to see new partitions.
  */
 final class ClientSettings {
 
@@ -25,11 +27,15 @@ final class ClientSettings {
     private final int lingerMillis;
     private final String compression;
     private final int maxPollRecords;
+    private final int fetchMinBytes;
+    private final int fetchMaxWaitMillis;
 
-    ClientSettings(int lingerMillis, String compression, int maxPollRecords) {
+    ClientSettings(int lingerMillis, String compression, int maxPollRecords, int fetchMinBytes, int fetchMaxWaitMillis) {
         this.lingerMillis = lingerMillis;
         this.compression = compression;
         this.maxPollRecords = maxPollRecords;
+        this.fetchMinBytes = fetchMinBytes;
+        this.fetchMaxWaitMillis = fetchMaxWaitMillis;
     }
 
     /** A client id unique in this JVM (Kafka registers an MBean per client id). */
@@ -60,6 +66,8 @@ final class ClientSettings {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
+        p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(fetchMinBytes));
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.toString(fetchMaxWaitMillis));
         return p;
     }
 

@@ -94,6 +94,12 @@ public class KafkaEventLog implements EventLog {
 
         @AttributeDefinition(description = "Most records handed to a subscription's handler in one batch")
         int max_poll_records() default 500;
+
+        @AttributeDefinition(description = "Bytes a consumer's fetch waits for (at most fetch.max.wait.ms) before it is answered (1..1048576)")
+        int fetch_min_bytes() default 16384;
+
+        @AttributeDefinition(description = "Milliseconds a consumer's fetch waits for fetch.min.bytes (0..500); it adds to the replication lag")
+        int fetch_max_wait_ms() default 5;
     }
 
     /** The clients of one broker list; replaced as a whole when the brokers change. */
@@ -155,10 +161,17 @@ public class KafkaEventLog implements EventLog {
         if (config.max_poll_records() < 1 || config.max_poll_records() > 100_000) {
             throw invalid("max.poll.records", config.max_poll_records(), "must be 1..100000");
         }
+        if (config.fetch_min_bytes() < 1 || config.fetch_min_bytes() > 1_048_576) {
+            throw invalid("fetch.min.bytes", config.fetch_min_bytes(), "must be 1..1048576");
+        }
+        if (config.fetch_max_wait_ms() < 0 || config.fetch_max_wait_ms() > 500) {
+            throw invalid("fetch.max.wait.ms", config.fetch_max_wait_ms(), "must be 0..500");
+        }
         this.partitions = config.partitions();
         this.appendTimeoutMillis = config.append_timeout_ms();
         this.pollMillis = config.brokers_poll_ms();
-        this.settings = new ClientSettings(config.linger_ms(), compression, config.max_poll_records());
+        this.settings = new ClientSettings(config.linger_ms(), compression, config.max_poll_records(), config.fetch_min_bytes(),
+                config.fetch_max_wait_ms());
         this.timing = timing;
         refresh(); // enabled() and brokers() are right from the start
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -14,7 +14,7 @@ import static org.junit.Assert.assertNotEquals;
 /** The client properties, checked by Kafka's own config classes (which reject inconsistent time-outs). */
 public class ClientSettingsTest {
 
-    private final ClientSettings settings = new ClientSettings(1, "lz4", 200);
+    private final ClientSettings settings = new ClientSettings(1, "lz4", 200, 16384, 5);
 
     /** Validates like KafkaProducer does (serializers are given as instances there). */
     private static ProducerConfig producerConfig(Properties p) {
@@ -57,6 +57,9 @@ public class ClientSettingsTest {
         assertFalse(c.getBoolean(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
         assertEquals("none", c.getString(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG));
         assertEquals(200, (int) c.getInt(ConsumerConfig.MAX_POLL_RECORDS_CONFIG));
+        // fewer, larger fetches: answered at 16 KiB or after 5 ms
+        assertEquals(16384, (int) c.getInt(ConsumerConfig.FETCH_MIN_BYTES_CONFIG));
+        assertEquals(5, (int) c.getInt(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG));
         assertFalse(settings.consumer("k1:9092", null, "probe").containsKey(ConsumerConfig.GROUP_ID_CONFIG));
     }
 

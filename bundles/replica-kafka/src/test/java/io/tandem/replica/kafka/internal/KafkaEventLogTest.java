@@ -54,7 +54,9 @@ public class KafkaEventLogTest {
                 Map.of("brokers_poll_ms", 0L), "tandem.replication.kafka: brokers.poll.ms = 0 must be 100..600000",
                 Map.of("compression", "zstd"), "tandem.replication.kafka: compression = 'zstd' must be lz4 or none",
                 Map.of("linger_ms", 500), "tandem.replication.kafka: linger.ms = 500 must be 0..100",
-                Map.of("max_poll_records", 0), "tandem.replication.kafka: max.poll.records = 0 must be 1..100000");
+                Map.of("max_poll_records", 0), "tandem.replication.kafka: max.poll.records = 0 must be 1..100000",
+                Map.of("fetch_min_bytes", 0), "tandem.replication.kafka: fetch.min.bytes = 0 must be 1..1048576",
+                Map.of("fetch_max_wait_ms", 501), "tandem.replication.kafka: fetch.max.wait.ms = 501 must be 0..500");
         cases.forEach((values, message) -> assertEquals(message, assertThrows(IllegalArgumentException.class,
                 () -> new KafkaEventLog(() -> "", config(values), KafkaSubscription.Timing.DEFAULT)).getMessage()));
     }
