@@ -12,7 +12,8 @@
 # Needs the tandem artifacts in the local Maven repository (mvn -B install -DskipTests at the root).
 # Environment: KAFKA_PORT (default 19092); TANDEM_MAVEN_REPO_LOCAL (passed as -Dmaven.repo.local, also to
 # kafka.sh); BENCH_MVN_FLAGS (extra flags for mvn, e.g. -o); BENCH_JAVA_OPTS (default -Xmx1g; add
-# -Dbench.ms3AgentLate=true for the diagnostic with two consuming Mailstores in phases 1 and 2).
+# -Dbench.ms3AgentLate=true for the diagnostic with two consuming Mailstores in phases 1 and 2, and
+# -Dbench.warmupRounds=N for N unmeasured rounds of each path before the measured ones, default 1).
 # Example (a private local repository, offline):
 #   TANDEM_MAVEN_REPO_LOCAL=/tmp/m2-bench/repository BENCH_MVN_FLAGS=-o bench/replication/run.sh
 #

@@ -871,12 +871,17 @@ public final class ReplicationBench {
         }
         try (Producer<String, byte[]> producer = new KafkaProducer<>(BenchKafkaAccess.producerProperties(brokers, 1, "lz4", 10_000),
                 new StringSerializer(), new ByteArraySerializer())) {
-            // warm-up (JIT of this JVM and of the freshly started broker, H2 caches): a whole round, not measured
+            // warm-up (JIT of this JVM and of the freshly started broker, H2 caches): whole rounds, not measured;
+            // -Dbench.warmupRounds=N (default 1) measures closer to a node that has run for a while
             int warm = Math.max(3000, changes);
-            System.out.printf("# warm-up (not measured): %d sync sends, %d replicated changes, 50000 async sends%n", warm, warm);
-            kafkaSync(producer, load, warm);
-            replicate(load, warm);
-            kafkaAsync(producer, load, 50_000);
+            int warmups = Integer.getInteger("bench.warmupRounds", 1);
+            for (int w = 1; w <= warmups; w++) {
+                System.out.printf("# warm-up %d of %d (not measured): %d sync sends, %d replicated changes, 50000 async sends%n",
+                        w, warmups, warm, warm);
+                kafkaSync(producer, load, warm);
+                replicate(load, warm);
+                kafkaAsync(producer, load, 50_000);
+            }
 
             System.out.printf("%n## 1. throughput: %d changes per round, %d threads (one account each), %d rounds%n", changes, threads, rounds);
             System.out.println("round,kafka_sync_per_s,replicated_per_s,source_commits_per_s,kafka_async_per_s,ratio_vs_sync,ratio_vs_async,"
