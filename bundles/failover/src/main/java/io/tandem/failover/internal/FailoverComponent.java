@@ -29,7 +29,6 @@ public class FailoverComponent implements ClusterListener {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverComponent.class);
 
     private final Coordinator coordinator;
-    private final Timing timing;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tandem-failover");
         t.setDaemon(true);
@@ -41,7 +40,7 @@ public class FailoverComponent implements ClusterListener {
                              @Reference LocalNode local, @Reference ClusterService cluster,
                              @Reference DirectoryAdminService directory, @Reference Promotions promotions,
                              FailoverConfig config) {
-        this.timing = Timing.of(config);
+        Timing timing = Timing.of(config);
         this.coordinator = new Coordinator(local.identity().name(), cluster, directory, promotions, timing,
                 System::nanoTime, Clock.systemUTC());
         timer.scheduleWithFixedDelay(this::tick, 0, timing.checkInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -68,7 +67,7 @@ public class FailoverComponent implements ClusterListener {
         timer.execute(this::tick);
         if (event.type() == ClusterEvent.Type.NODE_LEFT && !event.node().local()) {
             // the look that acts on this departure comes when its grace ends, not up to a check interval later
-            timer.schedule(this::tick, timing.grace().toMillis() + 1, TimeUnit.MILLISECONDS);
+            timer.schedule(this::tick, coordinator.timing().grace().toMillis() + 1, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -88,12 +88,11 @@ final class Delivery implements LmtpHandler {
      */
     private Optional<Reply> takingOver(Account owner) {
         OptionalLong epoch = store.epoch(owner.id());
-        return epoch.isPresent() && epoch.getAsLong() < owner.epoch() ? Optional.of(takingOverReply(owner)) : Optional.empty();
-    }
-
-    private static Reply takingOverReply(Account owner) {
-        return Reply.temporary("4.2.0", owner.name() + " is being taken over by this node (epoch " + owner.epoch()
-                + "), try again in a moment");
+        if (epoch.isEmpty() || epoch.getAsLong() >= owner.epoch()) {
+            return Optional.empty();
+        }
+        return Optional.of(Reply.temporary("4.2.0", owner.name() + " is being taken over by this node (epoch " + owner.epoch()
+                + "), try again in a moment"));
     }
 
     /** The account as its current owner sees it (the owner cache never serves an older epoch). */

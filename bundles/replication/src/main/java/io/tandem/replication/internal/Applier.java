@@ -219,27 +219,23 @@ final class Applier implements EventLog.Handler {
      * account by account when that is refused (then each error is handled per account, and per change).
      */
     private void flushAll(Map<UUID, List<Event.Change>> pending) {
+        Map<Slot, List<Event.Change>> inSync = new java.util.LinkedHashMap<>();
         List<MailboxChange> all = new ArrayList<>();
-        for (Map.Entry<UUID, List<Event.Change>> e : pending.entrySet()) {
-            Slot slot = slots.get(e.getKey());
+        pending.forEach((accountId, changes) -> {
+            Slot slot = slots.get(accountId);
             if (slot != null && Replica.IN_SYNC.equals(slot.state)) {
-                for (Event.Change c : e.getValue()) {
-                    all.add(c.change());
-                }
+                inSync.put(slot, changes);
+                changes.forEach(c -> all.add(c.change()));
             }
-        }
+        });
         if (all.size() > 1 && pending.size() > 1) {
             try {
                 if (store.applyAll(all) > 0) {
                     long now = clock.millis();
-                    for (Map.Entry<UUID, List<Event.Change>> e : pending.entrySet()) {
-                        Slot slot = slots.get(e.getKey());
-                        if (slot != null && Replica.IN_SYNC.equals(slot.state)) {
-                            slot.lastAppliedMillis = now;
-                            slot.lastCommitMillis = Math.max(slot.lastCommitMillis,
-                                    e.getValue().get(e.getValue().size() - 1).change().committedMillis());
-                        }
-                    }
+                    inSync.forEach((slot, changes) -> {
+                        slot.lastAppliedMillis = now;
+                        slot.lastCommitMillis = Math.max(slot.lastCommitMillis, changes.get(changes.size() - 1).change().committedMillis());
+                    });
                 }
                 return;
             } catch (StaleEpochException | SequenceGapException | IllegalArgumentException e) {

@@ -146,10 +146,6 @@ public final class EventCodec {
     // ------------------------------------------------------------------ decoding
 
     /**
-     * @throws UnreadableEventException the bytes are not an event this version understands; the message
-     *                                  says what was met (version, type, operation, or where it is cut)
-     */
-    /**
      * Whether the bytes carry a {@link Event.SnapshotBegin} header, read without decoding anything else: the
      * only event of an account without a replica here that may concern this node (it may start one).
      */
@@ -157,6 +153,10 @@ public final class EventCodec {
         return bytes.length >= 4 && bytes[0] == 'T' && bytes[1] == 'R' && bytes[2] == MAJOR && bytes[3] == TYPE_SNAPSHOT_BEGIN;
     }
 
+    /**
+     * @throws UnreadableEventException the bytes are not an event this version understands; the message
+     *                                  says what was met (version, type, operation, or where it is cut)
+     */
     public static Event decode(byte[] bytes) {
         try {
             In in = new In(ByteBuffer.wrap(bytes));

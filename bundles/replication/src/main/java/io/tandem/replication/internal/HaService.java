@@ -144,8 +144,11 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
 
     /** Every replica, one directory read, by account (each list preferred first, as the directory orders it). */
     private Map<UUID, List<Replica>> replicasByAccount() {
-        return directory.replicas().stream().collect(Collectors.groupingBy(Replica::accountId, java.util.LinkedHashMap::new,
-                Collectors.toList()));
+        return byAccount(directory.replicas());
+    }
+
+    private static Map<UUID, List<Replica>> byAccount(List<Replica> replicas) {
+        return replicas.stream().collect(Collectors.groupingBy(Replica::accountId, LinkedHashMap::new, Collectors.toList()));
     }
 
     private void replicasChanged() {
@@ -287,8 +290,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         }
         String dest = destination == null ? null : mailstore(destination, "destination").name();
         // one read of these accounts' replicas for the whole operation, not one per account or chunk
-        Map<UUID, List<Replica>> replicas = directory.replicasOf(accounts.stream().map(Account::id).toList()).stream()
-                .collect(Collectors.groupingBy(Replica::accountId, LinkedHashMap::new, Collectors.toList()));
+        Map<UUID, List<Replica>> replicas = byAccount(directory.replicasOf(accounts.stream().map(Account::id).toList()));
         if (dest != null) {
             for (Account a : accounts) {
                 if (replicas.getOrDefault(a.id(), List.of()).stream().noneMatch(r -> r.destination().equals(dest))) {

@@ -104,7 +104,8 @@ public class BlobStore implements BlobService {
     /** Within the HTTP client's keep-alive (5 minutes), so a pooled connection to every bucket stays open. */
     static final Duration WARM_UP_PERIOD = Duration.ofMinutes(4);
 
-    private record WarmUp(String state, long atNanos) {
+    /** A bucket's last warm-up: when, and why it failed (empty: the bucket answered). */
+    private record WarmUp(Optional<String> failure, long atNanos) {
     }
 
     /**
@@ -122,18 +123,18 @@ public class BlobStore implements BlobService {
         for (BucketConfig bucket : buckets) {
             long start = System.nanoTime();
             WarmUp last = warmedUp.get(bucket);
-            if (last != null && last.state().equals("ready") && start - last.atNanos() < WARM_UP_PERIOD.toNanos()) {
+            if (last != null && last.failure().isEmpty() && start - last.atNanos() < WARM_UP_PERIOD.toNanos()) {
                 continue;
             }
             Optional<String> failure = s3.warmUp(bucket);
-            String state = failure.map(f -> "unreachable: " + f).orElse("ready");
-            warmedUp.put(bucket, new WarmUp(state, start));
-            if (last == null || !state.equals(last.state())) {
+            warmedUp.put(bucket, new WarmUp(failure, start));
+            if (last == null || !failure.equals(last.failure())) {
                 if (failure.isEmpty()) {
                     LOG.info("S3 client of bucket '{}' at {} ready in {} ms", bucket.bucket(), bucket.endpoint(),
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 } else {
-                    LOG.warn("S3 bucket '{}' at {} {} (core:testS3Connection shows more)", bucket.bucket(), bucket.endpoint(), state);
+                    LOG.warn("S3 bucket '{}' at {} unreachable: {} (core:testS3Connection shows more)", bucket.bucket(),
+                            bucket.endpoint(), failure.get());
                 }
             }
         }

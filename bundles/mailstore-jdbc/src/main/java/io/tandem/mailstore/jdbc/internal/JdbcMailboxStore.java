@@ -210,10 +210,10 @@ public class JdbcMailboxStore implements MailboxStore {
             return heads;
         }
         Object[] ids = accountIds.toArray();
-        for (Object[] row : tx.list("SELECT account_id, mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id IN ("
+        for (Map.Entry<UUID, Head> row : tx.list("SELECT account_id, mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id IN ("
                 + Batches.placeholders(ids.length) + ") ORDER BY account_id FOR UPDATE",
-                rs -> new Object[] {rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5))}, ids)) {
-            heads.put((UUID) row[0], (Head) row[1]);
+                rs -> Map.entry(rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5))), ids)) {
+            heads.put(row.getKey(), row.getValue());
         }
         return heads;
     }
