@@ -91,6 +91,10 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
 
         @AttributeDefinition(description = "How often the local record (roles, health, endpoints) is checked and republished, in ms")
         int publish_interval_millis() default 500;
+
+        @AttributeDefinition(description = "How often the local record is written again although unchanged, in ms: the records map "
+                + "is replicated asynchronously, and a member that missed an update (a split, a merge) gets it back within this")
+        int record_refresh_millis() default 5000;
     }
 
     private final LocalNode localNode;
@@ -115,6 +119,10 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         return t;
     });
     private final java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set when a member joined or this member merged: the next publication writes the record even if unchanged. */
+    private final java.util.concurrent.atomic.AtomicBoolean republish = new java.util.concurrent.atomic.AtomicBoolean(true);
+    /** When the local record was last written (System.nanoTime()); touched only by the publisher thread. */
+    private long lastWrite;
     private volatile String boundAddress;
     /** Last membership view dispatched to listeners; touched only by the executor thread. */
     private volatile Map<String, ClusterNode> lastView = Map.of();
@@ -151,6 +159,10 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         }
         if (c.publish_interval_millis() < 50) {
             throw new IllegalArgumentException(PID + ": publish.interval.millis = " + c.publish_interval_millis() + " must be >= 50");
+        }
+        if (c.record_refresh_millis() < c.publish_interval_millis()) {
+            throw new IllegalArgumentException(PID + ": record.refresh.millis = " + c.record_refresh_millis()
+                    + " must be >= publish.interval.millis (" + c.publish_interval_millis() + ")");
         }
         for (String seed : seeds(c)) {
             if (!seed.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
@@ -287,6 +299,8 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             hi.getCluster().addMembershipListener(new MembershipListener() {
                 @Override
                 public void memberAdded(MembershipEvent e) {
+                    // the newcomer's copy of the records map may lack ours (it was in another part of a split)
+                    republish.set(true);
                     refreshSoon();
                 }
 
@@ -301,6 +315,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             hi.getLifecycleService().addLifecycleListener(e -> {
                 if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                     LOG.info("Rejoined the cluster after a split; republishing this node");
+                    republish.set(true);
                     refreshSoon();
                 }
             });
@@ -381,7 +396,12 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         }
     }
 
-    /** Writes this node's record when it changed; the oldest member removes the records of departed ones. */
+    /**
+     * Writes this node's record when it changed, when a member joined, and every {@code record.refresh.millis}
+     * anyway: the records map is replicated asynchronously, so another member's copy can miss a write that
+     * this member's copy has (a split and its merge, a partition owner that died before replicating). The
+     * oldest member removes the records of departed ones.
+     */
     private void publish(HazelcastInstance hi) {
         try {
             if (!hi.getLifecycleService().isRunning()) {
@@ -390,8 +410,12 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             ReplicatedMap<String, String> map = nodesMap;
             String localId = hi.getCluster().getLocalMember().getUuid().toString();
             String record = localRecord().encode();
-            if (!record.equals(map.get(localId))) {
+            long now = System.nanoTime();
+            boolean forced = republish.getAndSet(false);
+            boolean due = now - lastWrite >= TimeUnit.MILLISECONDS.toNanos(config.record_refresh_millis());
+            if (forced || due || !record.equals(map.get(localId))) {
                 map.put(localId, record);
+                lastWrite = now;
             }
             Set<Member> members = hi.getCluster().getMembers();
             if (!members.isEmpty() && members.iterator().next().localMember()) {
@@ -433,6 +457,14 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         Map<String, ClusterNode> previous = lastView;
         lastView = view;
         List<ClusterEvent> events = new ArrayList<>();
+        // departures first: a node that left and came back under a new member id (a restart, a merge after a
+        // split) ends as present for listeners that follow nodes by name
+        previous.forEach((id, node) -> {
+            if (!view.containsKey(id)) {
+                events.add(new ClusterEvent(ClusterEvent.Type.NODE_LEFT, node));
+                log(ClusterEvent.Type.NODE_LEFT, node);
+            }
+        });
         view.forEach((id, node) -> {
             ClusterNode before = previous.get(id);
             if (before == null) {
@@ -443,12 +475,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
                 if (!before.roles().equals(node.roles()) || !before.unhealthy().equals(node.unhealthy())) {
                     log(ClusterEvent.Type.NODE_UPDATED, node);
                 }
-            }
-        });
-        previous.forEach((id, node) -> {
-            if (!view.containsKey(id)) {
-                events.add(new ClusterEvent(ClusterEvent.Type.NODE_LEFT, node));
-                log(ClusterEvent.Type.NODE_LEFT, node);
             }
         });
         for (ClusterEvent event : events) {

@@ -224,6 +224,35 @@ public class MtaRoleTest {
         }
     }
 
+    /**
+     * A hung Mailstore (SIGSTOP) accepts the LMTP connection and the message, then answers nothing; the LMTP
+     * timeout is minutes. When it leaves the cluster the session is abandoned, and once the directory names
+     * the new owner the mail goes there.
+     */
+    @Test
+    public void aSessionWithAHungMailstoreIsAbandonedWhenItLeavesAndTheMailGoesToTheNewOwner() throws Exception {
+        start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L, "lmtp_timeout_seconds", 600));
+        try (TestLmtpServer mbox2 = new TestLmtpServer()) {
+            mta.directory.registerServer(new io.tandem.api.directory.Server("mbox2", "mbox2.example.com",
+                    java.util.Set.of(io.tandem.api.node.Role.MAILSTORE), java.time.Instant.now()));
+            mta.cluster.setNodes(mta.mailstore("mbox1", "1", mta.lmtp), mta.mailstore("mbox2", "1", mbox2));
+            mta.lmtp.hang();
+            queuedId(smtp(MESSAGE, "alice@example.com"));
+            await("the message sent to the hung mbox1", () -> mta.lmtp.held.get() == 1);
+
+            // mbox1 leaves the cluster: the session is abandoned (the mail waits: the directory still names mbox1)
+            mta.cluster.setNodes(mta.mailstore("mbox2", "1", mbox2));
+            await("the attempt recorded as abandoned", () -> mta.role.queued().size() == 1
+                    && mta.role.queued().get(0).recipients().get(0).lastReply().contains("abandoned: mbox1 left the cluster"));
+            // the promotion: delivered on mbox2 at once, despite the hour of backoff
+            io.tandem.api.directory.Account alice = mta.directory.account("alice@example.com").orElseThrow();
+            mta.directory.changeOwner(alice.id(), "mbox1", alice.epoch(), "mbox2");
+            await("delivered on mbox2", () -> mbox2.stored.size() == 1 && mta.role.queued().isEmpty());
+            assertEquals("nothing stored on the hung mbox1", 0, mta.lmtp.stored.size());
+            assertTrue(mbox2.stored.get(0).text().contains("Hello Alice"));
+        }
+    }
+
     /** A recipient still waiting when its message is older than the expiry fails, and the message is kept as failed. */
     @Test
     public void anUndeliveredMessageExpires() throws Exception {

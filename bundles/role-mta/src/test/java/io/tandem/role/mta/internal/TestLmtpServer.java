@@ -30,6 +30,9 @@ final class TestLmtpServer implements AutoCloseable {
     private final Deque<String> script = new ConcurrentLinkedDeque<>();
     final List<Received> stored = Collections.synchronizedList(new ArrayList<>());
     final List<String> repliesSent = Collections.synchronizedList(new ArrayList<>());
+    /** Messages received while hung. */
+    final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean hung;
 
     TestLmtpServer() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -40,6 +43,11 @@ final class TestLmtpServer implements AutoCloseable {
 
     String uri() {
         return "lmtp://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** Like a hung (SIGSTOPped) Mailstore: takes the message, then answers nothing until the client goes. */
+    void hang() {
+        hung = true;
     }
 
     /** The next replies after DATA, one per recipient, in order; afterwards 250 again. */
@@ -82,6 +90,13 @@ final class TestLmtpServer implements AutoCloseable {
                     for (String l; (l = in.readLine()) != null && !l.equals("."); ) {
                         body.write((l.startsWith(".") ? l.substring(1) : l).getBytes(StandardCharsets.ISO_8859_1));
                         body.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    }
+                    if (hung) {
+                        held.incrementAndGet();
+                        while (in.readLine() != null) {
+                            // silent until the client closes the connection
+                        }
+                        return;
                     }
                     List<String> stored = new ArrayList<>();
                     for (String r : rcpts) {

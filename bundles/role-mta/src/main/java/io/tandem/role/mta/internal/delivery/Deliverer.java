@@ -40,6 +40,9 @@ import java.util.stream.Collectors;
  * {@link Settings#maxRetry}. Every {@link Settings#routeCheck} the route of each waiting recipient is looked
  * up again: when its owner or its Mailstore's membership changed (a promotion, a Mailstore back) it is
  * attempted at once, whatever its backoff. A message not delivered within {@link Settings#expiry} fails.
+ * An LMTP session with a Mailstore that has left the cluster (a hung one keeps accepting connections and
+ * answers nothing) is abandoned at that check, so the worker is free and the mail is retried on the
+ * account's new owner instead of waiting for the LMTP timeout.
  *
  * <p>Each message is handled by one worker at a time; its envelope is written to the spool after every
  * attempt. A crash between a Mailstore's 250 and that write delivers again after the restart: the Mailstore
@@ -68,6 +71,8 @@ public final class Deliverer implements AutoCloseable {
     private final Clock clock;
     private final Map<String, Envelope> queue = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** LMTP sessions under way, with the Mailstore member they talk to. */
+    private final Map<Session, String> sessions = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
 
@@ -152,10 +157,45 @@ public final class Deliverer implements AutoCloseable {
         return Math.min(initial << shift, settings.maxRetry().toMillis());
     }
 
+    /** An LMTP session under way: abandoned by closing its connection. */
+    private static final class Session {
+        final String mailHost;
+        volatile java.io.Closeable connection;
+        volatile boolean abandoned;
+
+        Session(String mailHost) {
+            this.mailHost = mailHost;
+        }
+
+        void attach(java.io.Closeable c) {
+            connection = c;
+            if (abandoned) {
+                close(c);
+            }
+        }
+
+        void abandon() {
+            abandoned = true;
+            java.io.Closeable c = connection;
+            if (c != null) {
+                close(c);
+            }
+        }
+
+        private static void close(java.io.Closeable c) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing is all we want
+            }
+        }
+    }
+
     private void tick() {
         try {
             long now = clock.millis();
             Map<String, ClusterNode> mailstores = mailstores();
+            abandonSessionsWithDeparted(mailstores);
             for (Envelope e : queue.values()) {
                 if (running.contains(e.id())) {
                     continue;
@@ -183,6 +223,18 @@ public final class Deliverer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("MTA queue check failed: {}", e.toString());
         }
+    }
+
+    private void abandonSessionsWithDeparted(Map<String, ClusterNode> mailstores) {
+        Set<String> members = new java.util.HashSet<>();
+        mailstores.values().forEach(n -> members.add(n.id()));
+        sessions.forEach((session, member) -> {
+            if (!members.contains(member) && !session.abandoned) {
+                LOG.warn("Mailstore {} left the cluster during an LMTP session: abandoning it, the mail is retried on the "
+                        + "account's current owner", session.mailHost);
+                session.abandon();
+            }
+        });
     }
 
     private void submit(Envelope e) {
@@ -270,9 +322,12 @@ public final class Deliverer implements AutoCloseable {
             record(e, route, recipients, r -> route.permanent() ? Recipient.State.FAILED : Recipient.State.PENDING, outcome);
             return;
         }
+        Session session = new Session(route.mailHost());
+        sessions.put(session, route.nodeId());
         try {
             List<LmtpClient.Reply> replies = lmtp.deliver(route.endpoint(), e.sender(),
-                    recipients.stream().map(Recipient::address).toList(), spool.messageFile(e.id()));
+                    recipients.stream().map(Recipient::address).toList(), spool.messageFile(e.id()),
+                    session::attach);
             List<Recipient.State> states = new ArrayList<>();
             for (LmtpClient.Reply reply : replies) {
                 states.add(reply.positive() ? Recipient.State.DELIVERED
@@ -280,8 +335,11 @@ public final class Deliverer implements AutoCloseable {
             }
             record(e, route, recipients, r -> states.get(recipients.indexOf(r)), replies.stream().map(LmtpClient.Reply::toString).toList());
         } catch (IOException | RuntimeException ex) {
-            String failure = "LMTP to " + route.mailHost() + " (" + route.endpoint() + ") failed: " + ex.getMessage();
+            String failure = "LMTP to " + route.mailHost() + " (" + route.endpoint() + ") "
+                    + (session.abandoned ? "abandoned: " + route.mailHost() + " left the cluster" : "failed: " + ex.getMessage());
             record(e, route, recipients, r -> Recipient.State.PENDING, recipients.stream().map(r -> failure).toList());
+        } finally {
+            sessions.remove(session);
         }
     }
 

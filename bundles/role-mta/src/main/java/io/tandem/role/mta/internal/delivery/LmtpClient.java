@@ -68,8 +68,20 @@ public final class LmtpClient {
      *                     about any recipient (retry all)
      */
     public List<Reply> deliver(String endpoint, String sender, List<String> recipients, Path message) throws IOException {
+        return deliver(endpoint, sender, recipients, message, abort -> {
+        });
+    }
+
+    /**
+     * Delivers like {@link #deliver(String, String, List, Path)}, handing {@code connecting} a handle that
+     * abandons the session from another thread (it closes the connection: the delivery then fails with an
+     * {@link IOException}), before the connection is attempted.
+     */
+    public List<Reply> deliver(String endpoint, String sender, List<String> recipients, Path message,
+                               java.util.function.Consumer<java.io.Closeable> connecting) throws IOException {
         InetSocketAddress target = address(endpoint);
         try (Socket socket = new Socket()) {
+            connecting.accept(socket);
             socket.connect(target, connectTimeoutMillis);
             socket.setSoTimeout(readTimeoutMillis);
             InputStream in = new BufferedInputStream(socket.getInputStream());
