@@ -148,7 +148,7 @@ public class JdbcMailboxStore implements MailboxStore {
         if (epoch > head.epoch()) {
             throw new EpochNotReachedException(accountId, head.epoch(), epoch);
         }
-        OpWriter writer = new OpWriter(tx, accountId);
+        OpWriter writer = new OpWriter(tx, accountId, head.itemId());
         Context ctx = new Context(writer, head.itemId());
         try {
             body.run(writer, ctx);
@@ -161,7 +161,7 @@ public class JdbcMailboxStore implements MailboxStore {
             throw new IllegalArgumentException("the mutation of account " + accountId + " made no change");
         }
         MailboxChange change = new MailboxChange(accountId, epoch, head.sequence() + 1, ctx.itemId, ctx.ops, clock.millis());
-        advance(tx, head, change);
+        advance(tx, accountId, head.sequence(), new Head(head.mailboxId(), change.sequence(), change.itemId(), epoch));
         for (MailboxChangeHook hook : hooks) {
             hook.beforeCommit(change);
         }
@@ -171,7 +171,7 @@ public class JdbcMailboxStore implements MailboxStore {
     @Override
     public boolean apply(MailboxChange change) {
         Objects.requireNonNull(change, "change");
-        return Tx.run(dataSource, tx -> applyIn(tx, change, lock(tx, change.accountId())) != null);
+        return Tx.run(dataSource, tx -> applyMailbox(tx, change.accountId(), List.of(change), lock(tx, change.accountId())) == 1);
     }
 
     @Override
@@ -188,17 +188,46 @@ public class JdbcMailboxStore implements MailboxStore {
             Map<UUID, Head> heads = lockAll(tx, byMailbox.keySet());
             int applied = 0;
             for (Map.Entry<UUID, List<MailboxChange>> e : byMailbox.entrySet()) {
-                Optional<Head> head = Optional.ofNullable(heads.get(e.getKey()));
-                for (MailboxChange c : e.getValue()) {
-                    Head next = applyIn(tx, c, head);
-                    if (next != null) {
-                        head = Optional.of(next);
-                        applied++;
-                    }
-                }
+                applied += applyMailbox(tx, e.getKey(), e.getValue(), Optional.ofNullable(heads.get(e.getKey())));
             }
             return applied;
         });
+    }
+
+    /**
+     * Applies one mailbox's changes, in order, on its locked row {@code current} (empty: no mailbox yet): each
+     * change is checked against the sequence and epoch reached so far, the row is written once at the end.
+     *
+     * @return how many were applied (the others were already applied)
+     */
+    private int applyMailbox(Tx tx, UUID accountId, List<MailboxChange> changes, Optional<Head> current) throws SQLException {
+        Head start;
+        if (current.isPresent()) {
+            start = current.get();
+        } else {
+            MailboxChange first = changes.get(0);
+            if (first.sequence() != 1) {
+                throw new SequenceGapException(accountId, 1, first.sequence());
+            }
+            long mailboxId = tx.insertReturning("mailbox_id",
+                    "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, 0, ?)",
+                    accountId, first.epoch());
+            start = new Head(mailboxId, 0, 0, first.epoch());
+        }
+        OpWriter writer = new OpWriter(tx, accountId, start.itemId());
+        Head head = start;
+        int applied = 0;
+        for (MailboxChange change : changes) {
+            Head next = applyIn(writer, change, head);
+            if (next != null) {
+                head = next;
+                applied++;
+            }
+        }
+        if (applied > 0) {
+            advance(tx, accountId, start.sequence(), head);
+        }
+        return applied;
     }
 
     /** Locks the rows of these mailboxes (those that exist) with one statement, in account order. */
@@ -219,48 +248,36 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     /**
-     * Applies one change on the locked row {@code current} (empty: no mailbox yet) in {@code tx}.
+     * Writes one change's operations, checked against the row as reached so far ({@code head}).
      *
-     * @return the row after the change, or {@code null} when the change was skipped (already applied)
+     * @return the row after the change (not written yet), or {@code null} when the change was skipped (already applied)
      */
-    private Head applyIn(Tx tx, MailboxChange change, Optional<Head> current) throws SQLException {
+    private static Head applyIn(OpWriter writer, MailboxChange change, Head head) throws SQLException {
         UUID accountId = change.accountId();
-        long applied = current.map(Head::sequence).orElse(0L);
-        if (change.sequence() <= applied) {
-            LOG.debug("Skipped change {} of {}: already at {}", change.sequence(), accountId, applied);
+        if (change.sequence() <= head.sequence()) {
+            LOG.debug("Skipped change {} of {}: already at {}", change.sequence(), accountId, head.sequence());
             return null;
         }
-        if (change.sequence() != applied + 1) {
-            throw new SequenceGapException(accountId, applied + 1, change.sequence());
+        if (change.sequence() != head.sequence() + 1) {
+            throw new SequenceGapException(accountId, head.sequence() + 1, change.sequence());
         }
-        Head head;
-        if (current.isPresent()) {
-            head = current.get();
-            if (change.epoch() < head.epoch()) {
-                throw new StaleEpochException(accountId, head.epoch(), change.epoch());
-            }
-        } else {
-            long mailboxId = tx.insertReturning("mailbox_id",
-                    "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, 0, ?)",
-                    accountId, change.epoch());
-            head = new Head(mailboxId, 0, 0, change.epoch());
+        if (change.epoch() < head.epoch()) {
+            throw new StaleEpochException(accountId, head.epoch(), change.epoch());
         }
-        OpWriter writer = new OpWriter(tx, accountId);
         for (MailboxOp op : change.ops()) {
             writer.write(op);
         }
-        long itemId = Math.max(head.itemId(), change.itemId());
-        advance(tx, head, new MailboxChange(accountId, change.epoch(), change.sequence(), itemId, change.ops(),
-                change.committedMillis()));
-        return new Head(head.mailboxId(), change.sequence(), itemId, change.epoch());
+        // never below an id the change used, whatever the event says: ids above the row's counter are free
+        long itemId = Math.max(Math.max(head.itemId(), change.itemId()), writer.highestCreated());
+        return new Head(head.mailboxId(), change.sequence(), itemId, Math.max(head.epoch(), change.epoch()));
     }
 
-    private static void advance(Tx tx, Head head, MailboxChange change) throws SQLException {
+    /** Moves the locked row from {@code fromSequence} to {@code to}'s sequence, item counter and epoch. */
+    private static void advance(Tx tx, UUID accountId, long fromSequence, Head to) throws SQLException {
         int n = tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ? WHERE account_id = ? AND sequence = ?",
-                change.sequence(), change.itemId(), change.epoch(), change.accountId(), head.sequence());
+                to.sequence(), to.itemId(), to.epoch(), accountId, fromSequence);
         if (n != 1) { // cannot happen while the row is locked; never commit a change that did not move the sequence
-            throw new IllegalStateException("mailbox of " + change.accountId() + " moved from sequence " + head.sequence()
-                    + " while locked");
+            throw new IllegalStateException("mailbox of " + accountId + " moved from sequence " + fromSequence + " while locked");
         }
     }
 
@@ -297,7 +314,7 @@ public class JdbcMailboxStore implements MailboxStore {
                 tx.insertReturning("mailbox_id", "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, ?, ?, ?)",
                         accountId, snapshot.sequence(), snapshot.itemId(), snapshot.epoch());
             }
-            OpWriter writer = new OpWriter(tx, accountId);
+            OpWriter writer = new OpWriter(tx, accountId, Long.MAX_VALUE);
             List<Folder> folders = new ArrayList<>(snapshot.folders());
             folders.sort(java.util.Comparator.comparingLong(Folder::id)); // a parent is always older than its children
             for (Folder f : folders) {
@@ -515,14 +532,34 @@ public class JdbcMailboxStore implements MailboxStore {
         }
     }
 
-    /** Validates one operation against the mailbox as it is in this transaction, then writes it. */
+    /**
+     * Validates operations against the mailbox as it is in this transaction, then writes them. Every id in a
+     * mailbox is at most its row's {@code item_id} counter, so an id above the counter the writer started
+     * from ({@code freeAbove}) is free unless this writer created it; folders read are remembered until an
+     * operation changes a folder.
+     */
     private static final class OpWriter {
         private final Tx tx;
         private final UUID account;
+        private final long freeAbove;
+        private final Set<Long> created = new java.util.HashSet<>();
+        private long highestCreated;
+        private final Map<Long, Optional<Folder>> folders = new HashMap<>();
 
-        OpWriter(Tx tx, UUID account) {
+        OpWriter(Tx tx, UUID account, long freeAbove) {
             this.tx = tx;
             this.account = account;
+            this.freeAbove = freeAbove;
+        }
+
+        /** The highest id an operation of this writer created (0: none). */
+        long highestCreated() {
+            return highestCreated;
+        }
+
+        private void created(long id) {
+            created.add(id);
+            highestCreated = Math.max(highestCreated, id);
         }
 
         void write(MailboxOp op) throws SQLException {
@@ -534,10 +571,13 @@ public class JdbcMailboxStore implements MailboxStore {
                 requireFreeName(f.name(), f.parentId(), null);
                 tx.update("INSERT INTO folders (account_id, folder_id, name, parent_id) VALUES (?, ?, ?, ?)",
                         account, f.folderId(), f.name(), f.parentId());
+                created(f.folderId());
+                folders.clear();
             } else if (op instanceof MailboxOp.RenameFolder f) {
                 Folder folder = requireUserFolder(f.folderId(), "renamed");
                 requireFreeName(f.name(), folder.parentId(), folder.id());
                 tx.update("UPDATE folders SET name = ? WHERE account_id = ? AND folder_id = ?", f.name(), account, f.folderId());
+                folders.clear();
             } else if (op instanceof MailboxOp.DeleteFolder f) {
                 requireUserFolder(f.folderId(), "deleted");
                 if (tx.exists("SELECT 1 FROM messages WHERE account_id = ? AND folder_id = ?", account, f.folderId())) {
@@ -547,6 +587,7 @@ public class JdbcMailboxStore implements MailboxStore {
                     throw new IllegalArgumentException("folder " + f.folderId() + " of " + account + " holds folders: not deleted");
                 }
                 tx.update("DELETE FROM folders WHERE account_id = ? AND folder_id = ?", account, f.folderId());
+                folders.clear();
             } else if (op instanceof MailboxOp.AddMessage m) {
                 requireFreeId(m.itemId());
                 requireFolder(m.folderId());
@@ -554,6 +595,7 @@ public class JdbcMailboxStore implements MailboxStore {
                 tx.update("INSERT INTO messages (account_id, " + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         account, m.itemId(), m.folderId(), b.volumeId(), b.key(), b.sha256(), b.size(), m.size(),
                         m.receivedMillis(), m.subject(), m.from(), m.to());
+                created(m.itemId());
                 insertKeywords("message_flags", "flag", m.itemId(), m.flags());
                 insertKeywords("message_tags", "tag", m.itemId(), m.tags());
             } else if (op instanceof MailboxOp.SetFlags s) {
@@ -585,6 +627,9 @@ public class JdbcMailboxStore implements MailboxStore {
         }
 
         private void requireFreeId(long id) throws SQLException {
+            if (id > freeAbove && !created.contains(id)) {
+                return;
+            }
             if (tx.exists("SELECT 1 FROM folders WHERE account_id = ? AND folder_id = ?", account, id)
                     || tx.exists("SELECT 1 FROM messages WHERE account_id = ? AND item_id = ?", account, id)) {
                 throw new IllegalArgumentException("item id " + id + " is already used in the mailbox of " + account);
@@ -623,8 +668,13 @@ public class JdbcMailboxStore implements MailboxStore {
         }
 
         Optional<Folder> folder(long id) throws SQLException {
-            return tx.one("SELECT folder_id, name, parent_id FROM folders WHERE account_id = ? AND folder_id = ?",
-                    JdbcMailboxStore::folderRow, account, id);
+            Optional<Folder> known = folders.get(id);
+            if (known == null) {
+                known = tx.one("SELECT folder_id, name, parent_id FROM folders WHERE account_id = ? AND folder_id = ?",
+                        JdbcMailboxStore::folderRow, account, id);
+                folders.put(id, known);
+            }
+            return known;
         }
 
         List<Folder> folders() throws SQLException {

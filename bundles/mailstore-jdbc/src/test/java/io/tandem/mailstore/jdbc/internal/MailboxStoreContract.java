@@ -294,6 +294,43 @@ public abstract class MailboxStoreContract {
         assertEquals(0, replica.applyAll(List.of()));
     }
 
+    private MailboxChange forged(long sequence, long itemId, MailboxOp... ops) {
+        return new MailboxChange(account, 0, sequence, itemId, List.of(ops), 1);
+    }
+
+    private static MailboxOp.AddMessage added(long itemId, long folderId) {
+        return new MailboxOp.AddMessage(itemId, folderId, blob((int) itemId), 10, 1, "s", "f", "t", Set.of(), Set.of());
+    }
+
+    /**
+     * Ids above the mailbox's item counter are known free without a lookup, yet an id a change (or a batch)
+     * created is not free again, a folder deleted in a batch is gone for the rest of it, and the counter always
+     * covers every id used, whatever the event's own counter says, so the next local id is fresh.
+     */
+    @Test
+    public void idsAboveTheCounterAreFreeOnlyUntilUsedAndTheCounterCoversEveryIdUsed() {
+        store.create(account);
+        assertTrue(replica.apply(shipped.get(0)));
+        String atOne = replica.checksum(account);
+
+        IllegalArgumentException reused = assertThrows(IllegalArgumentException.class,
+                () -> replica.apply(forged(2, 10, new MailboxOp.CreateFolder(500, "X", null), added(500, Folder.INBOX))));
+        assertTrue(reused.getMessage(), reused.getMessage().contains("item id 500 is already used"));
+        IllegalArgumentException gone = assertThrows(IllegalArgumentException.class, () -> replica.applyAll(List.of(
+                forged(2, 701, new MailboxOp.CreateFolder(700, "Y", null), added(701, 700)),
+                forged(3, 701, new MailboxOp.DeleteMessage(701), new MailboxOp.DeleteFolder(700)),
+                forged(4, 702, added(702, 700)))));
+        assertTrue(gone.getMessage(), gone.getMessage().contains("no folder 700"));
+        assertEquals("nothing of the refused changes", atOne, replica.checksum(account));
+        assertEquals(1, replica.info(account).orElseThrow().sequence());
+
+        // the event claims counter 10 but uses id 600: the counter goes to 600, the next local id is 601
+        assertTrue(replica.apply(forged(2, 10, added(600, Folder.INBOX))));
+        assertEquals(600, replica.info(account).orElseThrow().itemId());
+        assertEquals(1, replica.adoptEpoch(account, 1));
+        assertEquals(601, replica.execute(account, 1, tx -> tx.createFolder("Next", null)).itemId());
+    }
+
     @Test
     public void applyAllTakesSeveralMailboxesInOneTransactionOrNothing() {
         UUID other = UUID.randomUUID();
