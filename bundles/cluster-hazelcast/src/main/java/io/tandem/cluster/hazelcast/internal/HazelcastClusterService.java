@@ -39,7 +39,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -96,11 +95,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         @AttributeDefinition(description = "How often the local record is written again although unchanged, in ms: the records map "
                 + "is replicated asynchronously, and a member that missed an update (a split, a merge) gets it back within this")
         int record_refresh_millis() default 5000;
-
-        @AttributeDefinition(description = "A node that lost the core quorum and stays without it this many seconds while a seed "
-                + "outside its view answers leaves and joins the cluster again (a split can stay unmerged while a member hangs); "
-                + "0 = never")
-        int rejoin_after_seconds() default 15;
     }
 
     private final LocalNode localNode;
@@ -130,8 +124,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     /** When the local record was last written (System.nanoTime()); touched only by the publisher thread. */
     private long lastWrite;
     private volatile String boundAddress;
-    /** When to leave and join again after a split that does not heal; touched only by the executor thread. */
-    private final SplitWatch splitWatch;
     /** Last membership view dispatched to listeners; touched only by the executor thread. */
     private volatile Map<String, ClusterNode> lastView = Map.of();
 
@@ -141,9 +133,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         this.config = config;
         validate(config);
         this.expected = ExpectedRoles.parse(PID, config.expected_roles());
-        // a per-node share of the wait, so two cut-off nodes do not rejoin at the same moment
-        this.splitWatch = new SplitWatch(TimeUnit.SECONDS.toNanos(config.rejoin_after_seconds()),
-                Math.floorMod(localNode.identity().name().hashCode(), 1000) / 1000.0);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-cluster");
             t.setDaemon(true);
@@ -170,10 +159,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         }
         if (c.publish_interval_millis() < 50) {
             throw new IllegalArgumentException(PID + ": publish.interval.millis = " + c.publish_interval_millis() + " must be >= 50");
-        }
-        if (c.rejoin_after_seconds() != 0 && c.rejoin_after_seconds() <= c.failure_detection_seconds()) {
-            throw new IllegalArgumentException(PID + ": rejoin.after.seconds = " + c.rejoin_after_seconds()
-                    + " must be 0 or greater than failure.detection.seconds (" + c.failure_detection_seconds() + ")");
         }
         if (c.record_refresh_millis() < c.publish_interval_millis()) {
             throw new IllegalArgumentException(PID + ": record.refresh.millis = " + c.record_refresh_millis()
@@ -357,21 +342,13 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     }
 
     private void stopMember() {
-        stopMember(true);
-    }
-
-    private void stopMember(boolean graceful) {
         HazelcastInstance hi = instance;
         instance = null;
         nodesMap = null;
         messages = null;
         if (hi != null) {
             try {
-                if (graceful) {
-                    hi.shutdown();
-                } else {
-                    hi.getLifecycleService().terminate();
-                }
+                hi.shutdown();
             } catch (RuntimeException e) {
                 LOG.warn("Cluster member did not shut down cleanly: {}", e.toString());
             }
@@ -405,14 +382,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             // membership first: a write to the records map waits while the partition owning its key is on a
             // member that just died, and a departure must not wait for that (automatic failover counts from it)
             dispatch();
-            long waited = splitWatch.waitNanos();
-            if (splitWatch.check(System.nanoTime(), status().quorum(), () -> aSeedOutsideAnswers(hi))) {
-                LOG.warn("Cut off from the core majority for {} s although a seed outside this node's view answers: "
-                        + "leaving the cluster and joining it again", TimeUnit.NANOSECONDS.toSeconds(waited));
-                stopMember(false);
-                start();
-                return;
-            }
             if (publishing.compareAndSet(false, true)) {
                 publisher.execute(() -> {
                     try {
@@ -425,33 +394,6 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         } catch (RuntimeException e) {
             LOG.warn("Cluster publication failed: {}", e.toString());
         }
-    }
-
-    /** Whether a seed that is not a member of this member's cluster accepts a connection on its cluster port. */
-    private boolean aSeedOutsideAnswers(HazelcastInstance hi) {
-        Set<String> members = new java.util.HashSet<>();
-        for (Member m : hi.getCluster().getMembers()) {
-            members.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
-        }
-        for (String seed : seeds(config)) {
-            int colon = seed.lastIndexOf(':');
-            boolean hasPort = colon > 0 && seed.indexOf(':') == colon && !seed.endsWith("]");
-            String host = hasPort ? seed.substring(0, colon) : seed;
-            int port = hasPort ? Integer.parseInt(seed.substring(colon + 1)) : config.port();
-            try {
-                java.net.InetAddress address = java.net.InetAddress.getByName(host.replace("[", "").replace("]", ""));
-                if (members.contains(address.getHostAddress() + ":" + port)) {
-                    continue;
-                }
-                try (java.net.Socket socket = new java.net.Socket()) {
-                    socket.connect(new java.net.InetSocketAddress(address, port), 500);
-                    return true;
-                }
-            } catch (IOException | RuntimeException e) {
-                // not answering: a real partition, or that node is down
-            }
-        }
-        return false;
     }
 
     /**
