@@ -213,7 +213,7 @@ public final class S3Bench implements AutoCloseable {
             }
         } finally {
             pool.shutdownNow();
-            pool.awaitTermination(30, TimeUnit.SECONDS);
+            awaitWorkers(pool);
         }
         double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         List<Long> first = new ArrayList<>();
@@ -228,6 +228,26 @@ public final class S3Bench implements AutoCloseable {
         double bytes = name.equals("DELETE") ? 0 : (double) ok * size;
         return new Step(name, size, threads, ok, errors.get(), seconds, bytes / seconds / 1e6, ok / seconds,
                 avg(first), pct(first, 50), pct(first, 99), avg(last), pct(last, 50), pct(last, 99), firstError.get());
+    }
+
+    /**
+     * Waits up to 30 s for the workers to stop, even when this thread is interrupted (Ctrl-C): the objects are
+     * removed after the last write has ended, or a write still under way could leave one behind.
+     */
+    private static void awaitWorkers(ExecutorService pool) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private long put(String key, byte[] payload) throws Exception {
