@@ -65,6 +65,8 @@ import java.util.concurrent.TimeUnit;
 public class HazelcastClusterService implements ClusterService, ClusterMessaging {
 
     public static final String PID = "tandem.cluster";
+    /** A cluster connection on which the peer sent nothing this long after it was opened is closed (see {@link #closeUnanswered}). */
+    static final long UNANSWERED_MILLIS = 3000;
     static final String NODES_MAP = "tandem.nodes";
     static final String MESSAGES_TOPIC = "tandem.messages";
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastClusterService.class);
@@ -141,6 +143,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         executor.execute(this::start);
         executor.scheduleWithFixedDelay(this::tick, config.publish_interval_millis(),
                 config.publish_interval_millis(), TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::closeUnanswered, 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
     private static void validate(Config c) {
@@ -393,6 +396,33 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             }
         } catch (RuntimeException e) {
             LOG.warn("Cluster publication failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Closes the cluster connections on which the peer has sent nothing for {@link #UNANSWERED_MILLIS} since
+     * they were opened. A hung node (SIGSTOP, a stalled VM) accepts connections and never answers; on such a
+     * connection Hazelcast 5.7's network thread waits for the peer's protocol bytes by running the connection
+     * again and again, and every other connection served by that thread stops sending (heartbeats included),
+     * so the others remove this node and the cluster splits. A live member answers a new connection within
+     * milliseconds; a connection closed here is opened again when it is needed.
+     */
+    void closeUnanswered() {
+        try {
+            if (!(instance instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy)) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            for (com.hazelcast.internal.server.ServerConnection c : proxy.getOriginal().node.getServer()
+                    .getConnectionManager(com.hazelcast.instance.EndpointQualifier.MEMBER).getConnections()) {
+                if (c.isAlive() && c.lastReadTimeMillis() < 0 && now - c.getStartTime() > UNANSWERED_MILLIS) {
+                    LOG.warn("Closing the cluster connection to {}: nothing received in {} ms since it was opened (a hung node?)",
+                            c.getRemoteSocketAddress(), now - c.getStartTime());
+                    c.close("nothing received in " + UNANSWERED_MILLIS + " ms since it was opened", null);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Check of unanswered cluster connections failed: {}", e.toString());
         }
     }
 

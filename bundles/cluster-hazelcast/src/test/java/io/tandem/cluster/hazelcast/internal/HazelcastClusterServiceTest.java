@@ -225,6 +225,36 @@ public class HazelcastClusterServiceTest {
         assertEquals(EnumSet.of(Role.CORE, Role.MAILSTORE), find(beta, "alpha").orElseThrow().roles());
     }
 
+    /**
+     * A hung node accepts a connection (the kernel completes it) and never answers: such a connection is closed
+     * once nothing came back for UNANSWERED_MILLIS, because Hazelcast's network thread would spin on it and
+     * starve the other connections it serves. Stood in for by a socket that is never accepted.
+     */
+    @Test
+    public void aClusterConnectionOnWhichNothingComesBackIsClosed() throws Exception {
+        HazelcastClusterService alpha = start(alphaNode, alphaPort);
+        await(() -> alpha.status().connected(), JOIN, () -> "alpha started");
+        com.hazelcast.instance.impl.HazelcastInstanceProxy member = (com.hazelcast.instance.impl.HazelcastInstanceProxy)
+                com.hazelcast.core.Hazelcast.getAllHazelcastInstances().stream()
+                        .filter(i -> "alpha".equals(i.getCluster().getLocalMember().getAttribute("tandem.name"))).findFirst().orElseThrow();
+        com.hazelcast.internal.server.ServerConnectionManager connections = member.getOriginal().node.getServer()
+                .getConnectionManager(com.hazelcast.instance.EndpointQualifier.MEMBER);
+        try (ServerSocket hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = hung.getLocalPort();
+            java.util.function.Supplier<Optional<com.hazelcast.internal.server.ServerConnection>> toHung = () -> connections.getConnections()
+                    .stream().filter(c -> c.getRemoteSocketAddress() != null && c.getRemoteSocketAddress().getPort() == port).findFirst();
+            connections.getOrConnect(new com.hazelcast.cluster.Address("127.0.0.1", port));
+            await(() -> toHung.get().isPresent(), CHANGE, () -> "a connection to the hung port: " + connections.getConnections());
+            com.hazelcast.internal.server.ServerConnection c = toHung.get().orElseThrow();
+            await(() -> !c.isAlive(), Duration.ofSeconds(10), () -> "closed: " + c);
+            long closedAfter = System.currentTimeMillis() - c.getStartTime();
+            assertTrue("not before " + HazelcastClusterService.UNANSWERED_MILLIS + " ms: " + closedAfter,
+                    closedAfter >= HazelcastClusterService.UNANSWERED_MILLIS);
+            assertTrue(c.getCloseReason(), c.getCloseReason().contains("nothing received"));
+        }
+        assertTrue("alpha's own cluster is untouched", alpha.status().connected());
+    }
+
     @Test
     public void invalidConfigurationIsRefusedNamingTheKeyAndValue() {
         Map<String, Object> bad = new HashMap<>();
