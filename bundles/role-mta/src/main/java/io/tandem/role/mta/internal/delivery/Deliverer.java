@@ -71,8 +71,8 @@ public final class Deliverer implements AutoCloseable {
     private final Clock clock;
     private final Map<String, Envelope> queue = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
-    /** LMTP sessions under way, with the Mailstore member they talk to. */
-    private final Map<Session, String> sessions = new ConcurrentHashMap<>();
+    /** LMTP sessions under way. */
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
 
@@ -157,34 +157,36 @@ public final class Deliverer implements AutoCloseable {
         return Math.min(initial << shift, settings.maxRetry().toMillis());
     }
 
-    /** An LMTP session under way: abandoned by closing its connection. */
+    /** An LMTP session under way with a Mailstore member: abandoned by closing its connection. */
     private static final class Session {
         final String mailHost;
+        final String member;
         volatile java.io.Closeable connection;
         volatile boolean abandoned;
 
-        Session(String mailHost) {
-            this.mailHost = mailHost;
+        Session(Route route) {
+            this.mailHost = route.mailHost();
+            this.member = route.nodeId();
         }
 
         void attach(java.io.Closeable c) {
             connection = c;
             if (abandoned) {
-                close(c);
+                close();
             }
         }
 
         void abandon() {
             abandoned = true;
-            java.io.Closeable c = connection;
-            if (c != null) {
-                close(c);
-            }
+            close();
         }
 
-        private static void close(java.io.Closeable c) {
+        private void close() {
+            java.io.Closeable c = connection;
             try {
-                c.close();
+                if (c != null) {
+                    c.close();
+                }
             } catch (IOException e) {
                 // closing is all we want
             }
@@ -228,8 +230,8 @@ public final class Deliverer implements AutoCloseable {
     private void abandonSessionsWithDeparted(Map<String, ClusterNode> mailstores) {
         Set<String> members = new java.util.HashSet<>();
         mailstores.values().forEach(n -> members.add(n.id()));
-        sessions.forEach((session, member) -> {
-            if (!members.contains(member) && !session.abandoned) {
+        sessions.forEach(session -> {
+            if (!members.contains(session.member) && !session.abandoned) {
                 LOG.warn("Mailstore {} left the cluster during an LMTP session: abandoning it, the mail is retried on the "
                         + "account's current owner", session.mailHost);
                 session.abandon();
@@ -322,8 +324,8 @@ public final class Deliverer implements AutoCloseable {
             record(e, route, recipients, r -> route.permanent() ? Recipient.State.FAILED : Recipient.State.PENDING, outcome);
             return;
         }
-        Session session = new Session(route.mailHost());
-        sessions.put(session, route.nodeId());
+        Session session = new Session(route);
+        sessions.add(session);
         try {
             List<LmtpClient.Reply> replies = lmtp.deliver(route.endpoint(), e.sender(),
                     recipients.stream().map(Recipient::address).toList(), spool.messageFile(e.id()),
