@@ -176,6 +176,14 @@ public class ReplicationIT {
         assertTrue(text, text.contains("canConnectToKafka") && text.contains(ALICE));
         String services = harness.exec("r1", "ha", "getServices");
         assertTrue(services, services.contains("r1") && services.contains("r3") && services.contains("connected"));
+        JsonNode applierOfR1 = null;
+        for (JsonNode n : json("r1", "ha", "getServices")) {
+            if (n.get("node").asText().equals("r1")) {
+                applierOfR1 = n;
+            }
+        }
+        assertEquals("the source keeps no replica copy, so it fetches nothing: " + applierOfR1, "idle",
+                applierOfR1 == null ? null : applierOfR1.get("applier").asText());
     }
 
     @Test

@@ -87,6 +87,17 @@ public interface EventLog {
         /** Records behind the end of the log at the last poll, over all partitions (-1 unknown). */
         long lag();
 
+        /**
+         * Whether the handler has a use for records. While idle the subscription fetches nothing: it stays
+         * in its group, keeps its positions and commits nothing new. When it is no longer idle it goes on
+         * from where it stopped, so no record is missed; what was appended meanwhile comes first. A new
+         * subscription is not idle.
+         */
+        void idle(boolean idle);
+
+        /** Whether it is idle (see {@link #idle(boolean)}). */
+        boolean idle();
+
         @Override
         void close();
     }

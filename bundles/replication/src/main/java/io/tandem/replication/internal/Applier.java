@@ -437,6 +437,14 @@ final class Applier implements EventLog.Handler {
         return out;
     }
 
+    /**
+     * Whether this node keeps no replica copy (and adopts no promotion): then no record is of use to it, since
+     * a snapshot for it comes only after it asked for one, which it does once it has a copy to initialise.
+     */
+    synchronized boolean idle() {
+        return slots.isEmpty() && adopting.isEmpty();
+    }
+
     synchronized Set<UUID> accounts() {
         return Set.copyOf(slots.keySet());
     }

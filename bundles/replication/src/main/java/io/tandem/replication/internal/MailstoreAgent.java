@@ -65,6 +65,8 @@ public class MailstoreAgent implements ClusterMessageListener {
     private void refresh() {
         try {
             applier.refresh();
+            // a Mailstore that keeps no replica copy has no use for the log: its consumer fetches nothing (decision 0020)
+            subscription.idle(applier.idle());
         } catch (RuntimeException e) {
             LOG.warn("Replica refresh failed (retried in a moment): {}", e.getMessage());
         }
@@ -98,7 +100,7 @@ public class MailstoreAgent implements ClusterMessageListener {
     private void status(String requestId) {
         try {
             NodeStatus status = new NodeStatus(UUID.fromString(requestId.trim()), node, log.connected(), subscription.lag(),
-                    log.brokers(), applier.boxes());
+                    log.brokers(), subscription.idle() ? NodeStatus.IDLE : NodeStatus.RUNNING, applier.boxes());
             messaging.publish(Topics.STATUS_REPLY, status.encode());
         } catch (RuntimeException e) {
             LOG.warn("Replication status not answered: {}", e.getMessage());

@@ -6,11 +6,16 @@ import java.util.UUID;
 
 /**
  * What one Mailstore reports about replication (answer to a status request): its event log connection,
- * and per local mailbox its position, plus applier details for the replica copies it keeps. A line-based
- * text form travels over the cluster topic.
+ * its applier ({@link #RUNNING}, or {@link #IDLE} while it keeps no replica copy and fetches nothing), and
+ * per local mailbox its position, plus applier details for the replica copies it keeps. A line-based text
+ * form travels over the cluster topic; a field added at the end of the first line is read as
+ * {@link #RUNNING} from a node that does not send it yet.
  */
 public record NodeStatus(UUID requestId, String node, boolean logConnected, long subscriptionLag, String brokers,
-                  List<Box> boxes) {
+                  String applier, List<Box> boxes) {
+
+    public static final String RUNNING = "running";
+    public static final String IDLE = "idle";
 
     /**
      * One local mailbox.
@@ -27,7 +32,8 @@ public record NodeStatus(UUID requestId, String node, boolean logConnected, long
     String encode() {
         StringBuilder b = new StringBuilder();
         b.append(requestId).append('\t').append(node).append('\t').append(logConnected ? 1 : 0).append('\t')
-                .append(subscriptionLag).append('\t').append(clean(brokers)).append('\n');
+                .append(subscriptionLag).append('\t').append(clean(brokers)).append('\t')
+                .append(clean(applier)).append('\n');
         for (Box x : boxes) {
             b.append(x.accountId).append('\t').append(x.mailboxId).append('\t').append(x.sequence).append('\t')
                     .append(x.itemId).append('\t').append(x.state).append('\t').append(x.lastAppliedMillis).append('\t')
@@ -52,6 +58,7 @@ public record NodeStatus(UUID requestId, String node, boolean logConnected, long
             boxes.add(new Box(UUID.fromString(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), f[4],
                     Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), f[8]));
         }
-        return new NodeStatus(UUID.fromString(h[0]), h[1], "1".equals(h[2]), Long.parseLong(h[3]), h[4], boxes);
+        return new NodeStatus(UUID.fromString(h[0]), h[1], "1".equals(h[2]), Long.parseLong(h[3]), h[4],
+                h.length > 5 && !h[5].isEmpty() ? h[5] : RUNNING, boxes);
     }
 }

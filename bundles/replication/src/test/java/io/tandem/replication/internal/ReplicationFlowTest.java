@@ -196,6 +196,10 @@ public class ReplicationFlowTest {
         r2.applier.refresh();
         r3.applier.refresh();
         assertEquals(List.of(account.id() + " ms2", account.id() + " ms3"), snapshotRequests);
+        assertFalse("a destination has a use for the log", r2.applier.idle());
+        Applier sourceOnly = applier("ms1", s1);
+        sourceOnly.refresh();
+        assertTrue("a Mailstore without replica copies has none", sourceOnly.idle());
 
         // changes before the snapshot are ignored by an initialising replica; the snapshot carries them
         s1.execute(account.id(), account.epoch(), tx -> tx.setFlags(first, Set.of("\\Seen")));
@@ -230,6 +234,10 @@ public class ReplicationFlowTest {
         r2.pump(log);
         r3.pump(log);
         assertEquals("none", state("ms2"));
+        r2.applier.refresh();
+        r3.applier.refresh();
+        assertTrue("the new owner keeps no other copy: idle", r2.applier.idle());
+        assertFalse("the other replica follows the new owner", r3.applier.idle());
         // every acknowledged change is on the new owner; the refused one reached the log before the marker, so
         // it is there too (an unacknowledged change racing a promotion may survive: see decision 0009)
         long acknowledged = s1.info(account.id()).orElseThrow().sequence();

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -38,6 +39,9 @@ import java.util.stream.Collectors;
  *       ({@code auto.offset.reset=none}, then an explicit seek). A committed position that is no longer in the
  *       log (retention, deleted records) is reported to {@link EventLog.Handler#positionLost} and consumption
  *       continues from the earliest record.</li>
+ *   <li>While {@linkplain #idle(boolean) idle}, every assigned partition is paused: the consumer stays in the
+ *       group (its heartbeats go on) and fetches nothing. Leaving idle wakes the poll and resumes the
+ *       partitions at their positions.</li>
  *   <li>When the log's brokers change the consumer is closed and a new one is made for the new brokers;
  *       while there are none (replication disabled) the thread waits. Outages are ridden out by the consumer
  *       itself (it reconnects); failures of the consumer make a new one after a back-off.</li>
@@ -90,6 +94,7 @@ final class KafkaSubscription implements EventLog.Subscription {
     /** The consumer in use (for {@link Consumer#wakeup()}, the only call another thread may make). */
     private volatile Consumer<String, byte[]> consumer;
     private volatile long lag = -1;
+    private volatile boolean idle;
     /** Whether the group gave this consumer its partitions (before that, the lag is unknown). */
     private boolean assigned;
 
@@ -125,6 +130,25 @@ final class KafkaSubscription implements EventLog.Subscription {
     @Override
     public long lag() {
         return lag;
+    }
+
+    @Override
+    public void idle(boolean idle) {
+        if (this.idle == idle) {
+            return;
+        }
+        this.idle = idle;
+        LOG.info("Subscription of group {} {}", group, idle ? "idle: fetching nothing until records are wanted again"
+                : "resumes fetching");
+        Consumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup(); // the poll under way returns at once; the loop goes on with the same consumer
+        }
+    }
+
+    @Override
+    public boolean idle() {
+        return idle;
     }
 
     /** The log's brokers changed: leave the current consumer (or stop waiting) and look again. */
@@ -212,7 +236,11 @@ final class KafkaSubscription implements EventLog.Subscription {
             setupBackoff.reset();
             LOG.info("Subscription of group {} consuming {} at {}", group, topic, brokers);
             while (!closed && brokers.equals(source.brokers())) {
-                step(c);
+                try {
+                    step(c);
+                } catch (WakeupException e) {
+                    // closed or brokers changed (the loop ends), or idle changed (it goes on)
+                }
             }
         } catch (WakeupException e) {
             // closed or brokers changed: the loops decide
@@ -247,6 +275,15 @@ final class KafkaSubscription implements EventLog.Subscription {
 
     /** One poll: hand the batch over, then commit; or move back and wait when the handler failed. */
     private void step(Consumer<String, byte[]> c) {
+        boolean idleNow = idle;
+        if (idleNow) {
+            Set<TopicPartition> assignment = c.assignment();
+            if (!c.paused().containsAll(assignment)) {
+                c.pause(assignment);
+            }
+        } else if (!c.paused().isEmpty()) {
+            c.resume(c.paused());
+        }
         ConsumerRecords<String, byte[]> records;
         try {
             records = c.poll(timing.poll());
@@ -264,7 +301,7 @@ final class KafkaSubscription implements EventLog.Subscription {
             positionLost(c, e.offsetOutOfRangePartitions());
             return;
         }
-        lag = assigned ? lag(c) : -1;
+        lag = assigned && !idleNow ? lag(c) : -1; // a paused partition's end is not fetched: unknown
         if (records.isEmpty()) {
             commitPending(c);
             return;
@@ -424,6 +461,9 @@ final class KafkaSubscription implements EventLog.Subscription {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             assigned = true;
+            if (idle) {
+                c.pause(partitions); // not fetched by the poll that assigned them
+            }
             LOG.info("Group {}: partitions {} assigned", group, names(partitions));
         }
     }

@@ -96,14 +96,25 @@ class FakeConsumer extends MockConsumer<String, byte[]> {
         return committed.get(tp);
     }
 
+    private final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Polls made so far (woken ones included). */
+    long polls() {
+        return polls.get();
+    }
+
     @Override
     public ConsumerRecords<String, byte[]> poll(Duration timeout) {
+        polls.incrementAndGet();
         if (wakeup.getAndSet(false)) {
             throw new WakeupException();
         }
         super.poll(timeout); // poll tasks, injected exception, missing positions
         Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> out = new HashMap<>();
         for (TopicPartition tp : assignment()) {
+            if (paused().contains(tp)) {
+                continue;
+            }
             long position = position(tp);
             List<ConsumerRecord<String, byte[]>> part = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> r : log.getOrDefault(tp, List.of())) {

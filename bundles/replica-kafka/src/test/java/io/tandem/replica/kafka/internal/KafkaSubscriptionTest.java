@@ -337,4 +337,56 @@ public class KafkaSubscriptionTest {
         handler.closeWhileHolding(s);
         assertEquals("the position after the last handled record", Long.valueOf(2), committed(c, P0));
     }
+
+    /**
+     * A Mailstore without replica copies has no use for the log: its subscription pauses every partition, and
+     * when copies come it goes on from where it stopped, with the same consumer, so nothing appended meanwhile
+     * is missed.
+     */
+    @Test
+    public void anIdleSubscriptionFetchesNothingThenGoesOnFromWhereItStopped() {
+        FakeConsumer c = assigning(P0, P1);
+        c.append(0, "a", "a0");
+        Recorder handler = new Recorder();
+        Source source = new Source("mock:9092", c);
+        KafkaSubscription s = subscribe(source, handler);
+        Await.until("a0 committed", WAIT, () -> Long.valueOf(1).equals(committed(c, P0)), () -> handler.received().toString());
+
+        s.idle(true);
+        assertTrue(s.idle());
+        Await.until("both partitions paused", WAIT, () -> c.paused().equals(Set.of(P0, P1)), () -> "paused " + c.paused());
+        c.append(0, "a", "a1");
+        c.append(1, "b", "b0");
+        long polls = c.polls();
+        Await.until("five more polls while idle", WAIT, () -> c.polls() >= polls + 5);
+        assertEquals("nothing fetched while idle", List.of("0@0:a=a0"), handler.received());
+        assertEquals("lag unknown while idle", -1, s.lag());
+
+        s.idle(false);
+        Await.until("what was appended while idle handled and committed", WAIT,
+                () -> Long.valueOf(2).equals(committed(c, P0)) && Long.valueOf(1).equals(committed(c, P1)),
+                () -> handler.received().toString());
+        assertEquals(List.of("0@0:a=a0", "0@1:a=a1", "1@0:b=b0"), handler.received().stream().sorted().toList());
+        assertTrue("resumed", c.paused().isEmpty());
+        assertEquals("the wake-up kept the same consumer", 1, source.requested.size());
+        Await.until("lag 0", WAIT, () -> s.lag() == 0, () -> "lag " + s.lag());
+    }
+
+    @Test
+    public void partitionsAssignedWhileIdleAreNotFetched() {
+        FakeConsumer c = assigning(P0);
+        c.append(0, "a", "a0");
+        Recorder handler = new Recorder();
+        KafkaSubscription s = new KafkaSubscription(new Source("mock:9092", c), FakeConsumer.TOPIC, "group1", handler, FAST,
+                "test-subscription", closed -> closedCallbacks.incrementAndGet());
+        started.add(s);
+        s.idle(true);
+        s.start();
+        Await.until("assigned and paused", WAIT, () -> c.paused().equals(Set.of(P0)), () -> "paused " + c.paused());
+        long polls = c.polls();
+        Await.until("five more polls while idle", WAIT, () -> c.polls() >= polls + 5);
+        assertEquals(List.of(), handler.received());
+        s.idle(false);
+        Await.until("a0 handled", WAIT, () -> handler.received().equals(List.of("0@0:a=a0")), () -> handler.received().toString());
+    }
 }

@@ -33,7 +33,7 @@ public class GetServicesCommand extends HaCommand {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("node", v.node());
             m.put("publisher", "running");
-            m.put("applier", "running");
+            m.put("applier", v.applier());
             m.put("canConnectToKafka", v.logConnected());
             m.put("brokers", v.brokers());
             m.put("primaries", count(v, "local"));
