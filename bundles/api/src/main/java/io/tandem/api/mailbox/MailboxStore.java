@@ -116,6 +116,8 @@ public interface MailboxStore {
      *
      * @return {@code true} if applied, {@code false} if skipped because its sequence was already applied
      * @throws SequenceGapException     the change is not the next one (nothing is changed)
+     * @throws ChangeConflictException  a different change was applied under its sequence (the copy diverged;
+     *                                  nothing is changed)
      * @throws StaleEpochException      the change's epoch is older than the last applied one
      * @throws IllegalArgumentException an operation does not fit this copy (nothing is changed)
      */

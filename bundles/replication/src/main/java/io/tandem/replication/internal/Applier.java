@@ -4,6 +4,7 @@ import io.tandem.api.directory.Account;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.Notification;
 import io.tandem.api.directory.Replica;
+import io.tandem.api.mailbox.ChangeConflictException;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxInfo;
 import io.tandem.api.mailbox.MailboxNotFoundException;
@@ -238,7 +239,7 @@ final class Applier implements EventLog.Handler {
                     });
                 }
                 return;
-            } catch (StaleEpochException | SequenceGapException | IllegalArgumentException e) {
+            } catch (StaleEpochException | SequenceGapException | ChangeConflictException | IllegalArgumentException e) {
                 LOG.debug("Batch of {} changes of {} accounts refused ({}): applying them account by account", all.size(),
                         pending.size(), e.getMessage());
             }
@@ -266,7 +267,7 @@ final class Applier implements EventLog.Handler {
                     slot.lastCommitMillis = changes.get(changes.size() - 1).change().committedMillis();
                 }
                 return;
-            } catch (StaleEpochException | SequenceGapException | IllegalArgumentException e) {
+            } catch (StaleEpochException | SequenceGapException | ChangeConflictException | IllegalArgumentException e) {
                 LOG.debug("Batch of {} changes of {} refused ({}): applying them one by one", changes.size(), accountId,
                         e.getMessage());
             }
@@ -303,6 +304,8 @@ final class Applier implements EventLog.Handler {
             LOG.info("Fenced change {} of {}: {}", event.change().sequence(), event.accountId(), e.getMessage());
         } catch (SequenceGapException e) {
             fail(event.accountId(), slot, "gap in the change sequence: " + e.getMessage());
+        } catch (ChangeConflictException e) {
+            diverged(event.accountId(), slot, e);
         } catch (IllegalArgumentException e) {
             fail(event.accountId(), slot, "change " + event.change().sequence() + " does not fit this copy: " + e.getMessage());
         }
@@ -343,7 +346,7 @@ final class Applier implements EventLog.Handler {
         slot.pending.chunks().values().forEach(messages::addAll);
         slot.pending = null;
         try {
-            store.restore(new MailboxSnapshot(accountId, b.epoch(), b.sequence(), b.itemId(), b.folders(), messages));
+            store.restore(new MailboxSnapshot(accountId, b.epoch(), b.sequence(), b.itemId(), b.folders(), messages, b.stamp()));
         } catch (StaleEpochException | IllegalArgumentException e) {
             fail(accountId, slot, "snapshot " + b.snapshotId() + " does not fit this copy: " + e.getMessage());
             return;
@@ -396,6 +399,20 @@ final class Applier implements EventLog.Handler {
             }
         }
         adopting.clear();
+    }
+
+    /**
+     * The copy holds a change its source rolled back after it reached the log (decision 0021): it can never
+     * become equal again by applying changes, so it re-initialises from a snapshot, as after lost retention.
+     * Until the snapshot is applied it is not in sync, so it cannot be promoted with that change.
+     */
+    private void diverged(UUID accountId, Slot slot, ChangeConflictException e) {
+        String reason = "diverged from its source at change " + e.sequence()
+                + " (a change the source rolled back had reached the log): re-initialising from a snapshot";
+        LOG.warn("Replica copy of {} on {}: {} ({})", accountId, node, reason, e.getMessage());
+        setState(accountId, slot, Replica.INITIALISING, reason);
+        directory.notify(Notification.Severity.WARNING, "Replica of " + accountId + " on " + node + " re-initialises",
+                reason + "\nNothing to do: it is in sync again once the snapshot is applied (ha:getAccountStatus).");
     }
 
     private void fail(UUID accountId, Slot slot, String reason) {

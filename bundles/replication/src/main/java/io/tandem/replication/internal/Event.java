@@ -30,10 +30,11 @@ public sealed interface Event {
 
     /**
      * The start of a snapshot for {@code destination} (initial sync or re-sync): the mailbox at
-     * {@code sequence}; its messages follow in {@code chunks} {@link SnapshotChunk}s.
+     * {@code sequence}, whose change had {@code stamp} (0: unknown); its messages follow in {@code chunks}
+     * {@link SnapshotChunk}s.
      */
     record SnapshotBegin(UUID accountId, String destination, UUID snapshotId, long epoch, long sequence, long itemId,
-                         int chunks, List<Folder> folders) implements Event {
+                         int chunks, List<Folder> folders, long stamp) implements Event {
         public SnapshotBegin {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(destination, "destination");

@@ -32,7 +32,9 @@ import java.util.UUID;
  * </pre>
  *
  * Evolution rules: a compatible change only <em>appends</em> fields at the end of an event or operation
- * body; readers skip what follows the fields they know (the lengths say where the body ends). Anything
+ * body; readers skip what follows the fields they know (the lengths say where the body ends), and read an
+ * appended field as absent when the body ends before it. Appended so far: the change's stamp at the end of
+ * a change, the stamp of the snapshot's change at the end of a snapshot's beginning (decision 0021). Anything
  * else (a new event type, a new operation, a changed field) raises {@link #MAJOR}: an older reader then
  * refuses the event with an {@link UnreadableEventException} naming what it met, and the applier stops the
  * account's replica visibly. Golden vectors under {@code src/test/resources/golden} pin the bytes.
@@ -70,6 +72,7 @@ public final class EventCodec {
             for (MailboxOp op : m.ops()) {
                 op(body, op);
             }
+            body.i64(m.stamp());
         } else if (event instanceof Event.SnapshotBegin b) {
             type = TYPE_SNAPSHOT_BEGIN;
             body.uuid(b.accountId()).str(b.destination()).uuid(b.snapshotId()).i64(b.epoch()).i64(b.sequence())
@@ -77,6 +80,7 @@ public final class EventCodec {
             for (Folder f : b.folders()) {
                 body.i64(f.id()).str(f.name()).optLong(f.parentId());
             }
+            body.i64(b.stamp());
         } else if (event instanceof Event.SnapshotChunk ch) {
             type = TYPE_SNAPSHOT_CHUNK;
             body.uuid(ch.accountId()).uuid(ch.snapshotId()).i32(ch.index()).i32(ch.messages().size());
@@ -213,7 +217,7 @@ public final class EventCodec {
                         + tag + ", unknown to this node (encoding " + MAJOR + "): upgrade this node to apply it");
             });
         }
-        return new Event.Change(new MailboxChange(account, epoch, sequence, itemId, ops, committed));
+        return new Event.Change(new MailboxChange(account, epoch, sequence, itemId, ops, committed, b.optTrailingLong()));
     }
 
     private static Event snapshotBegin(In b) {
@@ -229,7 +233,7 @@ public final class EventCodec {
         for (int i = 0; i < n; i++) {
             folders.add(new Folder(b.i64(), b.str(), b.optLong()));
         }
-        return new Event.SnapshotBegin(account, destination, id, epoch, sequence, itemId, chunks, folders);
+        return new Event.SnapshotBegin(account, destination, id, epoch, sequence, itemId, chunks, folders, b.optTrailingLong());
     }
 
     private static Event snapshotChunk(In b) {
@@ -355,6 +359,11 @@ public final class EventCodec {
 
         Long optLong() {
             return u8() == 0 ? null : i64();
+        }
+
+        /** A field appended to a body after the first version: 0 when the body ends before it (an older writer). */
+        long optTrailingLong() {
+            return buf.remaining() >= Long.BYTES ? buf.getLong() : 0;
         }
 
         String str() {

@@ -56,7 +56,7 @@ final class SnapshotWriter {
             List<List<Message>> chunks = chunks(snap.messages());
             String key = accountId.toString();
             log.append(key, EventCodec.encode(new Event.SnapshotBegin(accountId, destination, snapshotId, snap.epoch(),
-                    snap.sequence(), snap.itemId(), chunks.size(), snap.folders())));
+                    snap.sequence(), snap.itemId(), chunks.size(), snap.folders(), snap.stamp())));
             for (int i = 0; i < chunks.size(); i++) {
                 log.append(key, EventCodec.encode(new Event.SnapshotChunk(accountId, snapshotId, i, chunks.get(i))));
             }

@@ -36,6 +36,7 @@ public class EventCodecTest {
     private static final UUID VOLUME = UUID.fromString("0b0b0b0b-0000-4000-8000-0000000000b1");
     private static final UUID SNAP = UUID.fromString("5a5a5a5a-0000-4000-8000-0000000000c1");
     private static final UUID OP = UUID.fromString("0e0e0e0e-0000-4000-8000-0000000000d1");
+    private static final long STAMP = 0x5eed_0000_0000_c0deL;
     private static final BlobRef BLOB = new BlobRef(VOLUME, "ab/cd/abcd0123", "a".repeat(64), 1234);
 
     static Map<String, Event> vectors() {
@@ -50,9 +51,10 @@ public class EventCodecTest {
                 new MailboxOp.SetTags(259, Set.of()),
                 new MailboxOp.MoveMessage(259, 258),
                 new MailboxOp.DeleteMessage(259),
-                new MailboxOp.DeleteFolder(258)), 1_700_000_000_500L)));
+                new MailboxOp.DeleteFolder(258)), 1_700_000_000_500L, STAMP)));
         v.put("snapshot-begin", new Event.SnapshotBegin(ACCOUNT, "mbox2", SNAP, 3, 42, 260, 2,
-                List.of(new Folder(Folder.INBOX, "Inbox", null), new Folder(257, "Work", null), new Folder(258, "Sub", 257L))));
+                List.of(new Folder(Folder.INBOX, "Inbox", null), new Folder(257, "Work", null), new Folder(258, "Sub", 257L)),
+                STAMP));
         v.put("snapshot-chunk", new Event.SnapshotChunk(ACCOUNT, SNAP, 1, List.of(
                 new Message(259, Folder.INBOX, BLOB, 2000, 1_700_000_000_000L, "Hello", "a@example.com", "b@example.org",
                         Set.of("\\Seen"), Set.of("red", "blue")))));
@@ -79,22 +81,48 @@ public class EventCodecTest {
         }
     }
 
+    /**
+     * Events written before changes carried a stamp (decision 0021) are still read: the stamp is 0, unknown,
+     * and everything else is as written.
+     */
+    @Test
+    public void vectorsWrittenBeforeStampsAreReadWithoutOne() throws IOException {
+        for (String name : List.of("change-every-op", "snapshot-begin")) {
+            byte[] older = HexFormat.of().parseHex(Files.readString(golden(name + ".before-stamps"), StandardCharsets.US_ASCII).trim());
+            Event read = EventCodec.decode(older);
+            Event today = vectors().get(name);
+            if (today instanceof Event.Change c) {
+                MailboxChange m = c.change();
+                assertEquals(name, new Event.Change(new MailboxChange(m.accountId(), m.epoch(), m.sequence(), m.itemId(), m.ops(),
+                        m.committedMillis(), 0)), read);
+            } else {
+                Event.SnapshotBegin b = (Event.SnapshotBegin) today;
+                assertEquals(name, new Event.SnapshotBegin(b.accountId(), b.destination(), b.snapshotId(), b.epoch(), b.sequence(),
+                        b.itemId(), b.chunks(), b.folders(), 0), read);
+            }
+            assertEquals(name + ": today's encoding is the older one plus the stamp", older.length + Long.BYTES,
+                    EventCodec.encode(today).length);
+        }
+    }
+
     @Test
     public void fieldsAppendedByANewerMinorVersionAreSkipped() {
         Event.Change change = (Event.Change) vectors().get("change-every-op");
         // a newer writer appended a field to the event body and to one operation body
         byte[] one = EventCodec.encode(new Event.Change(new MailboxChange(ACCOUNT, 3, 42, 260,
-                List.of(new MailboxOp.DeleteMessage(259)), 1)));
+                List.of(new MailboxOp.DeleteMessage(259)), 1, STAMP)));
         ByteBuffer old = ByteBuffer.wrap(one);
-        // header(4) bodyLen(4) | account(16) epoch sequence itemId committed (32) count(4) | tag(1) len(4) itemId(8)
+        // header(4) bodyLen(4) | account(16) epoch sequence itemId committed (32) count(4) | tag(1) len(4) itemId(8) | stamp(8)
         int opLenAt = 8 + 16 + 32 + 4 + 1;
+        int stampAt = opLenAt + 4 + 8;
         ByteBuffer grown = ByteBuffer.allocate(one.length + 3 + 5);
         grown.put(one, 0, 4).putInt(old.getInt(4) + 3 + 5);
         grown.put(one, 8, opLenAt - 8).putInt(8 + 3).put(one, opLenAt + 4, 8).put(new byte[] {7, 7, 7});
-        grown.put(new byte[] {1, 2, 3, 4, 5});
+        grown.put(one, stampAt, Long.BYTES).put(new byte[] {1, 2, 3, 4, 5});
         Event read = EventCodec.decode(grown.array());
         assertEquals(List.of(new MailboxOp.DeleteMessage(259)), ((Event.Change) read).change().ops());
         assertEquals(change.change().sequence(), ((Event.Change) read).change().sequence());
+        assertEquals(STAMP, ((Event.Change) read).change().stamp());
     }
 
     @Test

@@ -381,6 +381,60 @@ public class ReplicationFlowTest {
         assertNotEquals(before, s1.checksum(account.id()));
     }
 
+    /**
+     * The log acknowledges nothing in time, yet the record lands (a time-out after the broker wrote it): the
+     * source rolls the change back and makes its next change under the same sequence. The replica applied the
+     * landed one; it must not take the source's next change for a replay of it (that would lose an
+     * acknowledged change on promotion). It re-initialises from a snapshot and ends equal to the source
+     * (decision 0021).
+     */
+    @Test
+    public void aRolledBackChangeThatLandedInTheLogMakesTheReplicaReinitialiseNotSkip() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean timeOutOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        ListLog lands = new ListLog() {
+            @Override
+            public synchronized io.tandem.api.replication.LogRecord append(String key, byte[] value) {
+                io.tandem.api.replication.LogRecord r = super.append(key, value);
+                if (timeOutOnce.getAndSet(false)) {
+                    throw new io.tandem.api.replication.EventLogException("not acknowledged within 10000 ms");
+                }
+                return r;
+            }
+        };
+        hook(s1, new Publisher("ms1", dir, lands, TestLease.HELD));
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, lands);
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(lands);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+
+        timeOutOnce.set(true);
+        assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
+        deliver(s1, account.epoch(), 3); // acknowledged, under the sequence of the rolled-back change
+        r2.pump(lands);
+        Replica row = dir.replicas(account.id()).get(0);
+        assertEquals(Replica.INITIALISING, row.state());
+        assertTrue(row.detail(), row.detail().contains("diverged from its source at change 3"));
+        assertTrue(dir.notifications(5).stream().anyMatch(n -> n.subject().contains("re-initialises")
+                && n.severity() == Notification.Severity.WARNING));
+
+        r2.applier.refresh(); // asks for a snapshot again
+        assertEquals(List.of(account.id() + " ms2", account.id() + " ms2"), snapshotRequests);
+        w1.snapshot(account.id(), "ms2");
+        deliver(s1, account.epoch(), 4);
+        r2.pump(lands);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertTrue("the acknowledged change is on the replica",
+                s2.search(account.id(), "subject 3", 10).stream().anyMatch(m -> m.subject().equals("subject 3")));
+        assertTrue("the rolled-back one is not",
+                s2.search(account.id(), "subject 2", 10).stream().noneMatch(m -> m.subject().equals("subject 2")));
+    }
+
     /** The directory as the publisher sees it, counting its reads of an account's replicas. */
     private io.tandem.api.directory.DirectoryService counting(java.util.concurrent.atomic.AtomicInteger replicaReads) {
         return (io.tandem.api.directory.DirectoryService) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),

@@ -2,6 +2,7 @@ package io.tandem.mailstore.jdbc.internal;
 
 import io.tandem.jdbc.support.Batches;
 import io.tandem.api.blob.BlobRef;
+import io.tandem.api.mailbox.ChangeConflictException;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.EpochNotReachedException;
@@ -103,7 +104,17 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     /** The state of a mailbox row. */
-    private record Head(long mailboxId, long sequence, long itemId, long epoch) {
+    /** The state of a mailbox row; {@code stamp} is that of the change at {@code sequence} (0: unknown). */
+    private record Head(long mailboxId, long sequence, long itemId, long epoch, long stamp) {
+    }
+
+    /** A random non-zero stamp for a new change ({@link MailboxChange#stamp()}). */
+    private static long newStamp() {
+        long stamp;
+        do {
+            stamp = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        } while (stamp == 0);
+        return stamp;
     }
 
     // ------------------------------------------------------------------ changes
@@ -160,8 +171,9 @@ public class JdbcMailboxStore implements MailboxStore {
         if (ctx.ops.isEmpty()) {
             throw new IllegalArgumentException("the mutation of account " + accountId + " made no change");
         }
-        MailboxChange change = new MailboxChange(accountId, epoch, head.sequence() + 1, ctx.itemId, ctx.ops, clock.millis());
-        advance(tx, accountId, head.sequence(), new Head(head.mailboxId(), change.sequence(), change.itemId(), epoch));
+        MailboxChange change = new MailboxChange(accountId, epoch, head.sequence() + 1, ctx.itemId, ctx.ops, clock.millis(),
+                newStamp());
+        advance(tx, accountId, head.sequence(), new Head(head.mailboxId(), change.sequence(), change.itemId(), epoch, change.stamp()));
         for (MailboxChangeHook hook : hooks) {
             hook.beforeCommit(change);
         }
@@ -212,7 +224,7 @@ public class JdbcMailboxStore implements MailboxStore {
             long mailboxId = tx.insertReturning("mailbox_id",
                     "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, 0, ?)",
                     accountId, first.epoch());
-            start = new Head(mailboxId, 0, 0, first.epoch());
+            start = new Head(mailboxId, 0, 0, first.epoch(), 0);
         }
         OpWriter writer = new OpWriter(tx, accountId, start.itemId());
         Head head = start;
@@ -239,9 +251,10 @@ public class JdbcMailboxStore implements MailboxStore {
             return heads;
         }
         Object[] ids = accountIds.toArray();
-        for (Map.Entry<UUID, Head> row : tx.list("SELECT account_id, mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id IN ("
+        for (Map.Entry<UUID, Head> row : tx.list("SELECT account_id, mailbox_id, sequence, item_id, epoch, change_stamp FROM mailboxes WHERE account_id IN ("
                 + Batches.placeholders(ids.length) + ") ORDER BY account_id FOR UPDATE",
-                rs -> Map.entry(rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5))), ids)) {
+                rs -> Map.entry(rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6))),
+                ids)) {
             heads.put(row.getKey(), row.getValue());
         }
         return heads;
@@ -255,6 +268,10 @@ public class JdbcMailboxStore implements MailboxStore {
     private static Head applyIn(OpWriter writer, MailboxChange change, Head head) throws SQLException {
         UUID accountId = change.accountId();
         if (change.sequence() <= head.sequence()) {
+            if (change.sequence() == head.sequence() && change.stamp() != 0 && head.stamp() != 0 && change.stamp() != head.stamp()) {
+                // not a replay: the change applied under this sequence was rolled back on the source
+                throw new ChangeConflictException(accountId, change.sequence(), head.stamp(), change.stamp());
+            }
             LOG.debug("Skipped change {} of {}: already at {}", change.sequence(), accountId, head.sequence());
             return null;
         }
@@ -269,13 +286,13 @@ public class JdbcMailboxStore implements MailboxStore {
         }
         // never below an id the change used, whatever the event says: ids above the row's counter are free
         long itemId = Math.max(Math.max(head.itemId(), change.itemId()), writer.highestCreated());
-        return new Head(head.mailboxId(), change.sequence(), itemId, Math.max(head.epoch(), change.epoch()));
+        return new Head(head.mailboxId(), change.sequence(), itemId, Math.max(head.epoch(), change.epoch()), change.stamp());
     }
 
     /** Moves the locked row from {@code fromSequence} to {@code to}'s sequence, item counter and epoch. */
     private static void advance(Tx tx, UUID accountId, long fromSequence, Head to) throws SQLException {
-        int n = tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ? WHERE account_id = ? AND sequence = ?",
-                to.sequence(), to.itemId(), to.epoch(), accountId, fromSequence);
+        int n = tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ?, change_stamp = ? WHERE account_id = ? AND sequence = ?",
+                to.sequence(), to.itemId(), to.epoch(), to.stamp(), accountId, fromSequence);
         if (n != 1) { // cannot happen while the row is locked; never commit a change that did not move the sequence
             throw new IllegalStateException("mailbox of " + accountId + " moved from sequence " + fromSequence + " while locked");
         }
@@ -291,7 +308,7 @@ public class JdbcMailboxStore implements MailboxStore {
             List<Message> byId = new ArrayList<>(all);
             byId.sort(java.util.Comparator.comparingLong(Message::itemId));
             MailboxSnapshot snapshot = new MailboxSnapshot(accountId, head.epoch(), head.sequence(), head.itemId(),
-                    folders(tx, accountId), byId);
+                    folders(tx, accountId), byId, head.stamp());
             whileLocked.accept(snapshot);
             return snapshot;
         });
@@ -308,11 +325,12 @@ public class JdbcMailboxStore implements MailboxStore {
             }
             if (current.isPresent()) {
                 clear(tx, accountId, false);
-                tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ? WHERE account_id = ?",
-                        snapshot.sequence(), snapshot.itemId(), snapshot.epoch(), accountId);
+                tx.update("UPDATE mailboxes SET sequence = ?, item_id = ?, epoch = ?, change_stamp = ? WHERE account_id = ?",
+                        snapshot.sequence(), snapshot.itemId(), snapshot.epoch(), snapshot.stamp(), accountId);
             } else {
-                tx.insertReturning("mailbox_id", "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, ?, ?, ?)",
-                        accountId, snapshot.sequence(), snapshot.itemId(), snapshot.epoch());
+                tx.insertReturning("mailbox_id",
+                        "INSERT INTO mailboxes (account_id, sequence, item_id, epoch, change_stamp) VALUES (?, ?, ?, ?, ?)",
+                        accountId, snapshot.sequence(), snapshot.itemId(), snapshot.epoch(), snapshot.stamp());
             }
             OpWriter writer = new OpWriter(tx, accountId, Long.MAX_VALUE);
             List<Folder> folders = new ArrayList<>(snapshot.folders());
@@ -404,15 +422,15 @@ public class JdbcMailboxStore implements MailboxStore {
             if (tx.update("UPDATE mailboxes SET sequence = sequence WHERE account_id = ?", accountId) == 0) {
                 return Optional.empty();
             }
-            return tx.one("SELECT mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id = ?", JdbcMailboxStore::head,
+            return tx.one("SELECT mailbox_id, sequence, item_id, epoch, change_stamp FROM mailboxes WHERE account_id = ?", JdbcMailboxStore::head,
                     accountId);
         }
-        return tx.one("SELECT mailbox_id, sequence, item_id, epoch FROM mailboxes WHERE account_id = ? FOR UPDATE", JdbcMailboxStore::head,
+        return tx.one("SELECT mailbox_id, sequence, item_id, epoch, change_stamp FROM mailboxes WHERE account_id = ? FOR UPDATE", JdbcMailboxStore::head,
                 accountId);
     }
 
     private static Head head(ResultSet rs) throws SQLException {
-        return new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+        return new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
     }
 
     /** Carries an SQLException through the {@link MailboxTransaction} methods, which cannot throw it. */

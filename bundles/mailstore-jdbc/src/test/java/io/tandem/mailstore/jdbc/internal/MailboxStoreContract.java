@@ -1,6 +1,7 @@
 package io.tandem.mailstore.jdbc.internal;
 
 import io.tandem.api.blob.BlobRef;
+import io.tandem.api.mailbox.ChangeConflictException;
 import io.tandem.api.mailbox.EpochNotReachedException;
 import io.tandem.api.mailbox.MailboxSnapshot;
 import io.tandem.api.mailbox.Folder;
@@ -273,6 +274,52 @@ public abstract class MailboxStoreContract {
 
         assertTrue(replica.apply(shipped.get(2)));
         assertTrue(replica.apply(shipped.get(3)));
+        assertEquals(store.checksum(account), replica.checksum(account));
+    }
+
+    /**
+     * A change that reached the log but was rolled back on the source (a failure after the replication hook
+     * published it) is applied by a replica; the source then makes another change under the same sequence.
+     * That is not a replay: the replica refuses it as a conflict instead of skipping it (decision 0021).
+     */
+    @Test
+    public void aChangeUnderAnAppliedSequenceWithAnotherStampIsAConflictNotAReplay() {
+        store.create(account);
+        assertTrue(replica.apply(shipped.get(0)));
+        MailboxChangeHook failAfterPublishing = change -> {
+            throw new IllegalStateException("commit failed after the log acknowledged " + change.sequence());
+        };
+        store.addHook(failAfterPublishing);
+        assertThrows(IllegalStateException.class, () -> store.execute(account, 0, tx -> tx.createFolder("Ghost", null)));
+        store.removeHook(failAfterPublishing);
+        MailboxChange ghost = shipped.get(1);
+        assertTrue("the replica applies what reached the log", replica.apply(ghost));
+        String withGhost = replica.checksum(account);
+
+        MailboxChange real = store.execute(account, 0, tx -> tx.createFolder("Real", null));
+        assertEquals(2, real.sequence());
+        assertNotEquals(0, real.stamp());
+        assertNotEquals(0, ghost.stamp());
+        assertNotEquals(ghost.stamp(), real.stamp());
+
+        ChangeConflictException conflict = assertThrows(ChangeConflictException.class, () -> replica.apply(real));
+        assertEquals(2, conflict.sequence());
+        assertEquals(account, conflict.accountId());
+        assertTrue(conflict.getMessage(), conflict.getMessage().contains("change 2 was applied as " + Long.toHexString(ghost.stamp())));
+        assertThrows(ChangeConflictException.class, () -> replica.applyAll(List.of(real)));
+        assertEquals("nothing of the refused change", withGhost, replica.checksum(account));
+        assertFalse("the same change again is a replay", replica.apply(ghost));
+        assertFalse("a change without a stamp (older writer) cannot be told apart: skipped",
+                replica.apply(new MailboxChange(account, 0, 2, real.itemId(), real.ops(), real.committedMillis())));
+
+        // a snapshot carries the stamp of its last change: the restored copy knows the real change 2
+        MailboxSnapshot snapshot = store.snapshot(account, x -> { });
+        assertEquals(real.stamp(), snapshot.stamp());
+        replica.restore(snapshot);
+        assertEquals(store.checksum(account), replica.checksum(account));
+        assertFalse("after the snapshot, change 2 is a replay", replica.apply(real));
+        MailboxChange next = store.execute(account, 0, tx -> tx.createFolder("Next", null));
+        assertTrue(replica.apply(next));
         assertEquals(store.checksum(account), replica.checksum(account));
     }
 
