@@ -418,7 +418,11 @@ public final class ReplicationBench {
     private EventLog eventLog(DirectoryComponent directory) {
         // the production constructor: brokers from the directory's global 'brokers', defaults of
         // etc/tandem.replication.kafka.cfg (12 partitions, lz4, linger 1 ms, append time-out 10 s)
-        KafkaEventLog log = new KafkaEventLog(directory, ConfigProxy.of(KafkaEventLog.Config.class, Map.of("topic", TOPIC)));
+        // the production defaults; -Dbench.log.<key>=<value> overrides one (e.g. -Dbench.log.fetch_max_wait_ms=10)
+        Map<String, Object> logConfig = new java.util.HashMap<>(Map.of("topic", TOPIC));
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.log."))
+                .forEach(k -> logConfig.put(k.substring("bench.log.".length()), System.getProperty(k)));
+        KafkaEventLog log = new KafkaEventLog(directory, ConfigProxy.of(KafkaEventLog.Config.class, logConfig));
         toClose.add(() -> BenchKafkaAccess.deactivate(log));
         return log;
     }
@@ -865,6 +869,9 @@ public final class ReplicationBench {
 
         List<Account> load = createAccounts("load", threads, ms1, 0);
         replicateTo(load);
+        System.out.printf("# appliers fetching from the log (decision 0020: idle without replica copies): %s%n",
+                java.util.stream.Stream.of(ms1, ms2, ms3).map(n -> n.name + (n.agent == null ? " not started"
+                        : BenchAccess.idle(n.agent) ? " idle" : " fetching")).collect(java.util.stream.Collectors.joining(", ")));
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
             admin.createTopics(List.of(new NewTopic(RAW_TOPIC, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);

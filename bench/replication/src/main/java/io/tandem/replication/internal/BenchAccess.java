@@ -1,6 +1,6 @@
 package io.tandem.replication.internal;
 
-/** Benchmark access to the package-private stop of the replication components (what DS calls). */
+/** Benchmark access to package-private parts of the replication components (the stop DS calls, the applier's state). */
 public final class BenchAccess {
 
     private BenchAccess() {
@@ -8,6 +8,10 @@ public final class BenchAccess {
 
     public static void deactivate(MailstoreAgent agent) {
         agent.deactivate();
+    }
+
+    public static boolean idle(MailstoreAgent agent) {
+        return agent.idle();
     }
 
     public static void deactivate(HaService ha) {

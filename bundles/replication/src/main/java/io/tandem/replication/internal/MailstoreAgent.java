@@ -72,6 +72,11 @@ public class MailstoreAgent implements ClusterMessageListener {
         }
     }
 
+    /** Whether the applier's subscription fetches nothing (no replica copy here; decision 0020). */
+    boolean idle() {
+        return subscription.idle();
+    }
+
     @Override
     public void onMessage(String topic, String message) {
         try {

@@ -99,7 +99,7 @@ public class KafkaEventLog implements EventLog {
         int fetch_min_bytes() default 16384;
 
         @AttributeDefinition(description = "Milliseconds a consumer's fetch waits for fetch.min.bytes (0..500); it adds to the replication lag")
-        int fetch_max_wait_ms() default 5;
+        int fetch_max_wait_ms() default 10;
     }
 
     /** The clients of one broker list; replaced as a whole when the brokers change. */
