@@ -53,6 +53,7 @@ final class Applier implements EventLog.Handler {
     private final MailboxStore store;
     private final DirectoryAdminService directory;
     private final BiConsumer<UUID, String> requestSnapshot;
+    private final java.util.function.BooleanSupplier readyForSnapshot;
     private final Clock clock;
     private final Map<UUID, Slot> slots = new HashMap<>();
 
@@ -85,14 +86,18 @@ final class Applier implements EventLog.Handler {
     }
 
     /**
-     * @param requestSnapshot asks the account's owner for a snapshot for this node (account, this node)
+     * @param requestSnapshot  asks the account's owner for a snapshot for this node (account, this node)
+     * @param readyForSnapshot whether the log is read close enough to its end that a snapshot asked for now is
+     *                         read soon; until then none is asked for (a snapshot asked for while a long backlog
+     *                         is still being read would be asked for again every {@link #SNAPSHOT_RETRY_MILLIS})
      */
     Applier(String node, MailboxStore store, DirectoryAdminService directory, BiConsumer<UUID, String> requestSnapshot,
-            Clock clock) {
+            java.util.function.BooleanSupplier readyForSnapshot, Clock clock) {
         this.node = node;
         this.store = store;
         this.directory = directory;
         this.requestSnapshot = requestSnapshot;
+        this.readyForSnapshot = readyForSnapshot;
         this.clock = clock;
     }
 
@@ -128,7 +133,7 @@ final class Applier implements EventLog.Handler {
                 slot.requestedMillis = 0;
             }
             if (Replica.INITIALISING.equals(slot.state) && slot.pending == null
-                    && now - slot.requestedMillis >= SNAPSHOT_RETRY_MILLIS) {
+                    && now - slot.requestedMillis >= SNAPSHOT_RETRY_MILLIS && readyForSnapshot.getAsBoolean()) {
                 slot.requestedMillis = now;
                 requestSnapshot.accept(r.accountId(), node);
             }
@@ -320,8 +325,8 @@ final class Applier implements EventLog.Handler {
             refresh(); // the directory row may be newer than our view
             slot = slots.get(b.accountId());
         }
-        if (slot == null || Replica.PAUSED.equals(slot.state)) {
-            return;
+        if (slot == null || Replica.PAUSED.equals(slot.state) || Replica.IN_SYNC.equals(slot.state)) {
+            return; // an in-sync copy needs no snapshot: this one answers a request already served by an earlier one
         }
         slot.pending = new Pending(b, new TreeMap<>());
         if (b.chunks() == 0) {

@@ -55,7 +55,8 @@ public class MailstoreAgent implements ClusterMessageListener {
         this.messaging = messaging;
         this.snapshots = new SnapshotWriter(node, directory, store, log);
         this.applier = new Applier(node, store, directory,
-                (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), Clock.systemUTC());
+                (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), this::readyForSnapshot,
+                Clock.systemUTC());
         this.subscription = log.subscribe("tandem-applier-" + node, applier);
         long every = Math.max(100, config.refresh_interval_ms());
         ticker.scheduleWithFixedDelay(this::refresh, 0, every, TimeUnit.MILLISECONDS);
@@ -67,9 +68,26 @@ public class MailstoreAgent implements ClusterMessageListener {
             applier.refresh();
             // a Mailstore that keeps no replica copy has no use for the log: its consumer fetches nothing (decision 0020)
             subscription.idle(applier.idle());
-        } catch (RuntimeException e) {
-            LOG.warn("Replica refresh failed (retried in a moment): {}", e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            // a LinkageError (a bundle wired to an older API during an update) must not end the periodic refresh
+            LOG.warn("Replica refresh failed (retried in a moment): {}", e.toString());
         }
+    }
+
+    /** At most this many records behind the end of the log, a snapshot asked for now is read within moments. */
+    static final long SNAPSHOT_LAG_RECORDS = 10_000;
+
+    /**
+     * Whether the log is read close to its end: not idle, lag known and at most {@link #SNAPSHOT_LAG_RECORDS}.
+     * A subscription that leaves idle after a long time first reads what was appended meanwhile (decision 0020).
+     */
+    private boolean readyForSnapshot() {
+        EventLog.Subscription s = subscription;
+        if (s == null || s.idle()) {
+            return false;
+        }
+        long lag = s.lag();
+        return lag >= 0 && lag <= SNAPSHOT_LAG_RECORDS;
     }
 
     /** Whether the applier's subscription fetches nothing (no replica copy here; decision 0020). */

@@ -111,8 +111,8 @@ public class RandomisedConsistencyTest {
         MailstoreDatabase s3 = store(new Publisher("ms3", dir, log, TestLease.HELD));
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         List<String> requests = new ArrayList<>();
-        Applier a2 = new Applier("ms2", s2, dir, (acc, dest) -> requests.add(acc + " " + dest), Clock.systemUTC());
-        Applier a3 = new Applier("ms3", s3, dir, (acc, dest) -> requests.add(acc + " " + dest), Clock.systemUTC());
+        Applier a2 = new Applier("ms2", s2, dir, (acc, dest) -> requests.add(acc + " " + dest), () -> true, Clock.systemUTC());
+        Applier a3 = new Applier("ms3", s3, dir, (acc, dest) -> requests.add(acc + " " + dest), () -> true, Clock.systemUTC());
 
         List<Account> accounts = new ArrayList<>();
         Map<UUID, Map<Long, Acked>> acked = new HashMap<>();

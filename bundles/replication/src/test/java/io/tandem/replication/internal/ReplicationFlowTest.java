@@ -159,8 +159,11 @@ public class ReplicationFlowTest {
         }
     }
 
+    /** What the appliers' log reader says: read close enough to the end to ask for a snapshot. */
+    private volatile boolean ready = true;
+
     private Applier applier(String node, MailboxStore store) {
-        return new Applier(node, store, dir, (acc, dest) -> snapshotRequests.add(acc + " " + dest), Clock.systemUTC());
+        return new Applier(node, store, dir, (acc, dest) -> snapshotRequests.add(acc + " " + dest), () -> ready, Clock.systemUTC());
     }
 
     private long deliver(MailboxStore store, long epoch, int n) {
@@ -433,6 +436,48 @@ public class ReplicationFlowTest {
                 s2.search(account.id(), "subject 3", 10).stream().anyMatch(m -> m.subject().equals("subject 3")));
         assertTrue("the rolled-back one is not",
                 s2.search(account.id(), "subject 2", 10).stream().noneMatch(m -> m.subject().equals("subject 2")));
+    }
+
+    /**
+     * A replica asks for its snapshot only once its log reader is near the end of the log (a node leaving idle
+     * first reads what was appended meanwhile), and an in-sync copy ignores a second snapshot answering the
+     * same request instead of restoring the mailbox again.
+     */
+    @Test
+    public void aSnapshotIsAskedForOnlyNearTheEndOfTheLogAndAnInSyncCopyIgnoresAnotherOne() throws Exception {
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        dir.addReplica(account.id(), "ms2", 10, null);
+        java.util.concurrent.atomic.AtomicInteger restores = new java.util.concurrent.atomic.AtomicInteger();
+        MailboxStore counted = (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("restore")) {
+                        restores.incrementAndGet();
+                    }
+                    try {
+                        return m.invoke(s2, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Reader r2 = new Reader(applier("ms2", counted));
+
+        ready = false;
+        r2.applier.refresh();
+        assertEquals("not while a backlog is being read", List.of(), snapshotRequests);
+        ready = true;
+        r2.applier.refresh();
+        assertEquals(List.of(account.id() + " ms2"), snapshotRequests);
+
+        w1.snapshot(account.id(), "ms2");
+        w1.snapshot(account.id(), "ms2"); // a second answer (the request was made twice)
+        deliver(s1, account.epoch(), 2);
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals("the second snapshot is not restored", 1, restores.get());
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
     }
 
     /** The directory as the publisher sees it, counting its reads of an account's replicas. */

@@ -280,16 +280,36 @@ public final class S3Bench implements AutoCloseable {
         return System.nanoTime();
     }
 
-    /** Removes every object written and not deleted yet; runs to its end even when the thread was interrupted. */
+    /** Attempts per object when the objects are removed at the end (a connection cut by Ctrl-C fails the first). */
+    static final int CLEANUP_ATTEMPTS = 3;
+
+    private volatile String cleanUpError = "";
+
+    /** Why the last object that could not be removed was not ("" when every one was). */
+    public String cleanUpError() {
+        return cleanUpError;
+    }
+
+    /**
+     * Removes every object written and not deleted yet, each tried up to {@link #CLEANUP_ATTEMPTS} times (an
+     * interrupted operation can leave a pooled connection broken for the next request); runs to its end even
+     * when the thread was interrupted.
+     */
     void cleanUp() {
         boolean interrupted = Thread.interrupted();
         try {
             for (String key : new ArrayList<>(written)) {
-                try {
-                    S3Store.withVendorLoader(() -> delete(key));
-                } catch (Exception e) {
-                    // left for the operator: the prefix is printed
+                for (int attempt = 1; attempt <= CLEANUP_ATTEMPTS && written.contains(key); attempt++) {
+                    try {
+                        S3Store.withVendorLoader(() -> delete(key));
+                    } catch (Exception e) {
+                        // left for the operator after the last attempt: the prefix is printed with the reason
+                        cleanUpError = key + ": " + S3Failure.of(e, bucket).reason();
+                    }
                 }
+            }
+            if (written.isEmpty()) {
+                cleanUpError = "";
             }
         } finally {
             if (interrupted) {

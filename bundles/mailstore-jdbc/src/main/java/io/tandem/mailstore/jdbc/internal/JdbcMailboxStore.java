@@ -280,6 +280,10 @@ public class JdbcMailboxStore implements MailboxStore {
         UUID accountId = change.accountId();
         if (change.sequence() <= head.sequence()) {
             if (change.sequence() == head.sequence() && change.stamp() != 0 && head.stamp() != 0 && change.stamp() != head.stamp()) {
+                if (change.epoch() < head.epoch()) {
+                    // a late change of a former owner under the sequence the new owner already used: fenced
+                    throw new StaleEpochException(accountId, head.epoch(), change.epoch());
+                }
                 // not a replay: the change applied under this sequence was rolled back on the source
                 throw new ChangeConflictException(accountId, change.sequence(), head.stamp(), change.stamp());
             }

@@ -436,6 +436,11 @@ public abstract class MailboxStoreContract {
         MailboxChange fenced = new MailboxChange(account, 2, 3, 300, List.of(new MailboxOp.CreateFolder(300, "Zombie", null)), 1);
         assertThrows(StaleEpochException.class, () -> replica.apply(fenced));
         assertEquals(2, replica.info(account).orElseThrow().sequence());
+        // a former owner's late change under the sequence the new owner already used is fenced, not a divergence
+        MailboxChange late = new MailboxChange(account, 3, 2, 300, List.of(new MailboxOp.CreateFolder(300, "Late", null)), 1,
+                0x1a7eL);
+        assertThrows(StaleEpochException.class, () -> replica.apply(late));
+        assertEquals(store.checksum(account), replica.checksum(account));
     }
 
     @Test

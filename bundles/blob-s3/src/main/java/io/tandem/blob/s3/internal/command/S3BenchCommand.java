@@ -105,9 +105,10 @@ public class S3BenchCommand implements Action {
                 });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                Audit.done(ACTION, "bucket " + bucket.bucket(), "interrupted; objects removed");
+                Audit.done(ACTION, "bucket " + bucket.bucket(), bench.leftOver() == 0 ? "interrupted; objects removed"
+                        : "interrupted; " + bench.leftOver() + " objects left under " + bench.prefix());
                 progress.println(mark + "Interrupted: " + (bench.leftOver() == 0 ? "every benchmark object removed"
-                        : bench.leftOver() + " objects could not be removed under " + bench.prefix()));
+                        : bench.leftOver() + " objects could not be removed under " + bench.prefix() + " (" + bench.cleanUpError() + ")"));
                 return null;
             }
         } finally {
