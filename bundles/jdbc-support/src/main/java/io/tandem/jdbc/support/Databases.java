@@ -14,9 +14,20 @@ public final class Databases {
     private Databases() {
     }
 
-    /** Connection settings of one database, as a component's configuration gives them. */
+    /**
+     * Connection settings of one database, as a component's configuration gives them.
+     *
+     * @param autoCommit the pooled connections' auto-commit mode: {@code false} for a user that always runs
+     *                   explicit transactions, so a connection is not switched off and back on around each one
+     */
     public record Settings(String pid, String poolName, String url, String user, String password, int poolSize,
-                           int connectTimeoutSeconds) {
+                           int connectTimeoutSeconds, boolean autoCommit) {
+
+        /** Settings of a pool whose connections auto-commit. */
+        public Settings(String pid, String poolName, String url, String user, String password, int poolSize,
+                        int connectTimeoutSeconds) {
+            this(pid, poolName, url, user, password, poolSize, connectTimeoutSeconds, true);
+        }
     }
 
     /**
@@ -53,6 +64,7 @@ public final class Databases {
             hc.setPoolName(s.poolName());
             hc.setMaximumPoolSize(s.poolSize());
             hc.setMinimumIdle(1);
+            hc.setAutoCommit(s.autoCommit());
             hc.setConnectionTimeout(s.connectTimeoutSeconds() * 1000L);
             hc.setInitializationFailTimeout(-1);
             return new HikariDataSource(hc);
