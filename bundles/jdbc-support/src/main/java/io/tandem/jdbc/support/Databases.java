@@ -14,20 +14,9 @@ public final class Databases {
     private Databases() {
     }
 
-    /**
-     * Connection settings of one database, as a component's configuration gives them.
-     *
-     * @param autoCommit the pooled connections' auto-commit mode: {@code false} for a user that always runs
-     *                   explicit transactions, so a connection is not switched off and back on around each one
-     */
+    /** Connection settings of one database, as a component's configuration gives them. */
     public record Settings(String pid, String poolName, String url, String user, String password, int poolSize,
-                           int connectTimeoutSeconds, boolean autoCommit) {
-
-        /** Settings of a pool whose connections auto-commit. */
-        public Settings(String pid, String poolName, String url, String user, String password, int poolSize,
-                        int connectTimeoutSeconds) {
-            this(pid, poolName, url, user, password, poolSize, connectTimeoutSeconds, true);
-        }
+                           int connectTimeoutSeconds) {
     }
 
     /**
@@ -64,7 +53,6 @@ public final class Databases {
             hc.setPoolName(s.poolName());
             hc.setMaximumPoolSize(s.poolSize());
             hc.setMinimumIdle(1);
-            hc.setAutoCommit(s.autoCommit());
             hc.setConnectionTimeout(s.connectTimeoutSeconds() * 1000L);
             hc.setInitializationFailTimeout(-1);
             return new HikariDataSource(hc);

@@ -130,9 +130,8 @@ public class MailstoreDatabase extends JdbcMailboxStore {
 
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
-        // every use of the pool is an explicit transaction (Tx, Flyway's migrations): connections stay out of auto-commit
         return Databases.open(drivers, new Databases.Settings(PID, "tandem-mailstore", config.jdbc_url(), config.jdbc_user(),
-                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds(), false));
+                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds()));
     }
 
     static void migrate(DataSource source) {
