@@ -94,16 +94,22 @@ public class JdbcMailboxStore implements MailboxStore {
         requiredHooks = Set.copyOf(names);
     }
 
-    private void checkRequiredHooks(UUID accountId) {
+    /**
+     * The hooks a change runs, taken once at its start and checked to hold every required one: a hook
+     * unregistered while the change runs (a bundle update) is still called, so a change never commits
+     * without the required hooks having seen it.
+     */
+    private List<MailboxChangeHook> checkRequiredHooks(UUID accountId) {
+        List<MailboxChangeHook> running = List.copyOf(hooks);
         for (String name : requiredHooks) {
-            if (!hookNames.containsValue(name)) {
+            if (running.stream().noneMatch(h -> name.equals(hookNames.get(h)))) {
                 throw new MissingHookException("change of " + accountId + " refused: the '" + name
                         + "' hook is not running on this node (starting or being updated), try again in a moment");
             }
         }
+        return running;
     }
 
-    /** The state of a mailbox row. */
     /** The state of a mailbox row; {@code stamp} is that of the change at {@code sequence} (0: unknown). */
     private record Head(long mailboxId, long sequence, long itemId, long epoch, long stamp) {
     }
@@ -151,7 +157,7 @@ public class JdbcMailboxStore implements MailboxStore {
 
     /** The single transaction path of local changes: lock, run, bump the sequence by one, hooks, (caller commits). */
     private MailboxChange commit(Tx tx, UUID accountId, long epoch, Body body) throws SQLException {
-        checkRequiredHooks(accountId);
+        List<MailboxChangeHook> running = checkRequiredHooks(accountId);
         Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
         if (epoch < head.epoch()) {
             throw new StaleEpochException(accountId, head.epoch(), epoch);
@@ -174,7 +180,7 @@ public class JdbcMailboxStore implements MailboxStore {
         MailboxChange change = new MailboxChange(accountId, epoch, head.sequence() + 1, ctx.itemId, ctx.ops, clock.millis(),
                 newStamp());
         advance(tx, accountId, head.sequence(), new Head(head.mailboxId(), change.sequence(), change.itemId(), epoch, change.stamp()));
-        for (MailboxChangeHook hook : hooks) {
+        for (MailboxChangeHook hook : running) {
             hook.beforeCommit(change);
         }
         return change;

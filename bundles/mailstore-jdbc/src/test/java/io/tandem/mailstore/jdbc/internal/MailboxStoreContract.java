@@ -323,6 +323,23 @@ public abstract class MailboxStoreContract {
         assertEquals(store.checksum(account), replica.checksum(account));
     }
 
+    /** A required hook unregistered while a change runs (a bundle update) still sees the change before it commits. */
+    @Test
+    public void aRequiredHookRemovedWhileAChangeRunsStillSeesIt() {
+        store.create(account);
+        List<MailboxChange> seen = new ArrayList<>();
+        MailboxChangeHook replication = seen::add;
+        store.addHook(replication, "replication");
+        store.requireHooks(Set.of("replication"));
+        MailboxChange c = store.execute(account, 0, tx -> {
+            store.removeHook(replication);
+            tx.createFolder("During", null);
+        });
+        assertEquals(List.of(c), seen);
+        assertThrows(io.tandem.api.mailbox.MissingHookException.class, () -> store.execute(account, 0, tx -> tx.createFolder("After", null)));
+        store.requireHooks(Set.of());
+    }
+
     @Test
     public void applyAllAppliesInOneTransactionOrNothing() {
         store.create(account);
