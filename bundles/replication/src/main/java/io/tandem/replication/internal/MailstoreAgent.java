@@ -78,15 +78,12 @@ public class MailstoreAgent implements ClusterMessageListener {
     static final long SNAPSHOT_LAG_RECORDS = 10_000;
 
     /**
-     * Whether the log is read close to its end: not idle, lag known and at most {@link #SNAPSHOT_LAG_RECORDS}.
-     * A subscription that leaves idle after a long time first reads what was appended meanwhile (decision 0020).
+     * Whether the log is read close to its end: lag known (it is not while idle) and at most
+     * {@link #SNAPSHOT_LAG_RECORDS}. A subscription that leaves idle after a long time first reads what was
+     * appended meanwhile (decision 0020).
      */
     private boolean readyForSnapshot() {
-        EventLog.Subscription s = subscription;
-        if (s == null || s.idle()) {
-            return false;
-        }
-        long lag = s.lag();
+        long lag = subscription.lag();
         return lag >= 0 && lag <= SNAPSHOT_LAG_RECORDS;
     }
 

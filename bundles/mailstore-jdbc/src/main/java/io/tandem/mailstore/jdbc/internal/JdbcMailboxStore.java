@@ -114,6 +114,9 @@ public class JdbcMailboxStore implements MailboxStore {
     private record Head(long mailboxId, long sequence, long itemId, long epoch, long stamp) {
     }
 
+    /** The columns of a {@link Head}, in the order {@link #head(ResultSet, int)} reads them. */
+    private static final String HEAD_COLUMNS = "mailbox_id, sequence, item_id, epoch, change_stamp";
+
     /** A random non-zero stamp for a new change ({@link MailboxChange#stamp()}). */
     private static long newStamp() {
         long stamp;
@@ -257,7 +260,7 @@ public class JdbcMailboxStore implements MailboxStore {
             return heads;
         }
         Object[] ids = accountIds.toArray();
-        String select = "SELECT account_id, mailbox_id, sequence, item_id, epoch, change_stamp FROM mailboxes WHERE account_id IN (";
+        String select = "SELECT account_id, " + HEAD_COLUMNS + " FROM mailboxes WHERE account_id IN (";
         List<Map.Entry<UUID, Head>> rows;
         if (h2(tx)) {
             // as in lock(): H2 parses a SELECT ... FOR UPDATE for every transaction, so the rows are locked by an
@@ -448,19 +451,20 @@ public class JdbcMailboxStore implements MailboxStore {
             if (tx.update("UPDATE mailboxes SET sequence = sequence WHERE account_id = ?", accountId) == 0) {
                 return Optional.empty();
             }
-            return tx.one("SELECT mailbox_id, sequence, item_id, epoch, change_stamp FROM mailboxes WHERE account_id = ?", JdbcMailboxStore::head,
+            return tx.one("SELECT " + HEAD_COLUMNS + " FROM mailboxes WHERE account_id = ?", rs -> head(rs, 1),
                     accountId);
         }
-        return tx.one("SELECT mailbox_id, sequence, item_id, epoch, change_stamp FROM mailboxes WHERE account_id = ? FOR UPDATE", JdbcMailboxStore::head,
+        return tx.one("SELECT " + HEAD_COLUMNS + " FROM mailboxes WHERE account_id = ? FOR UPDATE", rs -> head(rs, 1),
                 accountId);
     }
 
     private static Map.Entry<UUID, Head> headEntry(ResultSet rs) throws SQLException {
-        return Map.entry(rs.getObject(1, UUID.class), new Head(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+        return Map.entry(rs.getObject(1, UUID.class), head(rs, 2));
     }
 
-    private static Head head(ResultSet rs) throws SQLException {
-        return new Head(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+    /** The {@link #HEAD_COLUMNS} from column {@code first} on. */
+    private static Head head(ResultSet rs, int first) throws SQLException {
+        return new Head(rs.getLong(first), rs.getLong(first + 1), rs.getLong(first + 2), rs.getLong(first + 3), rs.getLong(first + 4));
     }
 
     /** Carries an SQLException through the {@link MailboxTransaction} methods, which cannot throw it. */
