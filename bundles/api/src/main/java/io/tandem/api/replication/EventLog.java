@@ -79,6 +79,18 @@ public interface EventLog {
          */
         default void positionLost(int partition, long lostOffset, long earliestOffset) {
         }
+
+        /**
+         * Where the handler's own durable state says each of {@code partitions} resumes: the offset of the first
+         * record it has not handled durably (for a replica copy: stored in its database in the same transaction
+         * as the applied data). Asked whenever partitions are given to the subscription, before any of their
+         * records is handed over; the subscription starts there, whatever the group's committed position says.
+         * For a partition it returns nothing for, the group's committed position (or the earliest record) is
+         * used. When it throws, those partitions stay unread and it is asked again after a back-off.
+         */
+        default java.util.Map<Integer, Long> positions(java.util.Set<Integer> partitions) {
+            return java.util.Map.of();
+        }
     }
 
     /** A running consumer. */
