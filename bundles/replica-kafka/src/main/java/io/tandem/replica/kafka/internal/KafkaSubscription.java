@@ -35,6 +35,10 @@ import java.util.stream.Collectors;
  *       only after the handler returned, at most every 500 ms under load, and at once when idle, on a
  *       revocation and on close. When it throws, every partition of the batch is moved back to the
  *       batch's first record and the batch comes again after a back-off (1 s doubling to 5 s by default).</li>
+ *   <li>A partition given to this consumer first asks the handler where it resumes
+ *       ({@link EventLog.Handler#positions}): the handler's durable state, not the group's committed position,
+ *       decides. Until it answered, the partition stays paused; when it throws, it is asked again after the
+ *       back-off. The group's committed position is used only for partitions it says nothing about.</li>
  *   <li>A partition without a committed position starts from its earliest record
  *       ({@code auto.offset.reset=none}, then an explicit seek). A committed position that is no longer in the
  *       log (retention, deleted records) is reported to {@link EventLog.Handler#positionLost} and consumption
@@ -101,6 +105,9 @@ final class KafkaSubscription implements EventLog.Subscription {
     /** Under load, handled positions are committed at most this often (replays after a crash are skipped by the handler). */
     static final long COMMIT_INTERVAL_NANOS = 500_000_000L;
     private long lastCommitNanos = System.nanoTime() - COMMIT_INTERVAL_NANOS;
+
+    /** Assigned partitions whose start the handler has not given yet: paused, nothing of them is handed over. */
+    private final Set<TopicPartition> unpositioned = new java.util.HashSet<>();
 
     /** Handled but not yet committed (a commit failed): committed with the next batch or before a revocation. */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
@@ -265,6 +272,7 @@ final class KafkaSubscription implements EventLog.Subscription {
                 }
             }
             uncommitted.clear(); // what still was not committed comes again (handlers are idempotent)
+            unpositioned.clear();
             try {
                 c.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -275,6 +283,9 @@ final class KafkaSubscription implements EventLog.Subscription {
 
     /** One poll: hand the batch over, then commit; or move back and wait when the handler failed. */
     private void step(Consumer<String, byte[]> c) {
+        if (!unpositioned.isEmpty() && !position(c)) {
+            return;
+        }
         boolean idleNow = idle;
         if (idleNow) {
             Set<TopicPartition> assignment = c.assignment();
@@ -340,6 +351,44 @@ final class KafkaSubscription implements EventLog.Subscription {
         if (System.nanoTime() - lastCommitNanos >= COMMIT_INTERVAL_NANOS) {
             commitPending(c);
         }
+    }
+
+    /**
+     * Moves the partitions just assigned to where the handler's durable state resumes, then lets them be
+     * fetched. False when the handler could not say (it was waited for with the back-off; asked again next step).
+     */
+    private boolean position(Consumer<String, byte[]> c) {
+        Set<Integer> partitions = unpositioned.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
+        Map<Integer, Long> stored;
+        try {
+            stored = handler.positions(partitions);
+        } catch (Throwable t) {
+            rethrowIfFatal(t);
+            if (closed) {
+                return false;
+            }
+            Thread.interrupted();
+            long delay = backoff.next();
+            LOG.warn("Handler of group {} cannot say where partitions {} resume: {}; they stay unread, asked again in {} ms",
+                    group, partitions, t.toString(), delay);
+            pause.await(delay);
+            return false;
+        }
+        for (TopicPartition tp : unpositioned) {
+            Long offset = stored.get(tp.partition());
+            if (offset != null) {
+                c.seek(tp, offset);
+                uncommitted.remove(tp); // a position handled before this assignment must not move the group past it
+            }
+        }
+        LOG.info("Group {}: partitions {} resume at {} (handler's stored positions; the others at the group's)", group,
+                partitions, stored);
+        if (!idle) {
+            c.resume(unpositioned);
+        }
+        unpositioned.clear();
+        backoff.reset();
+        return true;
     }
 
     /** Commits the handled positions; on failure they stay pending (the records come again if never committed). */
@@ -432,6 +481,7 @@ final class KafkaSubscription implements EventLog.Subscription {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            unpositioned.removeAll(partitions);
             if (partitions.isEmpty()) {
                 return;
             }
@@ -455,15 +505,16 @@ final class KafkaSubscription implements EventLog.Subscription {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(uncommitted::remove);
+            unpositioned.removeAll(partitions);
             LOG.info("Group {}: partitions {} lost (another consumer owns them now)", group, names(partitions));
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             assigned = true;
-            if (idle) {
-                c.pause(partitions); // not fetched by the poll that assigned them
-            }
+            // not fetched by the poll that assigned them: first the handler says where they resume
+            unpositioned.addAll(partitions);
+            c.pause(partitions);
             LOG.info("Group {}: partitions {} assigned", group, names(partitions));
         }
     }

@@ -172,6 +172,64 @@ public class KafkaSubscriptionTest {
         }
     }
 
+    /** Says where partitions resume (its own stored positions); fails the first calls it is told to. */
+    private static final class Positioned extends Recorder {
+        final Map<Integer, Long> stored;
+        final AtomicInteger positionFailuresLeft = new AtomicInteger();
+        final List<Set<Integer>> asked = new CopyOnWriteArrayList<>();
+
+        Positioned(Map<Integer, Long> stored) {
+            this.stored = stored;
+        }
+
+        @Override
+        public Map<Integer, Long> positions(Set<Integer> partitions) {
+            asked.add(partitions);
+            if (positionFailuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("mailbox database unreachable, for the test");
+            }
+            return stored;
+        }
+    }
+
+    @Test
+    public void theHandlersStoredPositionWinsOverTheGroupsCommittedOne() {
+        FakeConsumer c = assigning(P0, P1);
+        for (int i = 0; i < 5; i++) {
+            c.append(0, "a", "a" + i);
+            c.append(1, "b", "b" + i);
+        }
+        // the group says 3 and 1, but the copy's database holds only what is before 1 (P0) and 4 (P1)
+        c.commitSync(Map.of(P0, new OffsetAndMetadata(3), P1, new OffsetAndMetadata(1)));
+        Positioned handler = new Positioned(Map.of(0, 1L, 1, 4L));
+        subscribe(new Source("mock:9092", c), handler);
+
+        Await.until("both partitions read to their end", WAIT, () -> Long.valueOf(5).equals(committed(c, P0))
+                && Long.valueOf(5).equals(committed(c, P1)), () -> handler.received().toString());
+        assertEquals("what the database lacks comes again, even below the group's position",
+                List.of("0@1:a=a1", "0@2:a=a2", "0@3:a=a3", "0@4:a=a4"),
+                handler.received().stream().filter(r -> r.startsWith("0@")).toList());
+        assertEquals("nothing before the stored position", List.of("1@4:b=b4"),
+                handler.received().stream().filter(r -> r.startsWith("1@")).toList());
+        assertEquals(List.of(Set.of(0, 1)), handler.asked);
+    }
+
+    @Test
+    public void partitionsStayUnreadUntilTheHandlerCanSayWhereTheyResume() {
+        FakeConsumer c = assigning(P0);
+        c.append(0, "a", "a0");
+        c.append(0, "a", "a1");
+        Positioned handler = new Positioned(Map.of(0, 1L));
+        handler.positionFailuresLeft.set(2);
+        subscribe(new Source("mock:9092", c), handler);
+
+        Await.until("the record after the stored position", WAIT, () -> Long.valueOf(2).equals(committed(c, P0)),
+                () -> handler.received().toString());
+        assertEquals("asked until it answered", 3, handler.asked.size());
+        assertEquals("nothing was handed over before it answered, nothing before its position after",
+                List.of("0@1:a=a1"), handler.received());
+    }
+
     @Test
     public void aGroupWithoutPositionStartsFromTheEarliestRecord() {
         FakeConsumer c = new FakeConsumer();
