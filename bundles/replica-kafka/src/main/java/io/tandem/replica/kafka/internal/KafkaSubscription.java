@@ -244,7 +244,7 @@ final class KafkaSubscription implements EventLog.Subscription {
             LOG.info("Subscription of group {} consuming {} at {}", group, topic, brokers);
             while (!closed && brokers.equals(source.brokers())) {
                 try {
-                    step(c);
+                    step(c, brokers);
                 } catch (WakeupException e) {
                     // closed or brokers changed (the loop ends), or idle changed (it goes on)
                 }
@@ -282,8 +282,8 @@ final class KafkaSubscription implements EventLog.Subscription {
     }
 
     /** One poll: hand the batch over, then commit; or move back and wait when the handler failed. */
-    private void step(Consumer<String, byte[]> c) {
-        if (!unpositioned.isEmpty() && !position(c)) {
+    private void step(Consumer<String, byte[]> c, String brokers) {
+        if (!unpositioned.isEmpty() && !position(c, brokers)) {
             return;
         }
         boolean idleNow = idle;
@@ -357,11 +357,11 @@ final class KafkaSubscription implements EventLog.Subscription {
      * Moves the partitions just assigned to where the handler's durable state resumes, then lets them be
      * fetched. False when the handler could not say (it was waited for with the back-off; asked again next step).
      */
-    private boolean position(Consumer<String, byte[]> c) {
+    private boolean position(Consumer<String, byte[]> c, String brokers) {
         Set<Integer> partitions = unpositioned.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
         Map<Integer, Long> stored;
         try {
-            stored = handler.positions(partitions);
+            stored = handler.positions(brokers + "/" + topic, partitions);
         } catch (Throwable t) {
             rethrowIfFatal(t);
             if (closed) {

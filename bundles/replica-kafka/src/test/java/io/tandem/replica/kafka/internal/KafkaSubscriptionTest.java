@@ -183,7 +183,8 @@ public class KafkaSubscriptionTest {
         }
 
         @Override
-        public Map<Integer, Long> positions(Set<Integer> partitions) {
+        public Map<Integer, Long> positions(String log, Set<Integer> partitions) {
+            assertEquals("mock:9092/" + FakeConsumer.TOPIC, log);
             asked.add(partitions);
             if (positionFailuresLeft.getAndDecrement() > 0) {
                 throw new IllegalStateException("mailbox database unreachable, for the test");
