@@ -1,5 +1,7 @@
 package io.tandem.api.mailbox;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -8,6 +10,7 @@ import java.util.UUID;
  * The mailbox metadata of this Mailstore's accounts. Methods that name an account whose mailbox does not
  * exist here throw {@link MailboxNotFoundException}.
  */
+@ProviderType // implemented by the Mailstore database only: methods may be added in minor versions
 public interface MailboxStore {
 
     /**
@@ -133,6 +136,29 @@ public interface MailboxStore {
      * @return how many were applied (not skipped), over all the mailboxes
      */
     int applyAll(java.util.List<MailboxChange> changes);
+
+    /**
+     * {@link #applyAll(java.util.List)} and, in the same transaction, the event log positions the applied
+     * changes were read up to (see {@link #logPositions}): the copy's data and the position it resumes from
+     * are never apart, even on a crash.
+     *
+     * @param log       which log the positions are in (brokers and topic, as the subscription names it)
+     * @param positions partition to the offset of the first record not yet handled
+     */
+    int applyAll(java.util.List<MailboxChange> changes, String log, java.util.Map<Integer, Long> positions);
+
+    /**
+     * Stores event log positions alone, in one transaction: every record before them was handled and what it
+     * changed is already committed (or it changed nothing here).
+     */
+    void saveLogPositions(String log, java.util.Map<Integer, Long> positions);
+
+    /**
+     * The positions stored for {@code log} by {@link #applyAll(java.util.List, String, java.util.Map)} and
+     * {@link #saveLogPositions}: partition to the offset of the first record the replica copies here have not
+     * handled. Empty when none were stored (a new store, or another log).
+     */
+    java.util.Map<Integer, Long> logPositions(String log);
 
     /**
      * A digest of the mailbox's content (folders, messages with their flags and tags, the sequence and the

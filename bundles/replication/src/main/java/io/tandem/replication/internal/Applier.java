@@ -42,6 +42,12 @@ import java.util.function.BiConsumer;
  *
  * <p>All state changes happen under one lock, on the log's consumer thread or the refresh ticker, so a
  * refresh never races with an applied event.
+ *
+ * <p>Nothing is handled before the first refresh loaded which copies this node keeps, nor after a refresh
+ * failed until one succeeds: a batch handed over meanwhile is refused (it comes again), so no record is
+ * skipped for want of a view. Where each log partition resumes is stored in the mailbox database, with the
+ * changes applied from the records before it (decision 0022), and given back to the subscription through
+ * {@link #positions}: a copy restarted after a crash reads again exactly what its data lacks.
  */
 final class Applier implements EventLog.Handler {
 
@@ -56,6 +62,17 @@ final class Applier implements EventLog.Handler {
     private final java.util.function.BooleanSupplier readyForSnapshot;
     private final Clock clock;
     private final Map<UUID, Slot> slots = new HashMap<>();
+    /** Whether {@link #slots} reflects the directory: the last refresh succeeded. */
+    private boolean viewLoaded;
+    /** The log the subscription reads (set when it asks for {@link #positions}); null: positions are not stored. */
+    private String log;
+    /** Where each partition of the batch being handled resumes, once the batch is handled. */
+    private final Map<Integer, Long> batchPositions = new TreeMap<>();
+    /** Whether the batch's positions were stored with its changes. */
+    private boolean positionsStored;
+    /** Positions of batches that changed nothing are stored at most this often (re-reading them is harmless). */
+    static final long POSITIONS_ALONE_INTERVAL_MILLIS = 1000;
+    private long positionsAloneMillis;
 
     /** The applier's view of one replica copy. */
     static final class Slot {
@@ -110,9 +127,15 @@ final class Applier implements EventLog.Handler {
      */
     synchronized void refresh() {
         Map<UUID, Replica> mine = new HashMap<>();
-        for (Replica r : directory.replicasOn(node)) {
-            mine.put(r.accountId(), r);
+        try {
+            for (Replica r : directory.replicasOn(node)) {
+                mine.put(r.accountId(), r);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            viewLoaded = false; // nothing is handled until a refresh succeeds again
+            throw e;
         }
+        viewLoaded = true;
         for (UUID gone : new ArrayList<>(slots.keySet())) {
             if (!mine.containsKey(gone)) {
                 slots.remove(gone);
@@ -155,8 +178,31 @@ final class Applier implements EventLog.Handler {
 
     // ------------------------------------------------------------------ the log
 
+    /** Whether a refresh has loaded which copies this node keeps, and the last one succeeded. */
+    synchronized boolean viewLoaded() {
+        return viewLoaded;
+    }
+
+    @Override
+    public synchronized Map<Integer, Long> positions(String log, Set<Integer> partitions) {
+        this.log = log;
+        Map<Integer, Long> out = new TreeMap<>(store.logPositions(log));
+        out.keySet().retainAll(partitions);
+        return out;
+    }
+
     @Override
     public synchronized void handle(List<LogRecord> batch) {
+        if (!viewLoaded) {
+            // which copies this node keeps is not known: a record skipped now could be one a copy needs
+            throw new IllegalStateException("the replica copies of " + node + " are not loaded from the directory yet "
+                    + "(or the last refresh failed): the batch is handled once they are");
+        }
+        batchPositions.clear();
+        for (LogRecord r : batch) {
+            batchPositions.merge(r.partition(), r.offset() + 1, Math::max);
+        }
+        positionsStored = false;
         try {
             apply(batch);
         } finally {
@@ -167,6 +213,23 @@ final class Applier implements EventLog.Handler {
                 directory.removeReplicas(node, tookOver);
                 tookOver.clear();
             }
+        }
+        storePositionsAlone();
+    }
+
+    /**
+     * Stores the batch's positions when they did not go with its changes (nothing to apply, changes applied
+     * account by account, or a take-over, whose replica rows had to go first): after everything the batch did
+     * is committed, so they are never ahead of it. At most every {@link #POSITIONS_ALONE_INTERVAL_MILLIS}.
+     */
+    private void storePositionsAlone() {
+        if (log == null || positionsStored || batchPositions.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        if (now - positionsAloneMillis >= POSITIONS_ALONE_INTERVAL_MILLIS) {
+            store.saveLogPositions(log, batchPositions);
+            positionsAloneMillis = now;
         }
     }
 
@@ -234,9 +297,14 @@ final class Applier implements EventLog.Handler {
                 changes.forEach(c -> all.add(c.change()));
             }
         });
-        if (all.size() > 1 && pending.size() > 1) {
+        if (!all.isEmpty()) {
             try {
-                if (store.applyAll(all) > 0) {
+                // the positions go with the changes, unless a take-over's replica rows must be removed first (a
+                // crash in between must make the marker come again)
+                boolean withPositions = log != null && tookOver.isEmpty();
+                int applied = withPositions ? store.applyAll(all, log, batchPositions) : store.applyAll(all);
+                positionsStored = withPositions;
+                if (applied > 0) {
                     long now = clock.millis();
                     inSync.forEach((slot, changes) -> {
                         slot.lastAppliedMillis = now;
@@ -291,6 +359,10 @@ final class Applier implements EventLog.Handler {
                 setState(e.getKey(), e.getValue(), Replica.INITIALISING,
                         "fell behind the event log's retention (partition " + partition + "): re-initialising");
             }
+        }
+        if (log != null) {
+            // the lost position is not offered again at the next start (every copy would re-initialise once more)
+            store.saveLogPositions(log, Map.of(partition, earliestOffset));
         }
     }
 

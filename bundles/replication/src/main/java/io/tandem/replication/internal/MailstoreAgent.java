@@ -58,6 +58,9 @@ public class MailstoreAgent implements ClusterMessageListener {
                 (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), this::readyForSnapshot,
                 Clock.systemUTC());
         this.subscription = log.subscribe("tandem-applier-" + node, applier);
+        // nothing is fetched until the first refresh said which copies this node keeps (the applier refuses
+        // batches until then anyway: they would come again)
+        subscription.idle(true);
         long every = Math.max(100, config.refresh_interval_ms());
         ticker.scheduleWithFixedDelay(this::refresh, 0, every, TimeUnit.MILLISECONDS);
         LOG.info("Active Replica agent started on {} (log {} at {})", node, log.topic(), log.brokers());
@@ -69,8 +72,10 @@ public class MailstoreAgent implements ClusterMessageListener {
             // a Mailstore that keeps no replica copy has no use for the log: its consumer fetches nothing (decision 0020)
             subscription.idle(applier.idle());
         } catch (RuntimeException | LinkageError e) {
-            // a LinkageError (a bundle wired to an older API during an update) must not end the periodic refresh
-            LOG.warn("Replica refresh failed (retried in a moment): {}", e.toString());
+            // a LinkageError (a bundle wired to an older API during an update) must not end the periodic refresh;
+            // without a current view nothing is consumed (the applier refuses batches until a refresh succeeds)
+            subscription.idle(true);
+            LOG.warn("Replica refresh failed, the log is not read until it succeeds (retried in a moment): {}", e.toString());
         }
     }
 

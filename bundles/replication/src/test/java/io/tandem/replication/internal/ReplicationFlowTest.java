@@ -102,13 +102,29 @@ public class ReplicationFlowTest {
         }
     }
 
-    /** Hands an applier the records it has not seen yet. */
+    /** The name the list log's subscription gives itself (brokers/topic). */
+    static final String LOG_NAME = "list/events";
+
+    /**
+     * Hands an applier the records it has not seen yet, as a subscription does: a batch the applier refuses
+     * (throws) comes again; {@link #position} is what the group committed.
+     */
     private static final class Reader {
         final Applier applier;
         int position;
 
         Reader(Applier applier) {
             this.applier = applier;
+        }
+
+        /**
+         * A subscription (re)started with the group's committed position {@code committed}: it asks the applier
+         * where it resumes (its stored positions win), as the Kafka subscription does on assignment.
+         */
+        static Reader restarted(Applier applier, int committed) {
+            Reader r = new Reader(applier);
+            r.position = applier.positions(LOG_NAME, Set.of(0)).getOrDefault(0, (long) committed).intValue();
+            return r;
         }
 
         void pump(ListLog log) {
@@ -624,6 +640,106 @@ public class ReplicationFlowTest {
         assertEquals(s1.checksum(account.id()), s3.checksum(account.id()));
         r2.pump(log);
         assertEquals("ms2 stops on the unreadable event of its account", Replica.FAILED, state("ms2"));
+    }
+
+    /**
+     * An applier (re)started, e.g. by a bundle update or a node restart, gets records before its first refresh
+     * loaded which copies it keeps, or while the directory cannot be read: it must not skip them (and let
+     * their positions be committed) as records of accounts it keeps no copy of.
+     */
+    @Test
+    public void anApplierWithoutItsViewOfTheDirectoryHandlesNothing() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader before = inSyncOnMs2(w1);
+        deliver(s1, account.epoch(), 1);
+        deliver(s1, account.epoch(), 2);
+
+        java.util.concurrent.atomic.AtomicBoolean unreachable = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.tandem.api.directory.DirectoryAdminService flaky = (io.tandem.api.directory.DirectoryAdminService)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.tandem.api.directory.DirectoryAdminService.class}, (proxy, m, args) -> {
+                            if (unreachable.get()) {
+                                throw new IllegalStateException("directory unreachable (test)");
+                            }
+                            try {
+                                return m.invoke(dir, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        Reader restarted = new Reader(new Applier("ms2", s2, flaky, (acc, dest) -> snapshotRequests.add(acc + " " + dest),
+                () -> ready, Clock.systemUTC()));
+        restarted.position = before.position; // where the group's committed position is
+        assertThrows("before any refresh", IllegalStateException.class, () -> restarted.pump(log));
+        assertThrows("the directory is unreachable", IllegalStateException.class, restarted.applier::refresh);
+        assertThrows("after a failed refresh", IllegalStateException.class, () -> restarted.pump(log));
+        assertFalse(restarted.applier.viewLoaded());
+        assertEquals("nothing was handed over for good", before.position, restarted.position);
+
+        unreachable.set(false);
+        restarted.applier.refresh();
+        restarted.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals("the copy has every change", s1.checksum(account.id()), s2.checksum(account.id()));
+
+        unreachable.set(true);
+        assertThrows(IllegalStateException.class, restarted.applier::refresh);
+        deliver(s1, account.epoch(), 3);
+        assertThrows("a refresh that fails later stops handling too", IllegalStateException.class, () -> restarted.pump(log));
+        unreachable.set(false);
+        restarted.applier.refresh();
+        restarted.pump(log);
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+    }
+
+    /**
+     * A copy's last commits are lost after the applier returned (a crash of a database that acknowledged
+     * commits it had not written yet), while the group's position was committed past them. Restarted, the copy
+     * resumes from the position stored with its data, not from the group's: it reads again what it lacks.
+     */
+    @Test
+    public void aCopyWhoseLastCommitsWereLostResumesFromWhereItsDataIs() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        s1.create(account.id(), account.epoch());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = Reader.restarted(applier("ms2", s2), 0);
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        deliver(s1, account.epoch(), 1);
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals("stored with the applied change", Map.of(0, (long) log.records.size()), s2.logPositions(LOG_NAME));
+        String durable = s2.checksum(account.id());
+
+        // the next batch is "committed" by a database that then loses it: nothing of it reaches the disk
+        MailboxStore losing = (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "apply" -> true;
+                    case "applyAll" -> ((List<?>) args[0]).size();
+                    case "saveLogPositions" -> null;
+                    default -> {
+                        try {
+                            yield m.invoke(s2, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                });
+        Reader crashing = Reader.restarted(applier("ms2", losing), r2.position);
+        crashing.applier.refresh();
+        deliver(s1, account.epoch(), 2);
+        deliver(s1, account.epoch(), 3);
+        crashing.pump(log);
+        int committedByTheGroup = crashing.position;
+        assertEquals("the lost batch", durable, s2.checksum(account.id()));
+
+        Reader again = Reader.restarted(applier("ms2", s2), committedByTheGroup);
+        again.applier.refresh();
+        again.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals("the copy read again what it lacked", s1.checksum(account.id()), s2.checksum(account.id()));
+        assertEquals(Map.of(0, (long) log.records.size()), s2.logPositions(LOG_NAME));
     }
 
     @Test

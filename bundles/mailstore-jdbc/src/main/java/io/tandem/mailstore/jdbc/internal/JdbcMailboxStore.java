@@ -197,7 +197,14 @@ public class JdbcMailboxStore implements MailboxStore {
 
     @Override
     public int applyAll(List<MailboxChange> changes) {
+        return applyAll(changes, null, Map.of());
+    }
+
+    @Override
+    public int applyAll(List<MailboxChange> changes, String log, Map<Integer, Long> positions) {
+        Objects.requireNonNull(positions, "positions");
         if (changes.isEmpty()) {
+            saveLogPositions(log, positions);
             return 0;
         }
         // each mailbox's changes in their order; the mailboxes in the order they first appear
@@ -211,8 +218,51 @@ public class JdbcMailboxStore implements MailboxStore {
             for (Map.Entry<UUID, List<MailboxChange>> e : byMailbox.entrySet()) {
                 applied += applyMailbox(tx, e.getKey(), e.getValue(), Optional.ofNullable(heads.get(e.getKey())));
             }
+            writePositions(tx, log, positions);
             return applied;
         });
+    }
+
+    @Override
+    public void saveLogPositions(String log, Map<Integer, Long> positions) {
+        if (!positions.isEmpty()) {
+            Tx.run(dataSource, tx -> {
+                writePositions(tx, log, positions);
+                return null;
+            });
+        }
+    }
+
+    @Override
+    public Map<Integer, Long> logPositions(String log) {
+        Objects.requireNonNull(log, "log");
+        return Tx.run(dataSource, tx -> {
+            Map<Integer, Long> out = new java.util.TreeMap<>();
+            for (long[] row : tx.list("SELECT log_partition, next_offset FROM log_positions WHERE log = ?",
+                    rs -> new long[] {rs.getInt(1), rs.getLong(2)}, log)) {
+                out.put((int) row[0], row[1]);
+            }
+            return out;
+        });
+    }
+
+    /** Stores positions (only the applier writes them, on one thread: an update, else an insert, is enough). */
+    private static void writePositions(Tx tx, String log, Map<Integer, Long> positions) throws SQLException {
+        if (positions.isEmpty()) {
+            return;
+        }
+        Objects.requireNonNull(log, "log");
+        List<Object[]> rows = new ArrayList<>();
+        positions.forEach((partition, offset) -> rows.add(new Object[] {offset, log, partition}));
+        int[] updated = tx.batch("UPDATE log_positions SET next_offset = ? WHERE log = ? AND log_partition = ?", rows);
+        List<Object[]> missing = new ArrayList<>();
+        for (int i = 0; i < updated.length; i++) {
+            if (updated[i] == 0) {
+                Object[] r = rows.get(i);
+                missing.add(new Object[] {r[1], r[2], r[0]});
+            }
+        }
+        tx.batch("INSERT INTO log_positions (log, log_partition, next_offset) VALUES (?, ?, ?)", missing);
     }
 
     /**

@@ -278,6 +278,39 @@ public abstract class MailboxStoreContract {
     }
 
     /**
+     * A copy's log positions are stored with the changes applied up to them, in one transaction: a batch that
+     * is refused stores no position either, and positions belong to the log (brokers and topic) they were
+     * read from.
+     */
+    @Test
+    public void logPositionsAreStoredWithTheAppliedChangesOrNotAtAll() {
+        String log = "k1:9092,k2:9092/tandem.mailbox-events";
+        assertEquals(Map.of(), replica.logPositions(log));
+        store.create(account);
+        add(account, Folder.INBOX, 1, "s", Set.of());
+        add(account, Folder.INBOX, 2, "s", Set.of());
+        add(account, Folder.INBOX, 3, "s", Set.of());
+        assertEquals(4, shipped.size());
+
+        assertEquals(2, replica.applyAll(shipped.subList(0, 2), log, Map.of(0, 11L, 3, 7L)));
+        assertEquals(Map.of(0, 11L, 3, 7L), replica.logPositions(log));
+
+        List<MailboxChange> withGap = List.of(shipped.get(3));
+        assertThrows(SequenceGapException.class, () -> replica.applyAll(withGap, log, Map.of(0, 20L)));
+        assertEquals("a refused batch moves no position", Map.of(0, 11L, 3, 7L), replica.logPositions(log));
+        assertEquals(2, replica.info(account).orElseThrow().sequence());
+
+        assertEquals(2, replica.applyAll(shipped.subList(2, 4), log, Map.of(0, 13L)));
+        assertEquals(Map.of(0, 13L, 3, 7L), replica.logPositions(log));
+        replica.saveLogPositions(log, Map.of(3, 9L, 5, 1L));
+        assertEquals(Map.of(0, 13L, 3, 9L, 5, 1L), replica.logPositions(log));
+        assertEquals("nothing applied: positions alone", 0, replica.applyAll(List.of(), log, Map.of(0, 14L)));
+        assertEquals(14L, (long) replica.logPositions(log).get(0));
+        assertEquals("another log's positions are its own", Map.of(), replica.logPositions("k3:9092/tandem.mailbox-events"));
+        assertEquals(store.checksum(account), replica.checksum(account));
+    }
+
+    /**
      * A change that reached the log but was rolled back on the source (a failure after the replication hook
      * published it) is applied by a replica; the source then makes another change under the same sequence.
      * That is not a replay: the replica refuses it as a conflict instead of skipping it (decision 0021).
