@@ -37,7 +37,12 @@ final class SnapshotWriter {
      * (so it sits between the changes before and after it), if this node owns the account. Creates the
      * mailbox first when the account never had one.
      *
-     * @return the snapshot's sequence, or -1 when this node does not own the account
+     * <p>The ownership is checked again under the mailbox lock, with the epoch: a node the directory names as
+     * owner only serves a snapshot once its copy holds the directory's epoch (it took the account over, so it
+     * applied everything before the promotion marker). A copy still catching up, or one whose owner moved
+     * meanwhile, serves nothing; the replica asks again.
+     *
+     * @return the snapshot's sequence, or -1 when this node does not own the account under its current epoch
      */
     long snapshot(UUID accountId, String destination) {
         Account owner = directory.account(accountId).orElse(null);
@@ -52,18 +57,43 @@ final class SnapshotWriter {
             }
         }
         UUID snapshotId = UUID.randomUUID();
-        MailboxSnapshot s = store.snapshot(accountId, snap -> {
-            List<List<Message>> chunks = chunks(snap.messages());
-            String key = accountId.toString();
-            log.append(key, EventCodec.encode(new Event.SnapshotBegin(accountId, destination, snapshotId, snap.epoch(),
-                    snap.sequence(), snap.itemId(), chunks.size(), snap.folders(), snap.stamp())));
-            for (int i = 0; i < chunks.size(); i++) {
-                log.append(key, EventCodec.encode(new Event.SnapshotChunk(accountId, snapshotId, i, chunks.get(i))));
-            }
-        });
+        MailboxSnapshot s;
+        try {
+            s = store.snapshot(accountId, snap -> write(snap, destination, snapshotId));
+        } catch (NotOwned e) {
+            LOG.info("Snapshot of {} for {} not written: {}", accountId, destination, e.getMessage());
+            return -1;
+        }
         LOG.info("Snapshot {} of {} for {} written at sequence {} ({} messages)", snapshotId, accountId, destination,
                 s.sequence(), s.messages().size());
         return s.sequence();
+    }
+
+    /** The copy is not (or no longer, or not yet) the account's owner under the directory's epoch. */
+    private static final class NotOwned extends RuntimeException {
+        NotOwned(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Under the mailbox lock: checks the ownership and epoch, then appends the snapshot's records. */
+    private void write(MailboxSnapshot snap, String destination, UUID snapshotId) {
+        UUID accountId = snap.accountId();
+        Account owner = directory.account(accountId).orElse(null);
+        if (owner == null || !owner.mailHost().equals(node)) {
+            throw new NotOwned("owned by " + (owner == null ? "nobody" : owner.mailHost()) + " now");
+        }
+        if (owner.epoch() != snap.epoch()) {
+            throw new NotOwned("this copy is at epoch " + snap.epoch() + ", the directory's is " + owner.epoch()
+                    + " (not taken over yet, or fenced)");
+        }
+        List<List<Message>> chunks = chunks(snap.messages());
+        String key = accountId.toString();
+        log.append(key, EventCodec.encode(new Event.SnapshotBegin(accountId, destination, snapshotId, snap.epoch(),
+                snap.sequence(), snap.itemId(), chunks.size(), snap.folders(), snap.stamp())));
+        for (int i = 0; i < chunks.size(); i++) {
+            log.append(key, EventCodec.encode(new Event.SnapshotChunk(accountId, snapshotId, i, chunks.get(i))));
+        }
     }
 
     static List<List<Message>> chunks(List<Message> messages) {

@@ -742,6 +742,29 @@ public class ReplicationFlowTest {
         assertEquals(Map.of(0, (long) log.records.size()), s2.logPositions(LOG_NAME));
     }
 
+    /**
+     * The directory names ms2 the owner before ms2's copy applied the promotion marker (it may still lack
+     * changes before it): ms2 serves no snapshot until it took the account over under the directory's epoch.
+     */
+    @Test
+    public void aNewOwnerServesSnapshotsOnlyOnceItsCopyHoldsTheDirectorysEpoch() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
+        deliver(s1, account.epoch(), 1);
+        Account moved = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
+        SnapshotWriter w2 = new SnapshotWriter("ms2", dir, s2, log);
+        int before = log.records.size();
+        assertEquals("not taken over yet: no snapshot", -1, w2.snapshot(account.id(), "ms3"));
+        assertEquals("nothing written", before, log.records.size());
+        assertEquals("the old owner is no owner any more", -1, w1.snapshot(account.id(), "ms3"));
+
+        log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), moved.epoch(), "ms2", "ms1",
+                null, System.currentTimeMillis())));
+        r2.pump(log);
+        assertEquals("taken over", "none", state("ms2"));
+        assertEquals(s1.info(account.id()).orElseThrow().sequence(), w2.snapshot(account.id(), "ms3"));
+    }
+
     @Test
     public void aReplicaBehindTheLogsRetentionReinitialises() throws Exception {
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
