@@ -99,7 +99,7 @@ cmd_up() {
   tarball=$(dist)
   local cluster_name=tandem port_ssh=8101 port_health=8405 port_cluster=5701 kafka=off
   # every node uses the same directory: an H2 file shared through AUTO_SERVER unless the spec names a database
-  local directory_url="jdbc:h2:file:$CLUSTER_DIR/directory/tandem;AUTO_SERVER=TRUE"
+  local directory_url="jdbc:h2:file:$CLUSTER_DIR/directory/tandem;AUTO_SERVER=TRUE;WRITE_DELAY=0"
   mkdir -p "$CLUSTER_DIR"
   : > "$(nodes_file).tmp"
   local lineno=0

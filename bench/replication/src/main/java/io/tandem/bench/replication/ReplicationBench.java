@@ -386,7 +386,7 @@ public final class ReplicationBench {
         DirectoryComponent d = new DirectoryComponent(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                 ConfigProxy.of(DirectoryComponent.Config.class, Map.of(
                         // the default URL of etc/tandem.directory.cfg; every node has its own pool (default size 5)
-                        "jdbc_url", "jdbc:h2:file:" + work.resolve("directory/tandem") + ";AUTO_SERVER=TRUE")));
+                        "jdbc_url", "jdbc:h2:file:" + work.resolve("directory/tandem") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0")));
         toClose.add(d::deactivateForTest);
         return d;
     }
@@ -400,7 +400,7 @@ public final class ReplicationBench {
             n.store = new MailstoreDatabase(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                     ConfigProxy.of(MailstoreDatabase.Config.class, Map.of(
                             // the default URL of etc/tandem.mailstore.db.cfg, default pool (10)
-                            "jdbc_url", "jdbc:h2:file:" + work.resolve(name + "/mailstore/mailboxes") + ";LOCK_TIMEOUT=10000",
+                            "jdbc_url", "jdbc:h2:file:" + work.resolve(name + "/mailstore/mailboxes") + ";LOCK_TIMEOUT=10000;WRITE_DELAY=0",
                             "required_hooks", new String[] {"replication"})));
             MailstoreDatabase store = n.store;
             toClose.add(store::deactivateForTest);

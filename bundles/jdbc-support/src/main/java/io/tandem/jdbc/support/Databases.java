@@ -6,6 +6,7 @@ import org.osgi.service.jdbc.DataSourceFactory;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 
 /** Opening a pooled database from a component's configuration; every error names the PID and key. */
@@ -21,13 +22,14 @@ public final class Databases {
 
     /**
      * A pool over the driver's {@link DataSourceFactory} matching the URL. The pool starts even when the
-     * database is down: requests fail until it answers.
+     * database is down: requests fail until it answers. An embedded H2 database commits durably (see
+     * {@link #durable}).
      *
      * @throws IllegalArgumentException naming the PID, key and value of a bad setting
      * @throws IllegalStateException    when no driver for the URL is installed
      */
     public static HikariDataSource open(List<DataSourceFactory> drivers, Settings s) {
-        String url = resolve(s.pid(), s.url());
+        String url = durable(s.pid(), resolve(s.pid(), s.url()));
         String driver = driverClass(s.pid(), url);
         if (s.poolSize() < 1) {
             throw new IllegalArgumentException(s.pid() + ": pool.size = " + s.poolSize() + " must be >= 1");
@@ -74,6 +76,56 @@ public final class Databases {
             return url.replace("${karaf.data}", data);
         }
         return url;
+    }
+
+    /**
+     * The URL of an embedded H2 database ({@code jdbc:h2:file:/path}, or the plain {@code jdbc:h2:/path}) with
+     * {@code WRITE_DELAY=0} appended when it sets no {@code WRITE_DELAY}: then H2 writes each commit to the
+     * operating system before it answers, so an acknowledged write survives kill -9 of the JVM. With H2's
+     * default write delay (500 ms) it answers first and writes later: a JVM killed meanwhile loses commits it
+     * acknowledged. (H2 does not fsync a commit; a power loss can still lose the last ones.)
+     *
+     * <p>Other URLs are returned unchanged: PostgreSQL, in-memory H2 ({@code jdbc:h2:mem:}), and an H2 server
+     * ({@code jdbc:h2:tcp:}, {@code jdbc:h2:ssl:}), whose own database setting decides: start that server's
+     * database with {@code WRITE_DELAY=0}.
+     *
+     * @throws IllegalArgumentException naming the PID, {@code jdbc.url} and the URL, when an embedded H2 URL sets
+     *                                  a {@code WRITE_DELAY} other than 0
+     */
+    public static String durable(String pid, String url) {
+        if (!url.startsWith("jdbc:h2:")) {
+            return url;
+        }
+        String database = url.substring("jdbc:h2:".length());
+        if (database.startsWith("mem:") || database.startsWith("tcp:") || database.startsWith("ssl:")) {
+            return url;
+        }
+        int settings = url.indexOf(';');
+        boolean set = false;
+        if (settings >= 0) {
+            for (String setting : url.substring(settings + 1).split(";")) {
+                int eq = setting.indexOf('=');
+                // H2 reads the setting names of a URL in upper case, without trimming them
+                if (eq > 0 && setting.substring(0, eq).toUpperCase(Locale.ROOT).equals("WRITE_DELAY")) {
+                    String value = setting.substring(eq + 1);
+                    if (!isZero(value)) {
+                        throw new IllegalArgumentException(pid + ": jdbc.url = '" + redact(url) + "' sets WRITE_DELAY=" + value
+                                + ": H2 would answer commits before writing them, and a crash of the JVM (kill -9) would lose "
+                                + "acknowledged writes; remove WRITE_DELAY or set WRITE_DELAY=0");
+                    }
+                    set = true;
+                }
+            }
+        }
+        return set ? url : url + ";WRITE_DELAY=0";
+    }
+
+    private static boolean isZero(String value) {
+        try {
+            return Integer.parseInt(value) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** The JDBC driver class for a supported URL. */

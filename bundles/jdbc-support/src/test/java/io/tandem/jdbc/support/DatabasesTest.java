@@ -1,7 +1,9 @@
 package io.tandem.jdbc.support;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,6 +15,9 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 public class DatabasesTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
 
     private static Databases.Settings settings(String url, int pool, int timeout) {
         return new Databases.Settings("tandem.test", "test", url, "", "", pool, timeout);
@@ -53,6 +58,49 @@ public class DatabasesTest {
             if (previous != null) {
                 System.setProperty("karaf.data", previous);
             }
+        }
+    }
+
+    @Test
+    public void anEmbeddedH2DatabaseCommitsWithoutWriteDelay() {
+        assertEquals("jdbc:h2:file:/d/x;WRITE_DELAY=0", Databases.durable("p", "jdbc:h2:file:/d/x"));
+        assertEquals("jdbc:h2:file:/d/x;LOCK_TIMEOUT=10000;WRITE_DELAY=0", Databases.durable("p", "jdbc:h2:file:/d/x;LOCK_TIMEOUT=10000"));
+        assertEquals("jdbc:h2:/d/x;AUTO_SERVER=TRUE;WRITE_DELAY=0", Databases.durable("p", "jdbc:h2:/d/x;AUTO_SERVER=TRUE"));
+        assertEquals("jdbc:h2:./x;WRITE_DELAY=0", Databases.durable("p", "jdbc:h2:./x"));
+        // an explicit 0 is kept as written, in any case
+        for (String url : List.of("jdbc:h2:file:/d/x;WRITE_DELAY=0", "jdbc:h2:file:/d/x;write_delay=0;AUTO_SERVER=TRUE",
+                "jdbc:h2:/d/x;Write_Delay=0")) {
+            assertEquals(url, Databases.durable("p", url));
+        }
+        // not embedded files: memory, an H2 server's database (its own setting decides), PostgreSQL
+        for (String url : List.of("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1", "jdbc:h2:tcp://db1/~/x", "jdbc:h2:ssl://db1/~/x;WRITE_DELAY=500",
+                "jdbc:postgresql://db1:5432/tandem")) {
+            assertEquals(url, Databases.durable("p", url));
+        }
+    }
+
+    @Test
+    public void aWriteDelayIsRefusedNamingPidKeyAndValue() {
+        assertMessage(() -> Databases.durable("tandem.mailstore.db", "jdbc:h2:file:/d/mailboxes;LOCK_TIMEOUT=10000;WRITE_DELAY=500"),
+                "tandem.mailstore.db: jdbc.url = 'jdbc:h2:file:/d/mailboxes;LOCK_TIMEOUT=10000;WRITE_DELAY=500' sets WRITE_DELAY=500: "
+                        + "H2 would answer commits before writing them, and a crash of the JVM (kill -9) would lose acknowledged writes; "
+                        + "remove WRITE_DELAY or set WRITE_DELAY=0");
+        assertMessage(() -> Databases.durable("p", "jdbc:h2:/d/x;write_delay=1"), "sets WRITE_DELAY=1:");
+        assertMessage(() -> Databases.durable("p", "jdbc:h2:/d/x;WRITE_DELAY=soon"), "sets WRITE_DELAY=soon:");
+        assertMessage(() -> Databases.durable("p", "jdbc:h2:/d/x;PASSWORD=secret;WRITE_DELAY=-1"),
+                "p: jdbc.url = 'jdbc:h2:/d/x;PASSWORD=***;WRITE_DELAY=-1' sets WRITE_DELAY=-1:");
+        assertMessage(() -> Databases.open(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
+                settings("jdbc:h2:file:" + tmp.getRoot() + "/x;WRITE_DELAY=500", 1, 5)), "tandem.test: jdbc.url = ");
+    }
+
+    @Test
+    public void aPoolOnAnH2FileRunsWithoutWriteDelay() throws Exception {
+        try (HikariDataSource ds = Databases.open(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
+                settings("jdbc:h2:file:" + tmp.getRoot() + "/x;LOCK_TIMEOUT=10000", 2, 5));
+             Connection c = ds.getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                     "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+            assertTrue(rs.next());
+            assertEquals("H2's own default is 500 ms", "0", rs.getString(1));
         }
     }
 

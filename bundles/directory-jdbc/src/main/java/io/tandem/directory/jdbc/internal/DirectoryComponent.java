@@ -50,7 +50,9 @@ public class DirectoryComponent extends JdbcDirectory implements DirectoryDataba
 
     @ObjectClassDefinition(name = "Tandem directory", description = "Directory database connection")
     public @interface Config {
-        @AttributeDefinition(description = "JDBC URL: jdbc:postgresql://host:5432/db or jdbc:h2:file:/path")
+        @AttributeDefinition(description = "JDBC URL: jdbc:postgresql://host:5432/db or jdbc:h2:file:/path. An H2 file "
+                + "runs with WRITE_DELAY=0 (added when missing); any other WRITE_DELAY is refused, it would lose "
+                + "acknowledged changes on a crash")
         String jdbc_url();
 
         @AttributeDefinition(description = "Database user")
