@@ -142,7 +142,7 @@ public interface MailboxStore {
      * changes were read up to (see {@link #logPositions}): the copy's data and the position it resumes from
      * are never apart, even on a crash.
      *
-     * @param log       which log the positions are in (brokers and topic, as the subscription names it)
+     * @param log       which log the positions are in (as the subscription identifies it, at most 2048 characters)
      * @param positions partition to the offset of the first record not yet handled
      */
     int applyAll(java.util.List<MailboxChange> changes, String log, java.util.Map<Integer, Long> positions);

@@ -88,10 +88,11 @@ public interface EventLog {
          * For a partition it returns nothing for, the group's committed position (or the earliest record) is
          * used. When it throws, those partitions stay unread and it is asked again after a back-off.
          *
-         * @param log        which log the partitions belong to (brokers and topic, e.g. {@code "k1:9092,k2:9092/events"}):
-         *                   every batch handed over after this call comes from it, until the next call. Positions
-         *                   are only meaningful in the log they were read from: after a switch to other brokers,
-         *                   positions stored for the old ones must not be returned.
+         * @param log        what identifies the log the partitions belong to (for Kafka: the cluster's id, the topic's
+         *                   name and the topic's id): every batch handed over after this call comes from it, until
+         *                   the next call. Positions are only meaningful in the log they were read from: after a
+         *                   switch to another cluster, or a topic made again, positions stored for the old log must
+         *                   not be returned.
          * @param partitions the partitions just given to the subscription
          */
         default java.util.Map<Integer, Long> positions(String log, java.util.Set<Integer> partitions) {

@@ -352,6 +352,10 @@ final class Applier implements EventLog.Handler {
 
     @Override
     public synchronized void positionLost(int partition, long lostOffset, long earliestOffset) {
+        if (!viewLoaded) {
+            // which copies must re-initialise is not known: reported again once it is
+            throw new IllegalStateException("the replica copies of " + node + " are not loaded from the directory yet");
+        }
         LOG.warn("The event log no longer holds offset {} of partition {} (earliest {}): every replica copy here re-initialises",
                 lostOffset, partition, earliestOffset);
         for (Map.Entry<UUID, Slot> e : slots.entrySet()) {
@@ -397,8 +401,19 @@ final class Applier implements EventLog.Handler {
             refresh(); // the directory row may be newer than our view
             slot = slots.get(b.accountId());
         }
-        if (slot == null || Replica.PAUSED.equals(slot.state) || Replica.IN_SYNC.equals(slot.state)) {
-            return; // an in-sync copy needs no snapshot: this one answers a request already served by an earlier one
+        if (slot == null || Replica.PAUSED.equals(slot.state)) {
+            return;
+        }
+        if (Replica.IN_SYNC.equals(slot.state)) {
+            // an in-sync copy needs no snapshot (this one answers a request already served by an earlier one), unless
+            // its database lost what made it in sync (commits lost in a power failure): then the newer snapshot is
+            // what it lacks, and every change after it follows in the log
+            long held = store.info(b.accountId()).map(MailboxInfo::sequence).orElse(-1L);
+            if (held >= b.sequence()) {
+                return;
+            }
+            LOG.warn("Replica copy of {} on {} is in sync at sequence {} but a snapshot at {} follows it in the log: its "
+                    + "database lost commits; restoring the snapshot", b.accountId(), node, held, b.sequence());
         }
         slot.pending = new Pending(b, new TreeMap<>());
         if (b.chunks() == 0) {

@@ -71,7 +71,10 @@ public class MailstoreAgent implements ClusterMessageListener {
             applier.refresh();
             // a Mailstore that keeps no replica copy has no use for the log: its consumer fetches nothing (decision 0020)
             subscription.idle(applier.idle());
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
             // a LinkageError (a bundle wired to an older API during an update) must not end the periodic refresh;
             // without a current view nothing is consumed (the applier refuses batches until a refresh succeeds)
             subscription.idle(true);

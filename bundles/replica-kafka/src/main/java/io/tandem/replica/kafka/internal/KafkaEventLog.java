@@ -517,6 +517,30 @@ public class KafkaEventLog implements EventLog {
         }
 
         @Override
+        public String logId(String brokers) {
+            Clients c = clients;
+            if (c == null || !c.brokers().equals(brokers)) {
+                throw new IllegalStateException("the brokers changed from " + brokers);
+            }
+            try {
+                return KafkaLoader.call(() -> {
+                    int timeout = (int) appendTimeoutMillis;
+                    String cluster = c.admin().describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).clusterId()
+                            .get(timeout, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    org.apache.kafka.common.Uuid topicId = c.admin().describeTopics(List.of(topic),
+                                    new org.apache.kafka.clients.admin.DescribeTopicsOptions().timeoutMs(timeout))
+                            .allTopicNames().get(timeout, java.util.concurrent.TimeUnit.MILLISECONDS).get(topic).topicId();
+                    return cluster + "/" + topic + "/" + topicId;
+                });
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("cannot identify " + topic + " at " + brokers + ": " + Failures.reason(e, appendTimeoutMillis), e);
+            }
+        }
+
+        @Override
         public boolean topicReady(String brokers) {
             Clients c = clients;
             if (c == null || !c.brokers().equals(brokers)) {

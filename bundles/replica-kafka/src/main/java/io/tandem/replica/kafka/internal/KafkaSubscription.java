@@ -69,6 +69,13 @@ final class KafkaSubscription implements EventLog.Subscription {
 
         /** Makes sure the topic exists on {@code brokers}; false (or a runtime exception) when it cannot yet. */
         boolean topicReady(String brokers);
+
+        /**
+         * What identifies the log at {@code brokers} for positions stored by handlers: the cluster's id, the
+         * topic's name and the topic's id, so a topic deleted and made again, or another cluster, is another log,
+         * and a broker added to the list is the same. Throws when the brokers cannot say.
+         */
+        String logId(String brokers);
     }
 
     /** Timings; shorter in unit tests. */
@@ -284,6 +291,7 @@ final class KafkaSubscription implements EventLog.Subscription {
     /** One poll: hand the batch over, then commit; or move back and wait when the handler failed. */
     private void step(Consumer<String, byte[]> c, String brokers) {
         if (!unpositioned.isEmpty() && !position(c, brokers)) {
+            lag = -1; // nothing of those partitions is read: the lag is not known
             return;
         }
         boolean idleNow = idle;
@@ -361,7 +369,7 @@ final class KafkaSubscription implements EventLog.Subscription {
         Set<Integer> partitions = unpositioned.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
         Map<Integer, Long> stored;
         try {
-            stored = handler.positions(brokers + "/" + topic, partitions);
+            stored = handler.positions(source.logId(brokers), partitions);
         } catch (Throwable t) {
             rethrowIfFatal(t);
             if (closed) {

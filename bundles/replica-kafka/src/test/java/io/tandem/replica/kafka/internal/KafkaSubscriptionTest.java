@@ -60,6 +60,11 @@ public class KafkaSubscriptionTest {
         public boolean topicReady(String brokers) {
             return true;
         }
+
+        @Override
+        public String logId(String brokers) {
+            return "cluster-of-" + brokers + "/" + FakeConsumer.TOPIC + "/topic-id";
+        }
     }
 
     /** Records every batch and lost position; fails the batches it is told to. */
@@ -184,7 +189,7 @@ public class KafkaSubscriptionTest {
 
         @Override
         public Map<Integer, Long> positions(String log, Set<Integer> partitions) {
-            assertEquals("mock:9092/" + FakeConsumer.TOPIC, log);
+            assertEquals("cluster-of-mock:9092/" + FakeConsumer.TOPIC + "/topic-id", log);
             asked.add(partitions);
             if (positionFailuresLeft.getAndDecrement() > 0) {
                 throw new IllegalStateException("mailbox database unreachable, for the test");
