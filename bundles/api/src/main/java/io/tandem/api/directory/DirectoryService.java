@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** Read side of the directory. */
+@org.osgi.annotation.versioning.ProviderType // implemented by the directory bundle only
 public interface DirectoryService {
 
     List<Domain> domains();
@@ -45,6 +46,14 @@ public interface DirectoryService {
 
     /** Every replica of every account. */
     List<Replica> replicas();
+
+    /**
+     * Take-overs not finished: replica rows kept on the account's own owner. A promotion moves the ownership
+     * first, then the new owner applies the log up to the promotion marker and removes its replica row; until
+     * then it refuses the account's writes. A row that stays (marker never written, copy failed, owner gone)
+     * is a wedged account. By account.
+     */
+    List<Replica> unfinishedTakeOvers();
 
     /** The replicas of these accounts, by account, each list preferred first. */
     default List<Replica> replicasOf(java.util.Collection<UUID> accountIds) {

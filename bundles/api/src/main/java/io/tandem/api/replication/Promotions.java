@@ -6,6 +6,7 @@ import io.tandem.api.directory.Operation;
  * The lossless promotion path of {@code ha:promoteAccounts}, for automatic failover: every account
  * hosted on a Mailstore is promoted to its preferred available in-sync replica.
  */
+@org.osgi.annotation.versioning.ProviderType // implemented by the replication bundle only
 public interface Promotions {
 
     /**
@@ -16,4 +17,14 @@ public interface Promotions {
      *                                  of range or replication is disabled (nothing started)
      */
     Operation promoteAllOf(String sourceHost, int threads, String kind);
+
+    /**
+     * Starts promoting these accounts (by name) to their preferred available in-sync replica, as {@code
+     * ha:promoteAccounts accounts ...} does; an account already owned by that replica gets its promotion marker
+     * again (a take-over that did not finish goes on). Returns at once with the operation (kind {@code kind}).
+     *
+     * @throws IllegalArgumentException an account does not exist, {@code threads} is out of range or replication
+     *                                  is disabled (nothing started)
+     */
+    Operation promoteAccounts(java.util.List<String> names, int threads, String kind);
 }

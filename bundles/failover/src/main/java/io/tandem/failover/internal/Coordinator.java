@@ -43,6 +43,10 @@ final class Coordinator {
 
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     static final String KIND = "autoFailover";
+    /** The kind of the operations that promote again accounts whose take-over did not finish. */
+    static final String HEAL_KIND = "healTakeOver";
+    /** How often the coordinator looks for take-overs that did not finish. */
+    static final Duration HEAL_LOOK = Duration.ofSeconds(5);
     private static final int HISTORY = 20;
 
     private final String localName;
@@ -57,6 +61,10 @@ final class Coordinator {
     private final List<Run> running = new ArrayList<>();
     private final Deque<Run> history = new ArrayDeque<>();
     private volatile String coordinator = "";
+    /** Take-overs seen unfinished, by account: since when (monotonic), or since they were last promoted again. */
+    private final Map<UUID, Long> stuckSince = new java.util.HashMap<>();
+    private boolean healLooked;
+    private long healLookedNanos;
 
     /** A Mailstore that left the cluster, as this node saw it. */
     static final class Departure {
@@ -156,6 +164,66 @@ final class Coordinator {
                 policy = Policy.read(directory);
             }
             act(d, policy, live);
+        }
+        heal();
+    }
+
+    /**
+     * Promotes again the accounts whose take-over has not finished for {@code takeover.heal.millis}: their
+     * owner still keeps a replica row (marker never written, its copy failed, a take-over cut short), so it
+     * refuses their writes. The promotion path picks the preferred in-sync copy on a live Mailstore: the same
+     * owner gets its marker again, or another copy takes over. Each try is told to the administrator.
+     */
+    private void heal() {
+        long now = nanos.getAsLong();
+        if (healLooked && now - healLookedNanos < HEAL_LOOK.toNanos()) {
+            return;
+        }
+        healLooked = true;
+        healLookedNanos = now;
+        List<Replica> rows;
+        try {
+            rows = directory.unfinishedTakeOvers();
+        } catch (RuntimeException e) {
+            LOG.warn("Unfinished take-overs not looked for (next look in {} s): {}", HEAL_LOOK.toSeconds(), e.getMessage());
+            return;
+        }
+        stuckSince.keySet().retainAll(rows.stream().map(Replica::accountId).collect(Collectors.toSet()));
+        List<Replica> due = new ArrayList<>();
+        for (Replica r : rows) {
+            long since = stuckSince.computeIfAbsent(r.accountId(), k -> now);
+            if (now - since >= timing.healAfter().toNanos()) {
+                due.add(r);
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        Map<String, Replica> byName = new TreeMap<>();
+        for (Replica r : due) {
+            directory.account(r.accountId()).ifPresent(a -> byName.put(a.name(), r));
+        }
+        Operation op;
+        try {
+            op = promotions.promoteAccounts(List.copyOf(byName.keySet()), timing.threads(), HEAL_KIND);
+        } catch (RuntimeException e) {
+            LOG.warn("{} account(s) whose take-over did not finish not promoted again yet ({}): {}", byName.size(), e.getMessage(),
+                    String.join(", ", byName.keySet()));
+            return;
+        }
+        due.forEach(r -> stuckSince.put(r.accountId(), now)); // looked at again after another takeover.heal.millis
+        String lines = byName.entrySet().stream().limit(50).map(e -> e.getKey() + ": owner " + e.getValue().destination()
+                + " still keeps its copy as a replica (" + e.getValue().state()
+                + (e.getValue().detail().isEmpty() ? "" : ", " + e.getValue().detail()) + ")").collect(Collectors.joining("\n"));
+        String subject = "Take-over of " + byName.size() + " account(s) not finished after " + timing.healAfter().toSeconds()
+                + " s: promoted again";
+        LOG.warn("{} (operation {}):\n{}", subject, op.id(), lines);
+        try {
+            directory.notify(Notification.Severity.WARNING, subject, lines + "\nOperation " + op.id() + " (ha:monitor " + op.id()
+                    + "). An account with no in-sync copy on a live Mailstore stays unwritable: restart a copy "
+                    + "(ha:restartReplicas) or bring its Mailstore back.");
+        } catch (RuntimeException e) {
+            LOG.warn("Take-over notification not recorded: {}", e.getMessage());
         }
     }
 

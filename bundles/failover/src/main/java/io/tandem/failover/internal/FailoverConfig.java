@@ -20,4 +20,8 @@ public @interface FailoverConfig {
 
     @AttributeDefinition(description = "How often the coordinator and the lease look at the cluster, in ms")
     long check_interval_millis() default 200;
+
+    @AttributeDefinition(description = "A take-over not finished after this many ms (the new owner still keeps its replica row and "
+            + "refuses the account's writes) is promoted again by the coordinator, to the preferred in-sync copy (10000 to 3600000)")
+    long takeover_heal_millis() default 90_000;
 }

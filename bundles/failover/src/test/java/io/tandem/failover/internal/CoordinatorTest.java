@@ -36,7 +36,8 @@ import static org.junit.Assert.assertTrue;
 /** The coordinator's decisions on a real directory (H2), with the cluster view and the clock in the test's hands. */
 public class CoordinatorTest {
 
-    private static final Timing TIMING = new Timing(Duration.ofMillis(2000), Duration.ofMillis(3000), 8, Duration.ofMillis(200));
+    private static final Timing TIMING = new Timing(Duration.ofMillis(2000), Duration.ofMillis(3000), 8, Duration.ofMillis(200),
+            Duration.ofSeconds(90));
 
     private DirectoryComponent dir;
     private final ClusterServiceAdapter cluster = new ClusterServiceAdapter().setExpected(Role.CORE, 3);
@@ -52,10 +53,19 @@ public class CoordinatorTest {
     private Account bob;
 
     /** Records the call and starts the operation, as the replication service does; the test plays the promotions. */
-    private final Promotions promotions = (source, threads, kind) -> {
-        promoted.add(source + " " + threads + " " + kind);
-        return dir.startOperation(kind, "core2", (int) dir.accounts(null).stream().filter(a -> a.mailHost().equals(source)).count(),
-                "accounts of " + source);
+    private final Promotions promotions = new Promotions() {
+        @Override
+        public Operation promoteAllOf(String source, int threads, String kind) {
+            promoted.add(source + " " + threads + " " + kind);
+            return dir.startOperation(kind, "core2", (int) dir.accounts(null).stream().filter(a -> a.mailHost().equals(source)).count(),
+                    "accounts of " + source);
+        }
+
+        @Override
+        public Operation promoteAccounts(List<String> names, int threads, String kind) {
+            promoted.add(names + " " + threads + " " + kind);
+            return dir.startOperation(kind, "core2", names.size(), names.size() + " account(s)");
+        }
     };
 
     @Before
@@ -94,6 +104,49 @@ public class CoordinatorTest {
 
     private void pass(long millis) {
         now += TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    /**
+     * A promotion moved alice to ms2, but ms2 never took her over (the marker was not written, or ms2's copy
+     * failed): ms2 refuses her writes. The coordinator promotes her again once the take-over is overdue, tells
+     * the administrator, and again after another period if it still did not finish.
+     */
+    @Test
+    public void aTakeOverThatDoesNotFinishIsPromotedAgainAndTheAdministratorIsTold() throws Exception {
+        leave(core2, c1); // core2 coordinates
+        dir.changeOwner(alice.id(), "ms1", alice.epoch(), "ms2"); // ms2 keeps its replica row: not taken over
+        assertEquals(List.of(alice.id()), dir.unfinishedTakeOvers().stream().map(Replica::accountId).toList());
+        core2.tick();
+        pass(89_000);
+        core2.tick();
+        assertTrue("not before takeover.heal.millis", promoted.isEmpty());
+        pass(6_000);
+        core2.tick();
+        assertEquals(List.of("[alice@example.com] 8 healTakeOver"), promoted);
+        assertTrue(dir.notifications(5).stream().anyMatch(n -> n.severity() == Notification.Severity.WARNING
+                && n.subject().contains("Take-over of 1 account(s) not finished") && n.body().contains("alice@example.com: owner ms2")));
+        pass(30_000);
+        core2.tick();
+        assertEquals("not again before another period", 1, promoted.size());
+        pass(65_000);
+        core2.tick();
+        assertEquals("still stuck: promoted again", 2, promoted.size());
+
+        dir.removeReplicas("ms2", List.of(alice.id())); // the take-over finished
+        assertTrue(dir.unfinishedTakeOvers().isEmpty());
+        pass(200_000);
+        core2.tick();
+        assertEquals("nothing left to heal", 2, promoted.size());
+    }
+
+    @Test
+    public void aNodeThatIsNotTheCoordinatorHealsNothing() throws Exception {
+        dir.changeOwner(alice.id(), "ms1", alice.epoch(), "ms2");
+        core2.tick(); // core1 is the lowest live core node
+        pass(200_000);
+        core2.tick();
+        assertEquals("core1", core2.coordinator());
+        assertTrue(promoted.isEmpty());
     }
 
     @Test

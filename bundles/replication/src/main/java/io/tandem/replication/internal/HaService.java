@@ -273,6 +273,11 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
     }
 
     @Override
+    public Operation promoteAccounts(List<String> names, int threads, String kind) {
+        return promote(java.util.Objects.requireNonNull(names, "names"), null, null, threads, kind);
+    }
+
+    @Override
     public Operation promoteAllOf(String sourceHost, int threads, String kind) {
         return promote(null, java.util.Objects.requireNonNull(sourceHost, "sourceHost"), null, threads, kind);
     }
@@ -351,6 +356,10 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         return op;
     }
 
+    /** First and longest pause between attempts to write promotion markers (jittered). */
+    static final long MARKER_BACKOFF_MILLIS = 100;
+    static final long MARKER_BACKOFF_MAX_MILLIS = 5_000;
+
     /** Accounts moved together at least: one ownership transaction, one batch of markers. */
     static final int PROMOTION_CHUNK = 50;
     /** At most this many in one chunk: the first accounts of a large failover become writable early. */
@@ -428,8 +437,11 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         long now = System.currentTimeMillis();
         owned.forEach((was, is) -> markers.put(is.id().toString(), EventCodec.encode(new Event.Promotion(is.id(), is.epoch(),
                 is.mailHost(), was.mailHost(), operationId, now))));
+        // the ownership has moved: until the markers are in the log the new owner refuses the accounts' writes, so
+        // they are retried with a growing, jittered back-off for as long as a take-over may take
         EventLogException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        long markersDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.promotion_timeout_seconds());
+        for (long backoff = MARKER_BACKOFF_MILLIS; ; backoff = Math.min(MARKER_BACKOFF_MAX_MILLIS, backoff * 2)) {
             try {
                 log.appendAll(markers); // a marker written twice is harmless: the second finds the account taken over
                 last = null;
@@ -437,11 +449,22 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             } catch (EventLogException e) {
                 last = e;
             }
+            long wait = backoff / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) >= markersDeadline) {
+                break;
+            }
+            LOG.warn("Promotion markers of {} account(s) not written ({}): next try in {} ms", markers.size(), last.getMessage(), wait);
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         if (last != null) {
             for (Account is : owned.values()) {
                 failures.put(is, "ownership moved to " + is.mailHost() + " (epoch " + is.epoch() + ") but the promotion marker was not written ("
-                        + last.getMessage() + "): run ha:promoteAccounts again for it");
+                        + last.getMessage() + "): the failover coordinator promotes it again (or run ha:promoteAccounts for it)");
             }
             return new Moved(failures, List.of());
         }

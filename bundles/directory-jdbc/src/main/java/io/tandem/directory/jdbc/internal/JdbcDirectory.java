@@ -428,6 +428,13 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     }
 
     @Override
+    public List<Replica> unfinishedTakeOvers() {
+        return sql.list("SELECT r.account_id, r.destination, r.priority, r.state, r.detail, r.operation_id, r.updated_ms"
+                + " FROM replicas r JOIN accounts a ON a.id = r.account_id AND a.mail_host = r.destination ORDER BY r.account_id",
+                JdbcDirectory::replicaRow);
+    }
+
+    @Override
     public List<Replica> replicasOf(Collection<UUID> accountIds) {
         List<UUID> ids = List.copyOf(new java.util.LinkedHashSet<>(accountIds));
         List<Replica> out = new ArrayList<>();

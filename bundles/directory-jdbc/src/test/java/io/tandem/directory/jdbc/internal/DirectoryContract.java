@@ -228,6 +228,25 @@ public abstract class DirectoryContract {
         assertEquals(0, dir.addReplicas(List.of()));
     }
 
+    /** A take-over not finished: the owner the directory names still keeps a replica row for the account. */
+    @Test
+    public void unfinishedTakeOversAreReplicaRowsOnTheAccountsOwnOwner() throws Exception {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        Account b = dir.createAccount("b@example.com", "mbox1");
+        dir.addReplica(a.id(), "mbox2", 10, null);
+        dir.addReplica(b.id(), "mbox2", 10, null);
+        dir.addReplica(b.id(), "mbox3", 20, null);
+        assertEquals(List.of(), dir.unfinishedTakeOvers());
+        dir.changeOwner(b.id(), "mbox1", b.epoch(), "mbox2");
+        List<Replica> stuck = dir.unfinishedTakeOvers();
+        assertEquals(1, stuck.size());
+        assertEquals(b.id(), stuck.get(0).accountId());
+        assertEquals("mbox2", stuck.get(0).destination());
+        dir.removeReplicas("mbox2", List.of(b.id())); // taken over
+        assertEquals(List.of(), dir.unfinishedTakeOvers());
+    }
+
     @Test
     public void concurrentOwnershipChangesHaveExactlyOneWinner() throws Exception {
         dir.createDomain("example.com");
