@@ -8,6 +8,7 @@ import java.util.UUID;
  * Changes to the directory. Every method validates its input first and throws
  * {@link IllegalArgumentException} naming the bad value, changing nothing.
  */
+@org.osgi.annotation.versioning.ProviderType // implemented by the directory bundle only
 public interface DirectoryAdminService extends DirectoryService {
 
     Domain createDomain(String name);
@@ -91,6 +92,18 @@ public interface DirectoryAdminService extends DirectoryService {
 
     /** @return whether there was such a replica */
     boolean removeReplica(UUID accountId, String destination);
+
+    /**
+     * Records take-overs by {@code newOwner} in one transaction: its replica rows of these accounts are removed
+     * and each account's former owner becomes a replica ({@code initialising}, with the priority given), unless
+     * it keeps one already, is {@code newOwner} itself, or the account is gone. So an account never stays
+     * without its former owner as a copy to re-sync, even briefly (decision 0023).
+     *
+     * @param formerOwners one row per account taken over: the account, its former owner as destination, the
+     *                     priority the former owner gets (the promoted replica's)
+     * @return how many replica rows of {@code newOwner} were removed
+     */
+    int takeOver(String newOwner, List<Replica> formerOwners);
 
     /** Removes the replicas of several accounts on {@code destination} in one transaction; @return how many there were. */
     default int removeReplicas(String destination, java.util.Collection<UUID> accountIds) {

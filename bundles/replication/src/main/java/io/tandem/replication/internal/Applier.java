@@ -79,6 +79,7 @@ final class Applier implements EventLog.Handler {
         String state;
         String detail;
         UUID operationId;
+        int priority;
         long lastAppliedMillis;
         long lastCommitMillis;
         long fenced;
@@ -89,6 +90,7 @@ final class Applier implements EventLog.Handler {
             this.state = r.state();
             this.detail = r.detail();
             this.operationId = r.operationId();
+            this.priority = r.priority();
         }
     }
 
@@ -96,7 +98,8 @@ final class Applier implements EventLog.Handler {
     private final Map<UUID, Event.Promotion> adopting = new java.util.LinkedHashMap<>();
 
     /** Accounts taken over in the batch being handled, their replica rows deleted at its end. */
-    private final List<UUID> tookOver = new ArrayList<>();
+    /** As the former owners' replica rows that replace this node's (account, former owner, priority). */
+    private final List<Replica> tookOver = new ArrayList<>();
 
     /** A snapshot being received. */
     private record Pending(Event.SnapshotBegin begin, TreeMap<Integer, List<Message>> chunks) {
@@ -155,6 +158,7 @@ final class Applier implements EventLog.Handler {
                 slot.pending = null;
                 slot.requestedMillis = 0;
             }
+            slot.priority = r.priority(); // an operator's change (setAccountDestination again)
             if (Replica.INITIALISING.equals(slot.state) && slot.pending == null
                     && now - slot.requestedMillis >= SNAPSHOT_RETRY_MILLIS && readyForSnapshot.getAsBoolean()) {
                 slot.requestedMillis = now;
@@ -210,7 +214,9 @@ final class Applier implements EventLog.Handler {
             // row's deletion is what the promoting node waits for
             adopting.clear(); // non-empty only when the batch failed: it comes again
             if (!tookOver.isEmpty()) {
-                directory.removeReplicas(node, tookOver);
+                // this node's replica rows go and the former owners' come in one transaction: the account is never
+                // left without a copy to re-sync (decision 0023)
+                directory.takeOver(node, tookOver);
                 tookOver.clear();
             }
         }
@@ -485,7 +491,7 @@ final class Applier implements EventLog.Handler {
                 fail(p.accountId(), slot, "promotion marker for epoch " + p.epoch() + " but no copy here");
             } else if (p.newOwner().equals(node)) {
                 slots.remove(p.accountId());
-                tookOver.add(p.accountId());
+                tookOver.add(new Replica(p.accountId(), p.previousOwner(), slot.priority, Replica.INITIALISING, "", null, 0));
                 LOG.info("Took over {} from {} under epoch {} (promotion {})", p.accountId(), p.previousOwner(), p.epoch(),
                         p.operationId());
             }

@@ -292,13 +292,17 @@ public class ReplicationFlowTest {
     }
 
     @Test
-    public void withoutTheOwnershipLeaseAReplicatedAccountRefusesChangesAndAnUnreplicatedOneDoesNot() throws Exception {
+    public void withoutTheOwnershipLeaseEveryAccountRefusesChanges() throws Exception {
         TestLease lease = new TestLease(true);
         hook(s1, new Publisher("ms1", dir, log, lease));
         s1.create(account.id(), account.epoch());
         deliver(s1, account.epoch(), 1);
         lease.held = false;
-        deliver(s1, account.epoch(), 2); // no replica: nobody can take it over, so no reason to refuse
+        String unreplicated = s1.checksum(account.id());
+        WritesFencedException refused = assertThrows("no replica now, but one may have just taken it over",
+                WritesFencedException.class, () -> deliver(s1, account.epoch(), 2));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("expired (test: no core quorum)"));
+        assertEquals("nothing committed", unreplicated, s1.checksum(account.id()));
         dir.addReplica(account.id(), "ms2", 10, null);
         String before = s1.checksum(account.id());
         int logged = log.records.size();
@@ -309,6 +313,41 @@ public class ReplicationFlowTest {
         lease.held = true;
         deliver(s1, account.epoch(), 3);
         assertEquals(logged + 1, log.records.size());
+    }
+
+    /**
+     * The only replica took the account over and removed its replica row: the account has no replica now. Its
+     * former owner, which missed the ownership change (a notification lost, a stale cache, a frozen process
+     * that resumed), must not acknowledge a delivery the new owner will never see.
+     */
+    @Test
+    public void theFormerOwnerOfAnAccountLeftWithoutReplicasAcknowledgesNothing() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
+        hook(s1, p1);
+        s1.create(account.id(), account.epoch());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(log);
+        deliver(s1, account.epoch(), 1);
+        Account moved = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
+        log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), moved.epoch(), "ms2", "ms1",
+                null, System.currentTimeMillis())));
+        r2.pump(log);
+        assertEquals("taken over: the former owner is the replica now, in the same directory transaction",
+                List.of("ms1 initialising"), dir.replicas(account.id()).stream().map(r -> r.destination() + " " + r.state()).toList());
+        dir.removeReplica(account.id(), "ms1"); // an operator removed it (or an older version never added it): none left
+        p1.replicasChanged(); // the announcement of the take-over reached ms1; the ownership change did not
+        String atTakeOver = s1.checksum(account.id());
+
+        io.tandem.api.mailbox.StaleEpochException e = assertThrows(io.tandem.api.mailbox.StaleEpochException.class,
+                () -> deliver(s1, account.epoch(), 2));
+        assertTrue(e.getMessage(), e.getMessage().contains(String.valueOf(moved.epoch())));
+        assertEquals("nothing committed on the former owner", atTakeOver, s1.checksum(account.id()));
+        hook(s2, new Publisher("ms2", dir, log, TestLease.HELD));
+        deliver(s2, moved.epoch(), 2); // the new owner takes it
     }
 
     @Test

@@ -477,25 +477,30 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         if (replicas.isEmpty()) {
             return 0;
         }
+        return sql.tx(c -> insertReplicas(c, replicas));
+    }
+
+    /** Adds the replicas that do not exist yet (of accounts that exist) as initialising; one read, one batch. */
+    private int insertReplicas(java.sql.Connection c, List<Replica> replicas) throws java.sql.SQLException {
+        if (replicas.isEmpty()) {
+            return 0;
+        }
         long now = clock.millis();
-        return sql.tx(c -> {
-            // one read of what exists, one batch of inserts for the rest
-            Object[] ids = replicas.stream().map(Replica::accountId).distinct().toArray();
-            Set<UUID> accounts = new HashSet<>(Sql.list(c, "SELECT id FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
-                    rs -> rs.getObject(1, UUID.class), ids));
-            Set<String> existing = new HashSet<>(Sql.list(c, "SELECT account_id, destination FROM replicas WHERE account_id IN ("
-                    + Batches.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
-            List<Object[]> rows = new ArrayList<>();
-            for (Replica r : replicas) {
-                String d = host(r.destination());
-                if (accounts.contains(r.accountId()) && existing.add(r.accountId() + " " + d)) {
-                    rows.add(new Object[] {r.accountId(), d, r.priority(), Replica.INITIALISING, r.operationId(), now});
-                }
+        Object[] ids = replicas.stream().map(Replica::accountId).distinct().toArray();
+        Set<UUID> accounts = new HashSet<>(Sql.list(c, "SELECT id FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
+                rs -> rs.getObject(1, UUID.class), ids));
+        Set<String> existing = new HashSet<>(Sql.list(c, "SELECT account_id, destination FROM replicas WHERE account_id IN ("
+                + Batches.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
+        List<Object[]> rows = new ArrayList<>();
+        for (Replica r : replicas) {
+            String d = host(r.destination());
+            if (accounts.contains(r.accountId()) && existing.add(r.accountId() + " " + d)) {
+                rows.add(new Object[] {r.accountId(), d, r.priority(), Replica.INITIALISING, r.operationId(), now});
             }
-            Batches.batch(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
-                    + "VALUES (?, ?, ?, ?, '', ?, ?)", rows);
-            return rows.size();
-        });
+        }
+        Batches.batch(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
+                + "VALUES (?, ?, ?, ?, '', ?, ?)", rows);
+        return rows.size();
     }
 
     @Override
@@ -503,13 +508,30 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         if (accountIds.isEmpty()) {
             return 0;
         }
+        return sql.tx(c -> deleteReplicas(c, destination, accountIds));
+    }
+
+    private static int deleteReplicas(java.sql.Connection c, String destination, Collection<UUID> accountIds) throws java.sql.SQLException {
+        int n = 0;
+        for (int count : Batches.batch(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?",
+                accountIds.stream().map(id -> new Object[] {id, destination}).toList())) {
+            n += Math.max(0, count);
+        }
+        return n;
+    }
+
+    @Override
+    public int takeOver(String newOwner, List<Replica> formerOwners) {
+        if (formerOwners.isEmpty()) {
+            return 0;
+        }
+        String owner = host(newOwner);
+        List<UUID> ids = formerOwners.stream().map(Replica::accountId).distinct().toList();
+        List<Replica> rejoining = formerOwners.stream().filter(r -> !host(r.destination()).equals(owner)).toList();
         return sql.tx(c -> {
-            int n = 0;
-            for (int count : Batches.batch(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?",
-                    accountIds.stream().map(id -> new Object[] {id, destination}).toList())) {
-                n += Math.max(0, count);
-            }
-            return n;
+            int removed = deleteReplicas(c, owner, ids);
+            insertReplicas(c, rejoining);
+            return removed;
         });
     }
 
