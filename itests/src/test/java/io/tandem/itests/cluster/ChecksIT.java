@@ -130,6 +130,7 @@ public class ChecksIT {
                 && out.contains("primary with 0 standbys"));
         assertTrue(out, out.contains("PASS  buckets mail@"));
         assertTrue(out, out.contains("PASS  replicas c2") && out.contains("1 copy: 1 in sync"));
+        assertTrue(out, out.contains("PASS  redundancy") && out.contains("every replicated account has an available copy"));
         assertTrue(out, out.contains("PASS  roles mailstore") && out.contains("2 healthy of 2 expected"));
         assertTrue(out, out.contains("Verdict: OK"));
         assertEquals("OK", json(run("c2", "cluster", "check", "--json")).get("verdict").asText());
@@ -141,6 +142,8 @@ public class ChecksIT {
         Harness.Result degraded = run("c1", "cluster", "check");
         assertNotEquals(degraded.output(), 0, degraded.code());
         assertTrue(degraded.output(), degraded.output().contains("WARN  replicas c2") && degraded.output().contains("Verdict: DEGRADED"));
+        assertTrue(degraded.output(), degraded.output().contains("WARN  redundancy")
+                && degraded.output().contains("without an available copy: " + ALICE));
         assertEquals("DEGRADED is not a failure with --fail-on failed", 0,
                 run("c1", "cluster", "check", "--fail-on", "failed").code());
         harness.exec("c1", "ha", "restartReplicas", "accounts", ALICE);

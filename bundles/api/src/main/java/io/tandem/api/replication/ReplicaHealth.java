@@ -13,6 +13,15 @@ public interface ReplicaHealth {
     List<MailstoreReplicas> replicasByMailstore();
 
     /**
+     * Replicated accounts (at least one replica row) that lost their redundancy: none of their copies is
+     * available (in sync, on a live Mailstore that answers), so the next failure of their owner cannot be
+     * taken over. Names, sorted.
+     */
+    default List<String> unprotectedAccounts() {
+        return List.of();
+    }
+
+    /**
      * The replica copies one Mailstore keeps.
      *
      * @param live           the Mailstore is a live member of the cluster

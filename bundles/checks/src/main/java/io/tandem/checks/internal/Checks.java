@@ -355,6 +355,7 @@ public class Checks {
         } else {
             try {
                 out.addAll(cc.replicas(r.replicasByMailstore()));
+                out.addAll(cc.redundancy(r.unprotectedAccounts()));
             } catch (RuntimeException e) {
                 out.add(Check.fail("replicas", "", "cannot read the replication status: " + e.getMessage()));
             }

@@ -215,6 +215,20 @@ public final class ClusterChecks {
         return out;
     }
 
+    /**
+     * Replicated accounts that lost their redundancy (no available copy): a WARN naming the first of them, since
+     * the next failure of their owner leaves them unwritable until it is back.
+     */
+    public List<Check> redundancy(List<String> unprotected) {
+        if (unprotected.isEmpty()) {
+            return List.of(Check.pass("redundancy", "", "every replicated account has an available copy"));
+        }
+        String shown = String.join(", ", unprotected.subList(0, Math.min(10, unprotected.size())))
+                + (unprotected.size() > 10 ? " and " + (unprotected.size() - 10) + " more" : "");
+        return List.of(Check.warn("redundancy", "", unprotected.size() + " replicated account(s) without an available copy: "
+                + shown + " (ha:getAccountStatus accountStatus unprotected)"));
+    }
+
     private static String lag(long v, String unit) {
         return v < 0 ? "unknown" : v + unit;
     }

@@ -107,4 +107,15 @@ public class ClusterChecksTest {
         assertEquals("DEGRADED", ClusterChecks.verdict(new Report(c).worst()));
         assertEquals("FAILED", ClusterChecks.verdict(Outcome.FAIL));
     }
+
+    @Test
+    public void accountsWithoutAnAvailableCopyAreWarnedByName() {
+        assertEquals(Outcome.PASS, checks.redundancy(List.of()).get(0).outcome());
+        Check one = checks.redundancy(List.of("a@x.tld", "b@x.tld")).get(0);
+        assertEquals(Outcome.WARN, one.outcome());
+        assertEquals("2 replicated account(s) without an available copy: a@x.tld, b@x.tld "
+                + "(ha:getAccountStatus accountStatus unprotected)", one.detail());
+        List<String> many = java.util.stream.IntStream.range(0, 12).mapToObj(i -> "u" + i + "@x.tld").toList();
+        assertTrue(checks.redundancy(many).get(0).detail().contains("u9@x.tld and 2 more"));
+    }
 }

@@ -653,9 +653,18 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                               String accountStatus, String replicaStatus) {
     }
 
+    /** {@code accountStatus unprotected}: replicated accounts none of whose copies is available. */
+    static final String UNPROTECTED = "unprotected";
+
+    @Override
+    public List<String> unprotectedAccounts() {
+        return status(new StatusQuery(null, null, List.of(), List.of(), UNPROTECTED, null)).stream()
+                .map(AccountStatus::accountName).sorted().toList();
+    }
+
     public List<AccountStatus> status(StatusQuery q) {
-        if (q.accountStatus() != null && !Set.of("active", "paused").contains(q.accountStatus())) {
-            throw new IllegalArgumentException("accountStatus '" + q.accountStatus() + "' is not active or paused");
+        if (q.accountStatus() != null && !Set.of("active", "paused", UNPROTECTED).contains(q.accountStatus())) {
+            throw new IllegalArgumentException("accountStatus '" + q.accountStatus() + "' is not active, paused or " + UNPROTECTED);
         }
         if (q.replicaStatus() != null && !Set.of("available", "unavailable").contains(q.replicaStatus())) {
             throw new IllegalArgumentException("replicaStatus '" + q.replicaStatus() + "' is not available or unavailable");
@@ -692,7 +701,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                 }
             }
             boolean paused = !rs.isEmpty() && rs.stream().allMatch(Replica::paused);
-            if (q.accountStatus() != null && paused != q.accountStatus().equals("paused")) {
+            if (q.accountStatus() != null && !q.accountStatus().equals(UNPROTECTED) && paused != q.accountStatus().equals("paused")) {
                 continue;
             }
             NodeStatus.Box source = boxes.getOrDefault(a.mailHost(), Map.of()).get(a.id());
@@ -709,6 +718,9 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                         available, ns != null && ns.logConnected(), copy == null ? -1 : copy.mailboxId(),
                         copy == null ? -1 : copy.sequence(), copy == null ? -1 : copy.itemId(), lagEvents, lagMillis,
                         copy == null ? 0 : copy.lastAppliedMillis(), copy == null ? 0 : copy.fenced()));
+            }
+            if (UNPROTECTED.equals(q.accountStatus()) && replicaStatus.stream().anyMatch(AccountStatus.ReplicaStatus::available)) {
+                continue;
             }
             if (q.replicaStatus() != null) {
                 boolean want = q.replicaStatus().equals("available");

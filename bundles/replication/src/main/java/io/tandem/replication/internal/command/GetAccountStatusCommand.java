@@ -21,7 +21,7 @@ import java.util.Set;
 public class GetAccountStatusCommand extends HaCommand {
 
     @Argument(index = 0, name = "filters", multiValued = true,
-            description = "mailHost H | replicaServer R | accounts a,b | domains d1,d2 | accountStatus active|paused "
+            description = "mailHost H | replicaServer R | accounts a,b | domains d1,d2 | accountStatus active|paused|unprotected "
                     + "| replicaStatus available|unavailable")
     List<String> words;
 
