@@ -389,12 +389,35 @@ final class Applier implements EventLog.Handler {
         } catch (StaleEpochException e) {
             slot.fenced++;
             LOG.info("Fenced change {} of {}: {}", event.change().sequence(), event.accountId(), e.getMessage());
+            fencingTheOwner(event, slot, e);
         } catch (SequenceGapException e) {
             fail(event.accountId(), slot, "gap in the change sequence: " + e.getMessage());
         } catch (ChangeConflictException e) {
             diverged(event.accountId(), slot, e);
         } catch (IllegalArgumentException e) {
             fail(event.accountId(), slot, "change " + event.change().sequence() + " does not fit this copy: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A fenced change is normally a former owner's late one. If it was made under the epoch the directory holds
+     * now, the directory's current owner made it: the directory lost an ownership change this copy adopted (its
+     * database failed over to a standby that had not received it, or was restored). The owner then acknowledges
+     * changes this copy will never apply, so the copy must not look in sync: it fails, and the administrator is
+     * told why (decision 0023).
+     */
+    private void fencingTheOwner(Event.Change event, Slot slot, StaleEpochException e) {
+        Account now;
+        try {
+            now = directory.account(event.accountId()).orElse(null);
+        } catch (RuntimeException ex) {
+            return; // looked at again with the owner's next change
+        }
+        if (now != null && now.epoch() == event.change().epoch() && now.epoch() < e.current()) {
+            fail(event.accountId(), slot, "the directory's owner " + now.mailHost() + " writes under epoch " + now.epoch()
+                    + ", older than this copy's " + e.current() + ": the directory lost an ownership change (a failover of its "
+                    + "database to a standby without synchronous commit, or a restore). Check the account's owner before "
+                    + "restarting the replica");
         }
     }
 

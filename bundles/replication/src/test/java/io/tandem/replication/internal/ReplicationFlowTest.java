@@ -804,6 +804,58 @@ public class ReplicationFlowTest {
         assertEquals(s1.info(account.id()).orElseThrow().sequence(), w2.snapshot(account.id(), "ms3"));
     }
 
+    /**
+     * The directory's database fails over to a standby that never received a promotion (asynchronous
+     * replication): it names the former owner again, under the former epoch. The former owner, which missed the
+     * promotion, acknowledges changes again; a copy that adopted the newer epoch fences them. It must not stay
+     * "in sync" while it drops every change of the owner the directory names: it fails visibly.
+     */
+    @Test
+    public void aCopyThatFencesTheDirectorysCurrentOwnerFailsVisibly() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
+        dir.addReplica(account.id(), "ms3", 20, null);
+        Reader r3 = new Reader(applier("ms3", s3));
+        r3.applier.refresh();
+        w1.snapshot(account.id(), "ms3");
+        r3.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms3"));
+        Account before = dir.account(account.id()).orElseThrow();
+        Account moved = dir.changeOwner(account.id(), "ms1", before.epoch(), "ms2");
+        log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), moved.epoch(), "ms2", "ms1",
+                null, System.currentTimeMillis())));
+        r2.pump(log);
+        r3.pump(log);
+        assertEquals("ms3 follows the new owner's epoch", moved.epoch(), s3.epoch(account.id()).getAsLong());
+
+        // the directory as the standby had it: ms1 owns the account under the former epoch, ms3 is still its replica
+        java.util.concurrent.atomic.AtomicBoolean regressed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.tandem.api.directory.DirectoryAdminService standby = (io.tandem.api.directory.DirectoryAdminService)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.tandem.api.directory.DirectoryAdminService.class}, (proxy, m, args) -> {
+                            if (regressed.get() && m.getName().equals("account") && args[0] instanceof UUID) {
+                                return java.util.Optional.of(before);
+                            }
+                            try {
+                                return m.invoke(dir, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        MailstoreDatabase formerOwner = store();
+        hook(formerOwner, new Publisher("ms1", standby, log, TestLease.HELD));
+        formerOwner.restore(s1.snapshot(account.id(), snap -> { })); // ms1 as it was when it missed the promotion
+        deliver(formerOwner, before.epoch(), 7); // acknowledged under the directory's (regressed) view
+        Reader r3Standby = new Reader(new Applier("ms3", s3, standby, (acc, dest) -> { }, () -> true, Clock.systemUTC()));
+        r3Standby.position = r3.position;
+        r3Standby.applier.refresh();
+        r3Standby.pump(log);
+        Replica r = dir.replicas(account.id()).stream().filter(x -> x.destination().equals("ms3")).findFirst().orElseThrow();
+        assertEquals(Replica.FAILED, r.state());
+        assertTrue(r.detail(), r.detail().contains("the directory lost an ownership change"));
+        assertTrue(dir.notifications(5).stream().anyMatch(n -> n.body().contains("the directory lost an ownership change")));
+    }
+
     @Test
     public void aReplicaBehindTheLogsRetentionReinitialises() throws Exception {
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
