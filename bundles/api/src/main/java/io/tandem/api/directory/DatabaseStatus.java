@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param error     why it is not reachable or not usable (e.g. its schema is not migrated yet), or {@code ""}
  */
 public record DatabaseStatus(String url, boolean reachable, long millis, String product, String role,
-                             List<Standby> standbys, String error) {
+                             List<Standby> standbys, String error, String synchronousCommit) {
 
     public static final String PRIMARY = "primary";
     public static final String STANDBY = "standby";
@@ -29,6 +29,27 @@ public record DatabaseStatus(String url, boolean reachable, long millis, String 
         role = role == null ? "" : role;
         standbys = List.copyOf(standbys);
         error = error == null ? "" : error;
+        synchronousCommit = synchronousCommit == null ? "" : synchronousCommit;
+    }
+
+    /** Without the primary's {@code synchronous_commit} setting ("" : not reported). */
+    public DatabaseStatus(String url, boolean reachable, long millis, String product, String role, List<Standby> standbys,
+                          String error) {
+        this(url, reachable, millis, product, role, standbys, error, "");
+    }
+
+    /**
+     * Whether a committed ownership change is on a standby before the commit returns, so a failover to a
+     * standby cannot lose it: a PostgreSQL primary with at least one synchronous standby ({@code sync} or
+     * {@code quorum}) and {@code synchronous_commit} {@code on} or {@code remote_apply}. A database without
+     * standbys has nothing to fail over to (its own durability is another matter).
+     */
+    public boolean failoverSafe() {
+        if (standbys.isEmpty()) {
+            return true;
+        }
+        boolean syncStandby = standbys.stream().anyMatch(s -> s.syncState().equals("sync") || s.syncState().equals("quorum"));
+        return syncStandby && (synchronousCommit.equals("on") || synchronousCommit.equals("remote_apply"));
     }
 
     /**

@@ -142,6 +142,14 @@ public final class ClusterChecks {
                 if (s.standbys().size() < limits.minStandbys()) {
                     out.add(Check.warn("directory", "standbys", s.standbys().size() + " streaming, " + limits.minStandbys() + " expected"));
                 }
+                if (!s.failoverSafe()) {
+                    // an ownership change committed on the primary but not on the standby is lost by a failover to it:
+                    // the former owner writes again under the former epoch (decision 0023)
+                    out.add(Check.warn("directory", "failover", "no synchronous standby (synchronous_commit "
+                            + (s.synchronousCommit().isEmpty() ? "unknown" : s.synchronousCommit()) + ", standbys "
+                            + s.standbys().stream().map(DatabaseStatus.Standby::syncState).toList() + "): a failover to a standby can "
+                            + "lose ownership changes; set synchronous_standby_names and synchronous_commit = on"));
+                }
             }
             default -> {
                 out.add(Check.pass("directory", "database", base + "; no replication reported"));

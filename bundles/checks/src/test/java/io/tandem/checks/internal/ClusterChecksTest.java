@@ -75,11 +75,20 @@ public class ClusterChecksTest {
 
     @Test
     public void theDirectoryDatabaseItsStandbysAndTheirLag() {
-        DatabaseStatus.Standby streaming = new DatabaseStatus.Standby("pg2", "10.0.0.2", "streaming", "async", 100, 3);
-        DatabaseStatus.Standby lagging = new DatabaseStatus.Standby("pg3", "10.0.0.3", "streaming", "async", 5000, 900);
+        DatabaseStatus.Standby streaming = new DatabaseStatus.Standby("pg2", "10.0.0.2", "streaming", "sync", 100, 3);
+        DatabaseStatus.Standby lagging = new DatabaseStatus.Standby("pg3", "10.0.0.3", "streaming", "sync", 5000, 900);
         List<Check> good = checks.database(new DatabaseStatus("jdbc:postgresql://pg/dir", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY,
-                List.of(streaming), ""));
+                List.of(streaming), "", "on"));
         assertEquals(good.toString(), List.of(Outcome.PASS, Outcome.PASS), good.stream().map(Check::outcome).toList());
+        // an asynchronous standby (or synchronous_commit local/off) can lose an ownership change in a failover
+        DatabaseStatus.Standby async = new DatabaseStatus.Standby("pg2", "10.0.0.2", "streaming", "async", 100, 3);
+        List<Check> asyncOnly = checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY,
+                List.of(async), "", "on"));
+        assertEquals(asyncOnly.toString(), List.of(Outcome.PASS, Outcome.PASS, Outcome.WARN), asyncOnly.stream().map(Check::outcome).toList());
+        assertEquals("failover", asyncOnly.get(2).target());
+        assertTrue(asyncOnly.get(2).detail(), asyncOnly.get(2).detail().startsWith("no synchronous standby (synchronous_commit on, standbys [async])"));
+        assertEquals(Outcome.WARN, checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY,
+                List.of(streaming), "", "local")).get(2).outcome());
         List<Check> lag = checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY, List.of(lagging), ""));
         assertEquals(Outcome.WARN, lag.get(1).outcome());
         List<Check> alone = checks.database(new DatabaseStatus("u", true, 3, "PostgreSQL 15", DatabaseStatus.PRIMARY, List.of(), ""));

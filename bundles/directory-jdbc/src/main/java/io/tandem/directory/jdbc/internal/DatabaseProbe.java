@@ -41,6 +41,7 @@ final class DatabaseProbe {
             String product = md.getDatabaseProductName() + " " + md.getDatabaseProductVersion();
             String role = DatabaseStatus.STANDALONE;
             List<DatabaseStatus.Standby> standbys = new ArrayList<>();
+            String synchronousCommit = "";
             try (Statement st = c.createStatement()) {
                 st.setQueryTimeout(10);
                 if (md.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
@@ -55,6 +56,10 @@ final class DatabaseProbe {
                                         rs.getString(4), rs.getLong(5), rs.getLong(6)));
                             }
                         }
+                        try (ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+                            rs.next();
+                            synchronousCommit = rs.getString(1);
+                        }
                     }
                 } else {
                     try (ResultSet rs = st.executeQuery("SELECT 1")) {
@@ -63,7 +68,7 @@ final class DatabaseProbe {
                 }
             }
             return new DatabaseStatus(url, true, millis(start), product, role, standbys,
-                    notReady == null ? "" : "directory not ready: " + notReady);
+                    notReady == null ? "" : "directory not ready: " + notReady, synchronousCommit);
         } catch (SQLException | RuntimeException e) {
             return new DatabaseStatus(url, false, millis(start), "", "", List.of(),
                     e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
