@@ -24,14 +24,15 @@ import java.time.Clock;
  * acknowledged change is always in the log <em>before</em> any promotion marker of a newer epoch.
  *
  * <p>Before all that, the node must hold its {@link OwnershipLease} (it sees a core quorum): a Mailstore cut
- * off from the core nodes stops acknowledging changes before automatic failover may promote its accounts
- * elsewhere (docs/decisions/0010).
+ * off from the core nodes stops acknowledging changes of replicated accounts before automatic failover may
+ * promote them elsewhere (docs/decisions/0010).
  *
- * <p>Every change passes the same fence, replicated or not (decision 0023): an account without a replica
- * now may have had one a moment ago and been promoted away (the new owner removes its replica row when it
- * takes over), so its former owner must not acknowledge a change the new owner will never see. An
- * unreplicated change is not written to the log, but the lease and the owner's epoch are checked the same
- * way, from the directory's database, before the transaction commits.
+ * <p>The owner check from the directory's database, the fence that makes a second writer impossible, applies
+ * to every change, replicated or not (decision 0023): an account without a replica now may have had one a
+ * moment ago that took it over, so its former owner must not acknowledge a change the new owner never sees.
+ * The lease is not needed there: a replica added later is initialised by a snapshot taken under the mailbox
+ * lock, after this change commits, so no promotion can overtake it; an unreplicated account stays writable
+ * on a Mailstore cut off from the core nodes as long as the directory names it the owner.
  *
  * <p>Whether an account is replicated is remembered once the directory said so ({@link ReplicatedAccounts},
  * decision 0018); the owner read after the acknowledgement never comes from a cache.
@@ -70,14 +71,14 @@ final class Publisher implements MailboxChangeHook {
 
     @Override
     public void beforeCommit(MailboxChange change) {
-        if (!lease.valid()) {
-            // cut off from the core quorum: automatic failover may promote this account elsewhere (decision 0010)
-            throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
-                    + lease.describe() + "; try again on the account's owner");
-        }
         if (replicated.replicated(change.accountId())) {
+            if (!lease.valid()) {
+                // cut off from the core quorum: automatic failover may promote this account elsewhere (decision 0010)
+                throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
+                        + lease.describe() + "; try again on the account's owner");
+            }
             log.append(change.accountId().toString(), EventCodec.encode(new Event.Change(change)));
-        } // else not replicated (or every replica paused: they re-sync from a snapshot on restart): only the fence
+        } // else not replicated (or every replica paused: they re-sync from a snapshot on restart): only the owner check
         Account owner = directory.account(change.accountId())
                 .orElseThrow(() -> new ReplicationException("account " + change.accountId() + " no longer exists: change not acknowledged"));
         if (!owner.mailHost().equals(node) || owner.epoch() != change.epoch()) {
