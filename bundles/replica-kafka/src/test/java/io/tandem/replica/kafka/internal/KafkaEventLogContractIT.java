@@ -1,0 +1,117 @@
+package io.tandem.replica.kafka.internal;
+
+import io.tandem.api.replication.EventLog;
+import io.tandem.api.test.ConfigProxy;
+import io.tandem.api.test.EventLogContract;
+import io.tandem.api.test.KafkaFixture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
+import org.junit.After;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The event log contract on the Kafka adapter against one real broker (KRaft, started by
+ * scripts/infra/kafka.sh), with short subscription timings: the in-memory log of the unit tests
+ * ({@code MemoryEventLog}) passes the same tests. Every test's topic is made before its log (see
+ * {@link #createTopic}).
+ */
+public class KafkaEventLogContractIT extends EventLogContract {
+
+    /** Polls of 100 ms, back-off 100..200 ms: retries within the tests' waits. */
+    private static final KafkaSubscription.Timing TIMING = new KafkaSubscription.Timing(Duration.ofMillis(100), 100, 200,
+            Duration.ofSeconds(10), 15_000);
+
+    private static KafkaFixture kafka;
+    private static Admin admin;
+
+    private final List<KafkaEventLog> logs = new ArrayList<>();
+
+    @BeforeClass
+    public static void startBroker() throws Exception {
+        kafka = KafkaFixture.start("kafka-contract");
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.brokers()));
+    }
+
+    @AfterClass
+    public static void stopBroker() {
+        for (AutoCloseable c : new AutoCloseable[] {admin, kafka}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                System.err.println("closing " + c + ": " + e);
+            }
+        }
+    }
+
+    @After
+    public void stopLogs() {
+        logs.forEach(KafkaEventLog::deactivate);
+    }
+
+    @Override
+    protected EventLog newLog(String topic) throws Exception {
+        createTopic(topic);
+        String brokers = kafka.brokers();
+        KafkaEventLog log = new KafkaEventLog(() -> brokers, ConfigProxy.of(KafkaEventLog.Config.class, Map.of(
+                "topic", topic, "partitions", 3, "brokers_poll_ms", 200L, "append_timeout_ms", 10_000L)), TIMING);
+        logs.add(log);
+        return log;
+    }
+
+    /**
+     * Creates the topic as the adapter would (3 partitions, one replica on one broker) and waits until the broker
+     * describes it and answers for every partition's leader. The adapter creates it at the first append, but its
+     * {@code Topics.ensure} describes the topic right after {@code createTopics} and fails with
+     * UnknownTopicOrPartitionException when the broker's metadata has not caught up yet (the first append then
+     * fails: about one run of this IT in ten; topic creation is KafkaEventLogIT's subject, not the contract's).
+     * Remove this once {@code Topics.ensure} waits for the topic to be described.
+     */
+    private static void createTopic(String topic) throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(10, TimeUnit.SECONDS);
+        Await.until("topic " + topic + " described by the broker with a leader per partition", Duration.ofSeconds(10),
+                () -> described(topic));
+    }
+
+    private static boolean described(String topic) {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+            if (d.partitions().size() != 3 || d.partitions().stream().anyMatch(p -> p.leader() == null)) {
+                return false;
+            }
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RetriableException) { // unknown topic, not leader yet
+                return false;
+            }
+            throw new IllegalStateException("describing " + topic, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("describing " + topic, e);
+        }
+    }
+
+    @Override
+    protected void deleteRecordsBefore(EventLog log, int partition, long offset) throws Exception {
+        admin.deleteRecords(Map.of(new TopicPartition(log.topic(), partition), RecordsToDelete.beforeOffset(offset)))
+                .all().get(10, TimeUnit.SECONDS);
+    }
+}
