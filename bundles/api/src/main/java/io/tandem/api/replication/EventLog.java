@@ -60,6 +60,14 @@ public interface EventLog {
     List<BrokerCheck> test(List<String> brokers, Duration timeout);
 
     /**
+     * Which log cluster {@code brokers} (a comma list) belong to (for Kafka: its cluster id), so a change of the
+     * broker list can be told apart from a switch to another cluster. Empty when they cannot say (unreachable).
+     */
+    default java.util.Optional<String> clusterId(String brokers, Duration timeout) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Describes the brokers in use and the topic's partitions (replicas, in-sync replicas, leader) and its
      * {@code min.insync.replicas}. Never throws for broker failures: they come back as an unreachable status.
      * An implementation that cannot describe itself says so in an unreachable status.

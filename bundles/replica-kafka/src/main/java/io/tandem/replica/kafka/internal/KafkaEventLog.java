@@ -569,6 +569,41 @@ public class KafkaEventLog implements EventLog {
     }
 
     @Override
+    public java.util.Optional<String> clusterId(String brokers, Duration timeout) {
+        String list;
+        try {
+            list = BrokerList.normalize(brokers);
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+        if (list.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        long millis = Math.max(1, timeout.toMillis());
+        Admin admin = null;
+        try {
+            admin = KafkaLoader.get(() -> Admin.create(settings.admin(list, "cluster-id", millis)));
+            Admin a = admin;
+            return java.util.Optional.ofNullable(KafkaLoader.call(() -> a.describeCluster(new DescribeClusterOptions()
+                    .timeoutMs((int) millis)).clusterId().get(millis, java.util.concurrent.TimeUnit.MILLISECONDS)));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.info("Cluster id of {} not known: {}", list, Failures.reason(e, millis));
+            return java.util.Optional.empty();
+        } finally {
+            if (admin != null) {
+                try {
+                    admin.close(Duration.ofSeconds(2));
+                } catch (RuntimeException e) {
+                    LOG.debug("Closing the admin client of {} failed", list, e);
+                }
+            }
+        }
+    }
+
+    @Override
     public LogStatus describe(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         Clients c = clients;

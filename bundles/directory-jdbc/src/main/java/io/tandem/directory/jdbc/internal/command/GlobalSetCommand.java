@@ -23,6 +23,13 @@ public class GlobalSetCommand extends AuditedCommand {
     @Reference
     DirectoryAdminService directory;
 
+    /** Present where the event log runs (core and mailstore nodes): tells whether new brokers are the same cluster. */
+    @Reference(optional = true)
+    io.tandem.api.replication.EventLog log;
+
+    /** The global that names the event log's brokers. */
+    static final String BROKERS = "brokers";
+
     @Override
     protected String target() {
         return key;
@@ -33,7 +40,47 @@ public class GlobalSetCommand extends AuditedCommand {
         if (remove == (value != null)) {
             throw new IllegalArgumentException("global:set " + key + ": give either a value or --remove");
         }
+        if (BROKERS.equals(key)) {
+            guardBrokersSwitch(remove ? null : value);
+        }
         directory.setGlobal(key, remove ? null : value);
         return remove ? "Global " + key + " removed" : "Global " + key + " = " + value;
+    }
+
+    /**
+     * While replicas follow the log, its brokers may only change within the same cluster (a broker added or
+     * replaced): moving to another cluster, or removing them, would let a source be acknowledged on one cluster
+     * while its replicas and the promotion markers are on the other (decision 0023). The way to switch is to
+     * pause every replica first; then nothing is published, and the replicas re-sync from snapshots on the new
+     * cluster when restarted.
+     */
+    private void guardBrokersSwitch(String next) {
+        String current = directory.global(BROKERS).orElse("");
+        if (current.isBlank() || current.equals(next)) {
+            return;
+        }
+        long following = directory.replicas().stream().filter(r -> !r.paused()).count();
+        if (following == 0) {
+            return;
+        }
+        String procedure = ": pause them first (ha:pauseReplicas for their accounts), set brokers, then ha:restartReplicas "
+                + "(they re-sync from snapshots on the new cluster); see the admin guide, \"Changing the brokers\"";
+        if (next == null) {
+            throw new IllegalArgumentException("global:set brokers --remove refused: " + following + " replica(s) follow the "
+                    + "event log at " + current + procedure);
+        }
+        io.tandem.api.replication.EventLog l = log;
+        java.time.Duration timeout = java.time.Duration.ofSeconds(10);
+        java.util.Optional<String> was = l == null ? java.util.Optional.empty() : l.clusterId(current, timeout);
+        java.util.Optional<String> will = l == null ? java.util.Optional.empty() : l.clusterId(next, timeout);
+        if (was.isPresent() && was.equals(will)) {
+            return; // the same cluster reached through other brokers
+        }
+        String why = l == null ? "this node cannot reach the event log to compare the clusters (run it on a core or mailstore node)"
+                : was.isEmpty() || will.isEmpty() ? "cannot tell whether '" + next + "' is the same Kafka cluster as '" + current
+                + "' (" + (was.isEmpty() ? current : next) + " does not answer)"
+                : "'" + next + "' is another Kafka cluster (" + will.get() + ") than '" + current + "' (" + was.get() + ")";
+        throw new IllegalArgumentException("global:set brokers " + next + " refused: " + why + ", while " + following
+                + " replica(s) follow the event log" + procedure);
     }
 }

@@ -131,4 +131,53 @@ public class DirectoryCommandsTest {
         assertThrows(IllegalArgumentException.class, () -> run(both));
         assertEquals("h1:9092,h2:9092", dir.global("brokers").orElseThrow());
     }
+
+    /** An event log that only answers which cluster a broker list belongs to. */
+    private static io.tandem.api.replication.EventLog clusters(Map<String, String> idByBrokers) {
+        return (io.tandem.api.replication.EventLog) java.lang.reflect.Proxy.newProxyInstance(
+                DirectoryCommandsTest.class.getClassLoader(), new Class<?>[] {io.tandem.api.replication.EventLog.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("clusterId")) {
+                        return java.util.Optional.ofNullable(idByBrokers.get((String) args[0]));
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    private GlobalSetCommand setBrokers(String value, io.tandem.api.replication.EventLog log) {
+        GlobalSetCommand c = new GlobalSetCommand();
+        c.directory = dir;
+        c.log = log;
+        c.key = "brokers";
+        c.value = value;
+        c.remove = value == null;
+        return c;
+    }
+
+    /**
+     * While replicas follow the log, the brokers may change within their Kafka cluster only: a switch to another
+     * cluster would acknowledge sources on one cluster while replicas and promotion markers are on the other.
+     */
+    @Test
+    public void theBrokersMoveToAnotherClusterOnlyWhileNoReplicaFollowsTheLog() throws Exception {
+        io.tandem.api.replication.EventLog log = clusters(Map.of("k1:9092", "A", "k1:9092,k2:9092", "A", "x1:9092", "B"));
+        run(setBrokers("k1:9092", log));
+        dir.createDomain("example.com");
+        var alice = dir.createAccount("alice@example.com", "mbox1");
+        dir.registerServer(new Server("mbox2", "mbox2.example.com", Set.of(Role.MAILSTORE), Instant.now()));
+        dir.addReplica(alice.id(), "mbox2", 10, null);
+
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> run(setBrokers("x1:9092", log)));
+        assertTrue(other.getMessage(), other.getMessage().startsWith("global:set brokers x1:9092 refused: 'x1:9092' is another "
+                + "Kafka cluster (B) than 'k1:9092' (A), while 1 replica(s) follow the event log: pause them first"));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> run(setBrokers("y1:9092", log)));
+        assertTrue(unknown.getMessage(), unknown.getMessage().contains("cannot tell whether 'y1:9092' is the same Kafka cluster"));
+        assertThrows(IllegalArgumentException.class, () -> run(setBrokers(null, log)));
+        assertThrows("without the event log on this node", IllegalArgumentException.class, () -> run(setBrokers("x1:9092", null)));
+        assertEquals("nothing changed", "k1:9092", dir.global("brokers").orElseThrow());
+
+        assertEquals("Global brokers = k1:9092,k2:9092\n", run(setBrokers("k1:9092,k2:9092", log))); // a broker added
+        dir.setReplicaState(alice.id(), "mbox2", io.tandem.api.directory.Replica.PAUSED, "");
+        assertEquals("every replica paused: the switch is allowed", "Global brokers = x1:9092\n", run(setBrokers("x1:9092", log)));
+    }
 }
