@@ -43,6 +43,10 @@ public class DoUpdateVolumeCommand extends AdminCommandSupport {
     @Reference
     VolumeAdminService volumes;
 
+    /** Where the directory runs: the current primary volume cannot stop being centralized while accounts are replicated. */
+    @Reference(optional = true)
+    io.tandem.api.directory.DirectoryService directory;
+
     @Override
     protected String run() {
         Volume before;
@@ -63,6 +67,10 @@ public class DoUpdateVolumeCommand extends AdminCommandSupport {
                 throw new IllegalArgumentException("nothing to change: give --name and/or --centralized");
             }
             before = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
+            if (before.current() && c != null) {
+                ReplicatedVolumes.requireShared(new Volume(before.id(), before.name(), before.kind(), before.type(), before.bucketId(),
+                        before.path(), c, true), directory);
+            }
             updated = volumes.updateVolume(id, newName, c);
         } catch (IllegalArgumentException e) {
             throw refused(ACTION, String.valueOf(volumeId), "Volume not updated", e);

@@ -28,6 +28,10 @@ public class SetCurrentVolumeCommand extends AdminCommandSupport {
     @Reference
     VolumeAdminService volumes;
 
+    /** Where the directory runs: a non-centralized primary volume is refused while accounts are replicated. */
+    @Reference(optional = true)
+    io.tandem.api.directory.DirectoryService directory;
+
     @Override
     protected String run() {
         Volume volume;
@@ -36,6 +40,7 @@ public class SetCurrentVolumeCommand extends AdminCommandSupport {
             UUID id = id("volume id", volumeId);
             volume = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
             previous = volumes.current(volume.kind()).map(v -> v.name() + " (" + v.id() + ")").orElse("none");
+            ReplicatedVolumes.requireShared(volume, directory);
             volumes.setCurrent(id);
         } catch (IllegalArgumentException e) {
             throw refused(ACTION, String.valueOf(volumeId), "Current volume not changed", e);

@@ -155,6 +155,47 @@ public class VolumeCommandsTest {
                 assertThrows(IllegalArgumentException.class, () -> setCurrent(unknown.toString())).getMessage());
     }
 
+    /** A directory that only answers its replica rows. */
+    private static io.tandem.api.directory.DirectoryService replicas(String... states) {
+        List<io.tandem.api.directory.Replica> rows = java.util.Arrays.stream(states).map(st -> new io.tandem.api.directory.Replica(
+                UUID.randomUUID(), "mbox2", 10, st, "", null, 0)).toList();
+        return (io.tandem.api.directory.DirectoryService) java.lang.reflect.Proxy.newProxyInstance(VolumeCommandsTest.class.getClassLoader(),
+                new Class<?>[] {io.tandem.api.directory.DirectoryService.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("replicas") && (args == null || args.length == 0)) {
+                        return rows;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    /** Replicas read bodies from the source's current primary volume: it must stay shared while they exist. */
+    @Test
+    public void theCurrentPrimaryVolumeStaysCentralizedWhileAccountsAreReplicated() {
+        threeVolumes();
+        setCurrent(V1.toString());
+        SetCurrentVolumeCommand c = new SetCurrentVolumeCommand();
+        c.volumes = registry;
+        c.directory = replicas(io.tandem.api.directory.Replica.IN_SYNC);
+        c.volumeId = V3.toString();
+        String refused = assertThrows(IllegalArgumentException.class, c::run).getMessage();
+        assertEquals("Current volume not changed: volume local1 would be a current primary volume that is not centralized while 1 "
+                + "replica(s) read mail bodies from the current primary volume (ha:getAccountStatus): use a centralized S3 volume, "
+                + "or remove the replicas first", refused);
+        assertEquals("unchanged", V1, registry.current(Volume.Kind.PRIMARY).orElseThrow().id());
+
+        DoUpdateVolumeCommand u = new DoUpdateVolumeCommand();
+        u.volumes = registry;
+        u.directory = replicas(io.tandem.api.directory.Replica.INITIALISING);
+        u.volumeId = V1.toString();
+        u.centralized = "false";
+        assertThrows(IllegalArgumentException.class, u::run);
+        assertTrue("unchanged", registry.volume(V1).orElseThrow().centralized());
+
+        c.directory = replicas(io.tandem.api.directory.Replica.PAUSED);
+        c.run(); // paused replicas re-sync from a snapshot: allowed
+        assertEquals(V3, registry.current(Volume.Kind.PRIMARY).orElseThrow().id());
+    }
+
     private String update(String id, String name, String centralized) {
         DoUpdateVolumeCommand c = new DoUpdateVolumeCommand();
         c.volumes = registry;
