@@ -368,8 +368,12 @@ final class KafkaSubscription implements EventLog.Subscription {
     private boolean position(Consumer<String, byte[]> c, String brokers) {
         Set<Integer> partitions = unpositioned.stream().map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new));
         Map<Integer, Long> stored;
+        String step = "the log's identity";
         try {
-            stored = handler.positions(source.logId(brokers), partitions);
+            String log = source.logId(brokers);
+            step = "the handler's stored positions";
+            Map<Integer, Long> answer = handler.positions(log, partitions);
+            stored = answer == null ? Map.of() : answer;
         } catch (Throwable t) {
             rethrowIfFatal(t);
             if (closed) {
@@ -377,8 +381,8 @@ final class KafkaSubscription implements EventLog.Subscription {
             }
             Thread.interrupted();
             long delay = backoff.next();
-            LOG.warn("Handler of group {} cannot say where partitions {} resume: {}; they stay unread, asked again in {} ms",
-                    group, partitions, t.toString(), delay);
+            LOG.warn("Group {}: partitions {} stay unread, {} not known: {}; asked again in {} ms", group, partitions, step,
+                    t.toString(), delay);
             pause.await(delay);
             return false;
         }

@@ -87,6 +87,24 @@ final class Topics {
      */
     private static void awaitLeaders(Admin admin, String topic, long deadline)
             throws InterruptedException, ExecutionException, TimeoutException {
+        // right after its creation a broker may not know the topic yet (UnknownTopicOrPartition) or its leaders
+        // (LeaderNotAvailable): both are retriable, and the admin client does not retry them itself here
+        for (long pause = 20; ; pause = Math.min(200, pause * 2)) {
+            try {
+                describeAndListOffsets(admin, topic, deadline);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+                        || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) >= deadline) {
+                    throw e;
+                }
+                Thread.sleep(pause);
+            }
+        }
+    }
+
+    private static void describeAndListOffsets(Admin admin, String topic, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
         TopicDescription d = admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(remaining(deadline)))
                 .allTopicNames().get(remaining(deadline), TimeUnit.MILLISECONDS).get(topic);
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();

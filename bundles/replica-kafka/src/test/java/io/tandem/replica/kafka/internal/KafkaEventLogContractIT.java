@@ -6,22 +6,16 @@ import io.tandem.api.test.EventLogContract;
 import io.tandem.api.test.KafkaFixture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RetriableException;
 import org.junit.After;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -67,46 +61,11 @@ public class KafkaEventLogContractIT extends EventLogContract {
 
     @Override
     protected EventLog newLog(String topic) throws Exception {
-        createTopic(topic);
         String brokers = kafka.brokers();
         KafkaEventLog log = new KafkaEventLog(() -> brokers, ConfigProxy.of(KafkaEventLog.Config.class, Map.of(
                 "topic", topic, "partitions", 3, "brokers_poll_ms", 200L, "append_timeout_ms", 10_000L)), TIMING);
         logs.add(log);
         return log;
-    }
-
-    /**
-     * Creates the topic as the adapter would (3 partitions, one replica on one broker) and waits until the broker
-     * describes it and answers for every partition's leader. The adapter creates it at the first append, but its
-     * {@code Topics.ensure} describes the topic right after {@code createTopics} and fails with
-     * UnknownTopicOrPartitionException when the broker's metadata has not caught up yet (the first append then
-     * fails: about one run of this IT in ten; topic creation is KafkaEventLogIT's subject, not the contract's).
-     * Remove this once {@code Topics.ensure} waits for the topic to be described.
-     */
-    private static void createTopic(String topic) throws Exception {
-        admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(10, TimeUnit.SECONDS);
-        Await.until("topic " + topic + " described by the broker with a leader per partition", Duration.ofSeconds(10),
-                () -> described(topic));
-    }
-
-    private static boolean described(String topic) {
-        try {
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-            if (d.partitions().size() != 3 || d.partitions().stream().anyMatch(p -> p.leader() == null)) {
-                return false;
-            }
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
-            return true;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RetriableException) { // unknown topic, not leader yet
-                return false;
-            }
-            throw new IllegalStateException("describing " + topic, e);
-        } catch (Exception e) {
-            throw new IllegalStateException("describing " + topic, e);
-        }
     }
 
     @Override
