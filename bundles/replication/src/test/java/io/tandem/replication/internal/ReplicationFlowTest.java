@@ -280,7 +280,11 @@ public class ReplicationFlowTest {
 
     /** alice on ms1 (publishing to the log), replicated to ms2 and in sync there. */
     private Reader inSyncOnMs2(SnapshotWriter w1) throws Exception {
-        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        return inSyncOnMs2(w1, new Publisher("ms1", dir, log, TestLease.HELD));
+    }
+
+    private Reader inSyncOnMs2(SnapshotWriter w1, Publisher p1) throws Exception {
+        hook(s1, p1);
         s1.create(account.id(), account.epoch());
         dir.addReplica(account.id(), "ms2", 10, null);
         Reader r2 = new Reader(applier("ms2", s2));
@@ -320,13 +324,7 @@ public class ReplicationFlowTest {
     public void theFormerOwnerOfAnAccountLeftWithoutReplicasAcknowledgesNothing() throws Exception {
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
-        hook(s1, p1);
-        s1.create(account.id(), account.epoch());
-        dir.addReplica(account.id(), "ms2", 10, null);
-        Reader r2 = new Reader(applier("ms2", s2));
-        r2.applier.refresh();
-        w1.snapshot(account.id(), "ms2");
-        r2.pump(log);
+        Reader r2 = inSyncOnMs2(w1, p1);
         deliver(s1, account.epoch(), 1);
         Account moved = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
         log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), moved.epoch(), "ms2", "ms1",
