@@ -72,7 +72,8 @@ final class Applier implements EventLog.Handler {
     private boolean positionsStored;
     /** Positions of batches that changed nothing are stored at most this often (re-reading them is harmless). */
     static final long POSITIONS_ALONE_INTERVAL_MILLIS = 1000;
-    private long positionsAloneMillis;
+    /** When positions were last stored alone (monotonic), null: never. */
+    private Long positionsAloneNanos;
 
     /** The applier's view of one replica copy. */
     static final class Slot {
@@ -83,7 +84,8 @@ final class Applier implements EventLog.Handler {
         long lastAppliedMillis;
         long lastCommitMillis;
         long fenced;
-        long requestedMillis;
+        /** When a snapshot was last asked for (monotonic: a clock step never delays the next request), null: ask now. */
+        Long requestedNanos;
         Pending pending;
 
         Slot(Replica r) {
@@ -145,7 +147,7 @@ final class Applier implements EventLog.Handler {
                 dropCopy(gone);
             }
         }
-        long now = clock.millis();
+        long now = System.nanoTime();
         for (Replica r : mine.values()) {
             Slot slot = slots.get(r.accountId());
             if (slot == null) {
@@ -156,12 +158,13 @@ final class Applier implements EventLog.Handler {
                 slot.detail = r.detail();
                 slot.operationId = r.operationId();
                 slot.pending = null;
-                slot.requestedMillis = 0;
+                slot.requestedNanos = null;
             }
             slot.priority = r.priority(); // an operator's change (setAccountDestination again)
             if (Replica.INITIALISING.equals(slot.state) && slot.pending == null
-                    && now - slot.requestedMillis >= SNAPSHOT_RETRY_MILLIS && readyForSnapshot.getAsBoolean()) {
-                slot.requestedMillis = now;
+                    && (slot.requestedNanos == null || now - slot.requestedNanos >= SNAPSHOT_RETRY_MILLIS * 1_000_000L)
+                    && readyForSnapshot.getAsBoolean()) {
+                slot.requestedNanos = now;
                 requestSnapshot.accept(r.accountId(), node);
             }
         }
@@ -232,10 +235,10 @@ final class Applier implements EventLog.Handler {
         if (log == null || positionsStored || batchPositions.isEmpty()) {
             return;
         }
-        long now = clock.millis();
-        if (now - positionsAloneMillis >= POSITIONS_ALONE_INTERVAL_MILLIS) {
+        long now = System.nanoTime();
+        if (positionsAloneNanos == null || now - positionsAloneNanos >= POSITIONS_ALONE_INTERVAL_MILLIS * 1_000_000L) {
             store.saveLogPositions(log, batchPositions);
-            positionsAloneMillis = now;
+            positionsAloneNanos = now;
         }
     }
 
@@ -554,7 +557,7 @@ final class Applier implements EventLog.Handler {
         slot.detail = detail;
         if (Replica.INITIALISING.equals(state)) {
             slot.pending = null;
-            slot.requestedMillis = 0; // ask for a snapshot at the next refresh
+            slot.requestedNanos = null; // ask for a snapshot at the next refresh
         }
     }
 
