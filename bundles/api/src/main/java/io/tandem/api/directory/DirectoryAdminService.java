@@ -94,16 +94,27 @@ public interface DirectoryAdminService extends DirectoryService {
     boolean removeReplica(UUID accountId, String destination);
 
     /**
-     * Records take-overs by {@code newOwner} in one transaction: its replica rows of these accounts are removed
-     * and each account's former owner becomes a replica ({@code initialising}, with the priority given), unless
-     * it keeps one already, is {@code newOwner} itself, or the account is gone. So an account never stays
-     * without its former owner as a copy to re-sync, even briefly (decision 0023).
+     * Records take-overs by {@code newOwner} in one transaction, each only if the directory still names
+     * {@code newOwner} the account's owner under the promotion's epoch (a stale promotion marker read late
+     * takes nothing over): its replica row of the account is removed and the former owner becomes a replica
+     * ({@code initialising}, with the priority given) unless it keeps one already, is the owner, or the account
+     * is gone (decision 0023).
      *
-     * @param formerOwners one row per account taken over: the account, its former owner as destination, the
-     *                     priority the former owner gets (the promoted replica's)
-     * @return how many replica rows of {@code newOwner} were removed
+     * @return the accounts taken over
      */
-    int takeOver(String newOwner, List<Replica> formerOwners);
+    java.util.Set<UUID> takeOver(String newOwner, List<TakeOver> takeOvers);
+
+    /** One take-over of {@link #takeOver}: the account, the promotion's epoch, the former owner and its priority as a replica. */
+    record TakeOver(UUID accountId, long epoch, String formerOwner, int priority) {
+    }
+
+    /**
+     * Sets a replica's state only if the row is still as {@code expected} says (its state and {@code
+     * updatedMillis}): an operator's pause, or pause and restart, in between wins over the applier's own transition.
+     *
+     * @return the replica as it is after the call, empty when there is no such replica
+     */
+    Optional<Replica> compareAndSetReplicaState(Replica expected, String state, String detail);
 
     /** Removes the replicas of several accounts on {@code destination} in one transaction; @return how many there were. */
     default int removeReplicas(String destination, java.util.Collection<UUID> accountIds) {

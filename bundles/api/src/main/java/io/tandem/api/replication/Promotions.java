@@ -19,12 +19,14 @@ public interface Promotions {
     Operation promoteAllOf(String sourceHost, int threads, String kind);
 
     /**
-     * Starts promoting these accounts (by name) to their preferred available in-sync replica, as {@code
-     * ha:promoteAccounts accounts ...} does; an account already owned by that replica gets its promotion marker
-     * again (a take-over that did not finish goes on). Returns at once with the operation (kind {@code kind}).
+     * Finishes the take-overs of these accounts (by name): an account whose owner still keeps an in-sync copy
+     * as a replica on a live Mailstore gets its promotion marker again (the take-over goes on); one whose owner
+     * cannot take it over (its copy failed, it left) is promoted to its preferred other available in-sync
+     * replica, as {@code ha:promoteAccounts accounts ...} does. Returns at once with the operation (kind
+     * {@code kind}).
      *
      * @throws IllegalArgumentException an account does not exist, {@code threads} is out of range or replication
      *                                  is disabled (nothing started)
      */
-    Operation promoteAccounts(java.util.List<String> names, int threads, String kind);
+    Operation finishTakeOvers(java.util.List<String> names, int threads, String kind);
 }

@@ -205,7 +205,7 @@ final class Coordinator {
         }
         Operation op;
         try {
-            op = promotions.promoteAccounts(List.copyOf(byName.keySet()), timing.threads(), HEAL_KIND);
+            op = promotions.finishTakeOvers(List.copyOf(byName.keySet()), timing.threads(), HEAL_KIND);
         } catch (RuntimeException e) {
             LOG.warn("{} account(s) whose take-over did not finish not promoted again yet ({}): {}", byName.size(), e.getMessage(),
                     String.join(", ", byName.keySet()));

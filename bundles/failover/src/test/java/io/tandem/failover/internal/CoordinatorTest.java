@@ -62,7 +62,7 @@ public class CoordinatorTest {
         }
 
         @Override
-        public Operation promoteAccounts(List<String> names, int threads, String kind) {
+        public Operation finishTakeOvers(List<String> names, int threads, String kind) {
             promoted.add(names + " " + threads + " " + kind);
             return dir.startOperation(kind, "core2", names.size(), names.size() + " account(s)");
         }

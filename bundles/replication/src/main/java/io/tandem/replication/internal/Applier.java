@@ -81,6 +81,8 @@ final class Applier implements EventLog.Handler {
         String detail;
         UUID operationId;
         int priority;
+        /** The replica row's {@code updatedMillis} as last seen: a change by an operator moves it. */
+        long updated;
         long lastAppliedMillis;
         long lastCommitMillis;
         long fenced;
@@ -93,6 +95,7 @@ final class Applier implements EventLog.Handler {
             this.detail = r.detail();
             this.operationId = r.operationId();
             this.priority = r.priority();
+            this.updated = r.updatedMillis();
         }
     }
 
@@ -101,7 +104,7 @@ final class Applier implements EventLog.Handler {
 
     /** Accounts taken over in the batch being handled, their replica rows deleted at its end. */
     /** As the former owners' replica rows that replace this node's (account, former owner, priority). */
-    private final List<Replica> tookOver = new ArrayList<>();
+    private final List<DirectoryAdminService.TakeOver> tookOver = new ArrayList<>();
 
     /** A snapshot being received. */
     private record Pending(Event.SnapshotBegin begin, TreeMap<Integer, List<Message>> chunks) {
@@ -153,8 +156,11 @@ final class Applier implements EventLog.Handler {
             if (slot == null) {
                 slot = new Slot(r);
                 slots.put(r.accountId(), slot);
-            } else if (!r.state().equals(slot.state)) {
-                slot.state = r.state(); // an operator's change (pause, restart)
+            } else if (!r.state().equals(slot.state) || r.updatedMillis() != slot.updated) {
+                // an operator's change (pause, restart; or both since the last look: the time tells it), so a
+                // snapshot asked for before it is not the one to complete
+                slot.state = r.state();
+                slot.updated = r.updatedMillis();
                 slot.detail = r.detail();
                 slot.operationId = r.operationId();
                 slot.pending = null;
@@ -219,7 +225,18 @@ final class Applier implements EventLog.Handler {
             if (!tookOver.isEmpty()) {
                 // this node's replica rows go and the former owners' come in one transaction: the account is never
                 // left without a copy to re-sync (decision 0023)
-                directory.takeOver(node, tookOver);
+                Set<UUID> taken = directory.takeOver(node, tookOver);
+                for (DirectoryAdminService.TakeOver t : tookOver) {
+                    if (taken.contains(t.accountId())) {
+                        slots.remove(t.accountId());
+                        LOG.info("Took over {} from {} under epoch {}", t.accountId(), t.formerOwner(), t.epoch());
+                    } else {
+                        // a marker read late: the account moved on since (another promotion). Its epoch is adopted
+                        // (it is older than the directory's, so nothing changes the copy's fencing), the copy stays a replica
+                        LOG.info("Promotion marker of {} for this node under epoch {} is stale (the directory moved on): "
+                                + "not taken over, the copy stays a replica", t.accountId(), t.epoch());
+                    }
+                }
                 tookOver.clear();
             }
         }
@@ -476,9 +493,25 @@ final class Applier implements EventLog.Handler {
             return;
         }
         slot.lastAppliedMillis = clock.millis();
+        // in sync only if nobody paused or restarted the replica since this applier last saw its row
+        Optional<Replica> row = directory.compareAndSetReplicaState(new Replica(accountId, node, slot.priority, slot.state,
+                slot.detail, slot.operationId, slot.updated), Replica.IN_SYNC, "");
+        if (row.isEmpty() || !Replica.IN_SYNC.equals(row.get().state())) {
+            LOG.info("Replica copy of {} restored from snapshot {} but not in sync: its replica row changed meanwhile ({})",
+                    accountId, b.snapshotId(), row.map(r -> r.state()).orElse("removed"));
+            row.ifPresent(r -> {
+                slot.state = r.state();
+                slot.detail = r.detail();
+                slot.updated = r.updatedMillis();
+                slot.requestedNanos = null;
+            });
+            return;
+        }
+        slot.state = Replica.IN_SYNC;
+        slot.detail = "";
+        slot.updated = row.get().updatedMillis();
         LOG.info("Replica copy of {} initialised from snapshot {} at sequence {} ({} messages)", accountId, b.snapshotId(),
                 b.sequence(), messages.size());
-        setState(accountId, slot, Replica.IN_SYNC, "");
         if (slot.operationId != null) {
             Progress.count(directory, slot.operationId, true, null);
             slot.operationId = null;
@@ -516,10 +549,8 @@ final class Applier implements EventLog.Handler {
             if (!adopted.containsKey(p.accountId())) {
                 fail(p.accountId(), slot, "promotion marker for epoch " + p.epoch() + " but no copy here");
             } else if (p.newOwner().equals(node)) {
-                slots.remove(p.accountId());
-                tookOver.add(new Replica(p.accountId(), p.previousOwner(), slot.priority, Replica.INITIALISING, "", null, 0));
-                LOG.info("Took over {} from {} under epoch {} (promotion {})", p.accountId(), p.previousOwner(), p.epoch(),
-                        p.operationId());
+                // recorded at the batch's end, only if the directory still names this node under this epoch
+                tookOver.add(new DirectoryAdminService.TakeOver(p.accountId(), p.epoch(), p.previousOwner(), slot.priority));
             }
         }
         adopting.clear();
@@ -552,7 +583,7 @@ final class Applier implements EventLog.Handler {
     }
 
     private void setState(UUID accountId, Slot slot, String state, String detail) {
-        directory.setReplicaState(accountId, node, state, detail);
+        directory.setReplicaState(accountId, node, state, detail).ifPresent(r -> slot.updated = r.updatedMillis());
         slot.state = state;
         slot.detail = detail;
         if (Replica.INITIALISING.equals(state)) {

@@ -269,20 +269,22 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
      * preferred available replica, or to {@code destination}.
      */
     public Operation promote(List<String> names, String sourceHost, String destination, int threads) {
-        return promote(names, sourceHost, destination, threads, "promoteAccounts");
+        return promote(names, sourceHost, destination, threads, "promoteAccounts", false);
     }
 
     @Override
-    public Operation promoteAccounts(List<String> names, int threads, String kind) {
-        return promote(java.util.Objects.requireNonNull(names, "names"), null, null, threads, kind);
+    public Operation finishTakeOvers(List<String> names, int threads, String kind) {
+        return promote(java.util.Objects.requireNonNull(names, "names"), null, null, threads, kind, true);
     }
 
     @Override
     public Operation promoteAllOf(String sourceHost, int threads, String kind) {
-        return promote(null, java.util.Objects.requireNonNull(sourceHost, "sourceHost"), null, threads, kind);
+        return promote(null, java.util.Objects.requireNonNull(sourceHost, "sourceHost"), null, threads, kind, false);
     }
 
-    private Operation promote(List<String> names, String sourceHost, String destination, int threads, String kind) {
+    /** @param finishing prefer the owner's own in-sync copy: finish its take-over rather than move the account again */
+    private Operation promote(List<String> names, String sourceHost, String destination, int threads, String kind,
+                              boolean finishing) {
         if (threads < 1 || threads > 64) {
             throw new IllegalArgumentException("threads " + threads + " is not from 1 to 64");
         }
@@ -329,7 +331,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         for (List<Account> chunk : chunks) {
             pool.execute(() -> {
                 try {
-                    takeOvers.add(move(chunk, dest, op.id(), replicas));
+                    takeOvers.add(move(chunk, dest, op.id(), replicas, finishing));
                 } catch (RuntimeException e) {
                     Map<Account, String> failures = new LinkedHashMap<>();
                     chunk.forEach(a -> failures.put(a, String.valueOf(e.getMessage())));
@@ -388,7 +390,8 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
      * then a promotion marker per account into the log. The new owner takes an account over once it has applied
      * everything before the marker, and then deletes its replica row ({@link TakeOvers} waits for that).
      */
-    private Moved move(List<Account> accounts, String explicit, UUID operationId, Map<UUID, List<Replica>> replicas) {
+    private Moved move(List<Account> accounts, String explicit, UUID operationId, Map<UUID, List<Replica>> replicas,
+                       boolean finishing) {
         Map<Account, String> failures = new LinkedHashMap<>();
         Set<String> live = liveMailstores();
         List<Account> staying = new ArrayList<>();      // already owned by the chosen replica (a promotion run again)
@@ -408,8 +411,20 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                     continue;
                 }
             } else {
-                target = rs.stream().filter(r -> r.inSync() && live.contains(r.destination()))
-                        .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
+                Replica own = rs.stream().filter(r -> r.destination().equals(account.mailHost())).findFirst().orElse(null);
+                if (finishing && own == null) {
+                    // taken over meanwhile: the marker again is harmless (ignored) and the watcher sees it done
+                    targets.put(account.id(), new Replica(account.id(), account.mailHost(), 0, Replica.IN_SYNC, "", null, 0));
+                    staying.add(account);
+                    continue;
+                }
+                if (finishing && own.inSync() && live.contains(own.destination())) {
+                    target = own; // finish this take-over rather than move the account once more
+                } else {
+                    target = rs.stream().filter(r -> r.inSync() && live.contains(r.destination())
+                                    && !(finishing && r.destination().equals(account.mailHost())))
+                            .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
+                }
                 if (target == null) {
                     failures.put(account, rs.isEmpty() ? "no replica" : "no available replica ("
                             + rs.stream().map(r -> describe(r, live)).collect(Collectors.joining("; ")) + ")");
@@ -430,6 +445,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             }
         }
         staying.forEach(a -> owned.put(a, a));
+        rejoinBeforeMarkers(moving, moved, targets);
         if (owned.isEmpty()) {
             return new Moved(failures, List.of());
         }
@@ -472,6 +488,29 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         List<Pending> pending = new ArrayList<>();
         owned.forEach((was, is) -> pending.add(new Pending(was, is, targets.get(is.id()), deadline)));
         return new Moved(failures, pending);
+    }
+
+    /**
+     * The former owners of the accounts just moved become their replicas (initialising, with the priority of the
+     * copy promoted) before any promotion marker is written: so a marker written again later (a take-over
+     * finished by the coordinator names the owner as its own predecessor) cannot forget them. The new owner's
+     * take-over adds them too, for promotions made by an earlier version.
+     */
+    private void rejoinBeforeMarkers(List<Account> moving, List<Account> moved, Map<UUID, Replica> targets) {
+        List<Replica> rows = new ArrayList<>();
+        for (int i = 0; i < moving.size(); i++) {
+            if (moved.get(i) != null) {
+                Account was = moving.get(i);
+                rows.add(new Replica(was.id(), was.mailHost(), targets.get(was.id()).priority(), Replica.INITIALISING, "", null, 0));
+            }
+        }
+        if (!rows.isEmpty()) {
+            try {
+                directory.addReplicas(rows);
+            } catch (RuntimeException e) {
+                LOG.warn("Former owners of {} account(s) not made replicas yet ({}): their take-over does it", rows.size(), e.getMessage());
+            }
+        }
     }
 
     /**
@@ -709,7 +748,8 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             for (Replica r : rs) {
                 NodeStatus ns = nodes.get(r.destination());
                 NodeStatus.Box copy = ns == null ? null : boxes.get(r.destination()).get(a.id());
-                boolean available = r.inSync() && live.contains(r.destination()) && ns != null;
+                // the owner's own row (a take-over not finished) is no copy to fail over to
+                boolean available = r.inSync() && live.contains(r.destination()) && ns != null && !r.destination().equals(a.mailHost());
                 long lagEvents = source != null && copy != null ? Math.max(0, source.sequence() - copy.sequence()) : -1;
                 long lagMillis = lagEvents == 0 ? 0 : copy != null && copy.lastCommitMillis() > 0 ? now - copy.lastCommitMillis() : -1;
                 // an in-sync replica that has not applied the primary's latest changes yet shows as behind

@@ -45,6 +45,9 @@ final class SnapshotWriter {
      * @return the snapshot's sequence, or -1 when this node does not own the account under its current epoch
      */
     long snapshot(UUID accountId, String destination) {
+        if (destination.equals(node)) {
+            return -1; // the owner's own copy is the primary: never overwritten by a snapshot of itself
+        }
         Account owner = directory.account(accountId).orElse(null);
         if (owner == null || !owner.mailHost().equals(node)) {
             return -1;

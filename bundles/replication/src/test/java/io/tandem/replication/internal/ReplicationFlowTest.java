@@ -850,6 +850,68 @@ public class ReplicationFlowTest {
         assertTrue(dir.notifications(5).stream().anyMatch(n -> n.body().contains("the directory lost an ownership change")));
     }
 
+    /**
+     * ms1 is promoted to ms2, but ms2 reads the marker only after the account moved on to ms3 (the coordinator
+     * finished the promotion elsewhere). The late marker must take nothing over: ms2 stays a replica.
+     */
+    @Test
+    public void aPromotionMarkerReadAfterTheAccountMovedOnTakesNothingOver() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
+        dir.addReplica(account.id(), "ms3", 20, null);
+        Reader r3 = new Reader(applier("ms3", s3));
+        r3.applier.refresh();
+        w1.snapshot(account.id(), "ms3");
+        r3.pump(log);
+        deliver(s1, account.epoch(), 1);
+        Account toMs2 = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
+        log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), toMs2.epoch(), "ms2", "ms1",
+                null, System.currentTimeMillis())));
+        Account toMs3 = dir.changeOwner(account.id(), "ms2", toMs2.epoch(), "ms3");
+        log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), toMs3.epoch(), "ms3", "ms2",
+                null, System.currentTimeMillis())));
+        r3.pump(log);
+        assertEquals("ms3 took over", "none", state("ms3"));
+
+        r2.pump(log);
+        assertEquals("the late marker took nothing over: ms2 is still a replica", Replica.IN_SYNC, state("ms2"));
+        assertTrue(r2.applier.accounts().contains(account.id()));
+        assertEquals("ms3", dir.account(account.id()).orElseThrow().mailHost());
+        hook(s3, new Publisher("ms3", dir, log, TestLease.HELD));
+        deliver(s3, toMs3.epoch(), 2);
+        r2.pump(log);
+        assertEquals("ms2 follows the new owner", s3.checksum(account.id()), s2.checksum(account.id()));
+    }
+
+    /**
+     * The snapshot ms2 asked for is in the log when an operator pauses ms2's replica (the owner stops
+     * publishing), the owner takes mail, and the operator restarts it. Applied now, that older snapshot would make
+     * the copy "in sync" without the mail taken while paused; it must not.
+     */
+    @Test
+    public void aSnapshotAskedForBeforeAPauseAndRestartDoesNotMakeTheCopyInSync() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        s1.create(account.id(), account.epoch());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        dir.setReplicaState(account.id(), "ms2", Replica.PAUSED, "paused by an operator");
+        deliver(s1, account.epoch(), 1); // not published: the only replica is paused
+        dir.setReplicaState(account.id(), "ms2", Replica.INITIALISING, "restarted by an operator");
+        r2.pump(log);
+        assertEquals("not in sync on the snapshot asked for before the pause", Replica.INITIALISING, state("ms2"));
+
+        snapshotRequests.clear();
+        r2.applier.refresh();
+        assertEquals("asks again", List.of(account.id() + " ms2"), snapshotRequests);
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+    }
+
     @Test
     public void aReplicaBehindTheLogsRetentionReinitialises() throws Exception {
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);

@@ -487,14 +487,16 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         }
         long now = clock.millis();
         Object[] ids = replicas.stream().map(Replica::accountId).distinct().toArray();
-        Set<UUID> accounts = new HashSet<>(Sql.list(c, "SELECT id FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
-                rs -> rs.getObject(1, UUID.class), ids));
+        Map<UUID, String> owners = new HashMap<>();
+        Sql.list(c, "SELECT id, mail_host FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
+                rs -> owners.put(rs.getObject(1, UUID.class), rs.getString(2)), ids);
         Set<String> existing = new HashSet<>(Sql.list(c, "SELECT account_id, destination FROM replicas WHERE account_id IN ("
                 + Batches.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
         List<Object[]> rows = new ArrayList<>();
         for (Replica r : replicas) {
             String d = host(r.destination());
-            if (accounts.contains(r.accountId()) && existing.add(r.accountId() + " " + d)) {
+            // never a replica on the account's own owner: that is what an unfinished take-over looks like
+            if (owners.containsKey(r.accountId()) && !d.equals(owners.get(r.accountId())) && existing.add(r.accountId() + " " + d)) {
                 rows.add(new Object[] {r.accountId(), d, r.priority(), Replica.INITIALISING, r.operationId(), now});
             }
         }
@@ -521,17 +523,51 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     }
 
     @Override
-    public int takeOver(String newOwner, List<Replica> formerOwners) {
-        if (formerOwners.isEmpty()) {
-            return 0;
+    public Set<UUID> takeOver(String newOwner, List<TakeOver> takeOvers) {
+        if (takeOvers.isEmpty()) {
+            return Set.of();
         }
         String owner = host(newOwner);
-        List<UUID> ids = formerOwners.stream().map(Replica::accountId).distinct().toList();
-        List<Replica> rejoining = formerOwners.stream().filter(r -> !host(r.destination()).equals(owner)).toList();
         return sql.tx(c -> {
-            int removed = deleteReplicas(c, owner, ids);
+            Object[] ids = takeOvers.stream().map(TakeOver::accountId).distinct().toArray();
+            Map<UUID, Long> ownedAt = new HashMap<>();
+            Sql.list(c, "SELECT id, epoch FROM accounts WHERE mail_host = ? AND id IN (" + Batches.placeholders(ids.length) + ") FOR UPDATE",
+                    rs -> ownedAt.put(rs.getObject(1, UUID.class), rs.getLong(2)), prepend(owner, ids));
+            Set<UUID> taken = new java.util.LinkedHashSet<>();
+            List<Replica> rejoining = new ArrayList<>();
+            for (TakeOver t : takeOvers) {
+                if (Long.valueOf(t.epoch()).equals(ownedAt.get(t.accountId()))) {
+                    taken.add(t.accountId());
+                    rejoining.add(new Replica(t.accountId(), t.formerOwner(), t.priority(), Replica.INITIALISING, "", null, 0));
+                }
+            }
+            deleteReplicas(c, owner, taken);
             insertReplicas(c, rejoining);
-            return removed;
+            return taken;
+        });
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] out = new Object[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
+    @Override
+    public Optional<Replica> compareAndSetReplicaState(Replica expected, String state, String detail) {
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(state, "state");
+        String d = detail == null ? "" : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
+        // never the same updated_ms twice for one row, so a later change is always told apart from this one
+        long now = Math.max(clock.millis(), expected.updatedMillis() + 1);
+        String destination = host(expected.destination());
+        return sql.tx(c -> {
+            Sql.update(c, "UPDATE replicas SET state = ?, detail = ?, updated_ms = ? WHERE account_id = ? AND destination = ?"
+                    + " AND state = ? AND updated_ms = ?", state, d, now, expected.accountId(), destination, expected.state(),
+                    expected.updatedMillis());
+            return Sql.one(c, "SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? AND destination = ?",
+                    JdbcDirectory::replicaRow, expected.accountId(), destination);
         });
     }
 
@@ -541,8 +577,9 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         String d = detail == null ? "" : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
         long now = clock.millis();
         return sql.tx(c -> {
-            Sql.update(c, "UPDATE replicas SET state = ?, detail = ?, updated_ms = ? WHERE account_id = ? AND destination = ?",
-                    state, d, now, accountId, destination);
+            // updated_ms always moves forward, so an applier that saw the row before tells every change apart
+            Sql.update(c, "UPDATE replicas SET state = ?, detail = ?, updated_ms = CASE WHEN updated_ms >= ? THEN updated_ms + 1 ELSE ? END"
+                    + " WHERE account_id = ? AND destination = ?", state, d, now, now, accountId, destination);
             return Sql.one(c, "SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? AND destination = ?",
                     JdbcDirectory::replicaRow, accountId, destination);
         });

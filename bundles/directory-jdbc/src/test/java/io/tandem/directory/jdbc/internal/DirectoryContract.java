@@ -14,6 +14,7 @@ import io.tandem.api.test.ConfigProxy;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+import java.util.stream.Collectors;
 import org.osgi.service.jdbc.DataSourceFactory;
 
 import java.time.Instant;
@@ -245,6 +246,41 @@ public abstract class DirectoryContract {
         assertEquals("mbox2", stuck.get(0).destination());
         dir.removeReplicas("mbox2", List.of(b.id())); // taken over
         assertEquals(List.of(), dir.unfinishedTakeOvers());
+    }
+
+    /** A take-over counts only under the epoch the directory holds; the former owner comes back as a replica. */
+    @Test
+    public void aTakeOverIsRecordedOnlyUnderTheCurrentOwnerAndEpoch() throws Exception {
+        dir.registerServer(new Server("mbox3", "mbox3.example.com", Set.of(Role.MAILSTORE), Instant.now()));
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        dir.addReplica(a.id(), "mbox2", 10, null);
+        dir.addReplica(a.id(), "mbox3", 20, null);
+        Account toMbox2 = dir.changeOwner(a.id(), "mbox1", a.epoch(), "mbox2");
+        Account toMbox3 = dir.changeOwner(a.id(), "mbox2", toMbox2.epoch(), "mbox3");
+        assertEquals("a stale take-over records nothing", Set.of(),
+                dir.takeOver("mbox2", List.of(new DirectoryAdminService.TakeOver(a.id(), toMbox2.epoch(), "mbox1", 10))));
+        assertEquals(Set.of("mbox2", "mbox3"), dir.replicas(a.id()).stream().map(Replica::destination).collect(Collectors.toSet()));
+        assertEquals(Set.of(a.id()),
+                dir.takeOver("mbox3", List.of(new DirectoryAdminService.TakeOver(a.id(), toMbox3.epoch(), "mbox2", 20))));
+        assertEquals("mbox3's row gone; mbox2 kept its own", List.of("mbox2"),
+                dir.replicas(a.id()).stream().map(Replica::destination).toList());
+        assertEquals("no replica row on the owner itself", 0, dir.addReplicas(List.of(
+                new Replica(a.id(), "mbox3", 5, Replica.IN_SYNC, "", null, 0))));
+    }
+
+    /** The applier's own transition loses against an operator's change made since it last read the row. */
+    @Test
+    public void aReplicaStateChangesByCompareAndSetOnStateAndTime() {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        dir.addReplica(a.id(), "mbox2", 10, null);
+        Replica seen = dir.replicas(a.id()).get(0);
+        dir.setReplicaState(a.id(), "mbox2", Replica.PAUSED, "paused");
+        Replica restarted = dir.setReplicaState(a.id(), "mbox2", Replica.INITIALISING, "restarted").orElseThrow();
+        assertTrue("every change moves the time", restarted.updatedMillis() > seen.updatedMillis());
+        assertEquals(Replica.INITIALISING, dir.compareAndSetReplicaState(seen, Replica.IN_SYNC, "").orElseThrow().state());
+        assertEquals(Replica.IN_SYNC, dir.compareAndSetReplicaState(restarted, Replica.IN_SYNC, "").orElseThrow().state());
     }
 
     @Test
