@@ -283,6 +283,16 @@ public class ReplicationFlowTest {
         return inSyncOnMs2(w1, new Publisher("ms1", dir, log, TestLease.HELD));
     }
 
+    /** A second replica on ms3, in sync (after {@link #inSyncOnMs2}). */
+    private Reader inSyncOnMs3(SnapshotWriter w1) {
+        dir.addReplica(account.id(), "ms3", 20, null);
+        Reader r3 = new Reader(applier("ms3", s3));
+        r3.applier.refresh();
+        w1.snapshot(account.id(), "ms3");
+        r3.pump(log);
+        return r3;
+    }
+
     private Reader inSyncOnMs2(SnapshotWriter w1, Publisher p1) throws Exception {
         hook(s1, p1);
         s1.create(account.id(), account.epoch());
@@ -808,11 +818,7 @@ public class ReplicationFlowTest {
     public void aCopyThatFencesTheDirectorysCurrentOwnerFailsVisibly() throws Exception {
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         Reader r2 = inSyncOnMs2(w1);
-        dir.addReplica(account.id(), "ms3", 20, null);
-        Reader r3 = new Reader(applier("ms3", s3));
-        r3.applier.refresh();
-        w1.snapshot(account.id(), "ms3");
-        r3.pump(log);
+        Reader r3 = inSyncOnMs3(w1);
         assertEquals(Replica.IN_SYNC, state("ms3"));
         Account before = dir.account(account.id()).orElseThrow();
         Account moved = dir.changeOwner(account.id(), "ms1", before.epoch(), "ms2");
@@ -858,11 +864,7 @@ public class ReplicationFlowTest {
     public void aPromotionMarkerReadAfterTheAccountMovedOnTakesNothingOver() throws Exception {
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
         Reader r2 = inSyncOnMs2(w1);
-        dir.addReplica(account.id(), "ms3", 20, null);
-        Reader r3 = new Reader(applier("ms3", s3));
-        r3.applier.refresh();
-        w1.snapshot(account.id(), "ms3");
-        r3.pump(log);
+        Reader r3 = inSyncOnMs3(w1);
         deliver(s1, account.epoch(), 1);
         Account toMs2 = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
         log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), toMs2.epoch(), "ms2", "ms1",
