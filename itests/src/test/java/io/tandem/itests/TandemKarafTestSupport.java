@@ -293,9 +293,16 @@ public abstract class TandemKarafTestSupport {
     private record RoleState(Set<String> features, Set<Role> active, String activationError) {
     }
 
+    /**
+     * How long the local cluster member may take to run. Longer than {@link #WAIT}: after a role switch the
+     * features service may refresh bundles the member's bundle is wired to, and the member then starts and
+     * joins again; once, on a loaded 2-core machine, that took more than 30 s.
+     */
+    protected static final Duration CLUSTER_WAIT = Duration.ofSeconds(90);
+
     /** Waits until the local cluster member runs. */
     protected void awaitClusterConnected() {
-        await("the cluster member to be connected", () -> clusterService.status(), s -> s.connected());
+        await("the cluster member to be connected", () -> clusterService.status(), s -> s.connected(), CLUSTER_WAIT);
     }
 
     /** Writes {@code roles} of {@code tandem.node} through ConfigurationAdmin, keeping the other keys. */
@@ -324,7 +331,12 @@ public abstract class TandemKarafTestSupport {
      * and the last state seen.
      */
     protected static <T> T await(String what, Callable<T> state, Check<T> done) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        return await(what, state, done, WAIT);
+    }
+
+    /** {@link #await(String, Callable, Check)} with its own bound. */
+    protected static <T> T await(String what, Callable<T> state, Check<T> done, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         Object last = null;
         while (true) {
             try {
@@ -337,7 +349,7 @@ public abstract class TandemKarafTestSupport {
                 last = e;
             }
             if (System.nanoTime() > deadline) {
-                fail("Timed out after " + WAIT.toSeconds() + " s waiting for " + what + "; last seen: " + last);
+                fail("Timed out after " + wait.toSeconds() + " s waiting for " + what + "; last seen: " + last);
             }
             try {
                 Thread.sleep(POLL_MILLIS); // polling interval, bounded by the deadline above
