@@ -21,6 +21,19 @@ public interface ReplicaHealth {
         return List.of();
     }
 
+    /** {@link #replicasByMailstore()} and {@link #unprotectedAccounts()}, computed once for both. */
+    default Summary summary() {
+        return new Summary(replicasByMailstore(), unprotectedAccounts());
+    }
+
+    /** The replica copies per Mailstore and the replicated accounts without an available copy. */
+    record Summary(List<MailstoreReplicas> byMailstore, List<String> unprotected) {
+        public Summary {
+            byMailstore = List.copyOf(byMailstore);
+            unprotected = List.copyOf(unprotected);
+        }
+    }
+
     /**
      * The replica copies one Mailstore keeps.
      *

@@ -354,8 +354,9 @@ public class Checks {
             out.add(Check.warn("replicas", "", "replication status is not available on this node"));
         } else {
             try {
-                out.addAll(cc.replicas(r.replicasByMailstore()));
-                out.addAll(cc.redundancy(r.unprotectedAccounts()));
+                ReplicaHealth.Summary summary = r.summary(); // one collection of every Mailstore's status
+                out.addAll(cc.replicas(summary.byMailstore()));
+                out.addAll(cc.redundancy(summary.unprotected()));
             } catch (RuntimeException e) {
                 out.add(Check.fail("replicas", "", "cannot read the replication status: " + e.getMessage()));
             }

@@ -508,15 +508,16 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             try {
                 directory.addReplicas(rows);
             } catch (RuntimeException e) {
-                LOG.warn("Former owners of {} account(s) not made replicas yet ({}): their take-over does it", rows.size(), e.getMessage());
+                LOG.warn("Former owners of {} account(s) not made replicas yet ({}): the new owners' take-overs add them "
+                        + "(add any still missing with ha:setAccountDestination)", rows.size(), e.getMessage());
             }
         }
     }
 
     /**
      * Waits for the take-overs of one promotion operation and counts them: one directory read per new owner
-     * and poll for all the accounts still pending. Each account taken over makes its former owner a replica;
-     * one replica announcement at the end (every Mailstore re-reads its replica rows on each announcement).
+     * and poll for all the accounts still pending (the former owners are replicas already: {@link
+     * #rejoinBeforeMarkers}); one replica announcement at the end (every Mailstore re-reads its replica rows on each announcement).
      */
     private final class TakeOvers {
         private final UUID operationId;
@@ -544,7 +545,6 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                     }
                     List<Pending> done = poll(failures);
                     count(done.size(), failures);
-                    rejoinAsReplicas(done); // after counting: the accounts are writable on their new owner already
                     if (moversDone && arrived.isEmpty() && waiting.isEmpty()) {
                         break;
                     }
@@ -605,26 +605,6 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             String lines = failures.entrySet().stream().map(f -> f.getKey().name() + ": " + f.getValue())
                     .collect(Collectors.joining("\n"));
             Progress.count(directory, operationId, done, failures.size(), lines.isEmpty() ? null : lines);
-        }
-    }
-
-    /**
-     * The former owners become replicas of the accounts taken over, with the priority the promoted replica had:
-     * each re-initialises from a snapshot of the new owner as soon as it runs (at once if it is alive, when it
-     * comes back otherwise), and an operator can switch back with ha:promoteAccounts once it is in sync.
-     */
-    private void rejoinAsReplicas(List<Pending> takenOver) {
-        List<Replica> rows = takenOver.stream().filter(p -> !p.was().mailHost().equals(p.target().destination()))
-                .map(p -> new Replica(p.was().id(), p.was().mailHost(), p.target().priority(), Replica.INITIALISING, "", null, 0))
-                .toList();
-        if (rows.isEmpty()) {
-            return;
-        }
-        try {
-            directory.addReplicas(rows); // announced once the operation ends
-        } catch (RuntimeException e) {
-            LOG.warn("Former owners of {} account(s) not made replicas ({}): add them with ha:setAccountDestination", rows.size(),
-                    e.getMessage());
         }
     }
 
@@ -697,7 +677,19 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
 
     @Override
     public List<String> unprotectedAccounts() {
-        return status(new StatusQuery(null, null, List.of(), List.of(), UNPROTECTED, null)).stream()
+        return unprotected(status(new StatusQuery(null, null, List.of(), List.of(), null, null)));
+    }
+
+    /** Both views of every replica copy from one collection of the Mailstores' status ({@code cluster:check}). */
+    @Override
+    public Summary summary() {
+        List<AccountStatus> all = status(new StatusQuery(null, null, List.of(), List.of(), null, null));
+        return new Summary(byMailstore(all), unprotected(all));
+    }
+
+    /** The accounts of {@code all} none of whose copies is available, by name. */
+    private static List<String> unprotected(List<AccountStatus> all) {
+        return all.stream().filter(a -> a.replicas().stream().noneMatch(AccountStatus.ReplicaStatus::available))
                 .map(AccountStatus::accountName).sorted().toList();
     }
 
@@ -779,7 +771,10 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
     /** Every replica copy of {@link #status} (no filter), counted per destination Mailstore. */
     @Override
     public List<MailstoreReplicas> replicasByMailstore() {
-        List<AccountStatus> all = status(new StatusQuery(null, null, List.of(), List.of(), null, null));
+        return byMailstore(status(new StatusQuery(null, null, List.of(), List.of(), null, null)));
+    }
+
+    private List<MailstoreReplicas> byMailstore(List<AccountStatus> all) {
         java.util.TreeMap<String, List<AccountStatus.ReplicaStatus>> byDestination = new java.util.TreeMap<>();
         Map<UUID, String> names = new HashMap<>();
         for (AccountStatus a : all) {
