@@ -524,13 +524,18 @@ final class Applier implements EventLog.Handler {
             return;
         }
         if (!Replica.IN_SYNC.equals(slot.state)) {
-            if (p.newOwner().equals(node)) {
+            if (p.newOwner().equals(node) && stillPromotedHere(p)) {
                 fail(p.accountId(), slot, "promoted to this node while its copy was " + slot.state
                         + (slot.detail.isEmpty() ? "" : " (" + slot.detail + ")") + ": not taken over");
             }
             return;
         }
         adopting.put(p.accountId(), p); // adopted with the batch's other markers, before any later event of the account
+    }
+
+    /** Whether the directory still names this node the owner under the marker's epoch (a late marker: not any more). */
+    private boolean stillPromotedHere(Event.Promotion p) {
+        return directory.account(p.accountId()).map(a -> a.mailHost().equals(node) && a.epoch() == p.epoch()).orElse(false);
     }
 
     /** Adopts the epochs of the promotion markers met so far, in one store transaction; takes over those promoted here. */

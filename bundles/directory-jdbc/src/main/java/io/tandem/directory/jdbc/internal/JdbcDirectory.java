@@ -531,7 +531,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return sql.tx(c -> {
             Object[] ids = takeOvers.stream().map(TakeOver::accountId).distinct().toArray();
             Map<UUID, Long> ownedAt = new HashMap<>();
-            Sql.list(c, "SELECT id, epoch FROM accounts WHERE mail_host = ? AND id IN (" + Batches.placeholders(ids.length) + ") FOR UPDATE",
+            Sql.list(c, "SELECT id, epoch FROM accounts WHERE mail_host = ? AND id IN (" + Batches.placeholders(ids.length) + ") ORDER BY id FOR UPDATE",
                     rs -> ownedAt.put(rs.getObject(1, UUID.class), rs.getLong(2)), prepend(owner, ids));
             Set<UUID> taken = new java.util.LinkedHashSet<>();
             List<Replica> rejoining = new ArrayList<>();
