@@ -16,23 +16,49 @@
 #   scripts/cluster.sh pause NODE         SIGSTOP (a hung node)     resume NODE: SIGCONT
 #   scripts/cluster.sh start NODE         start a stopped or killed node again (same directory)
 #   scripts/cluster.sh pid NODE | dir NODE | log NODE
-#   scripts/cluster.sh down               kill every node of the cluster (directories are kept)
-#   scripts/cluster.sh clean              down, then remove the cluster directory
+#   scripts/cluster.sh down               kill every node of the cluster and heal every partition
+#                                         (directories are kept)
+#   scripts/cluster.sh clean              down, then remove the cluster directory and the nodes' cgroups
+#
+# Faults (docs/fault-harness.md). Each node runs in its own cgroup v2 group, tandem/<cluster id>/<node>,
+# so that its traffic (its JVM's and its children's, e.g. the embedded Kafka broker) can be told apart
+# from the other nodes' on the shared loopback network. Rules live in one iptables chain per cluster,
+# TANDEM-<cluster id>, jumped to from OUTPUT; heal, down and clean remove them. The fixtures (database,
+# Kafka, S3) run outside the node groups and are never cut. Needs root; installs iptables if missing.
+#   scripts/cluster.sh partition NODE PEER...
+#                                         drop every packet between NODE and each PEER, both ways
+#   scripts/cluster.sh partition --one-way NODE PEER...
+#                                         drop NODE -> PEER only (PEER -> NODE still flows)
+#   scripts/cluster.sh isolate NODE       partition NODE from every other node of the cluster
+#   scripts/cluster.sh heal [NODE]        remove the rules that involve NODE (every rule without NODE)
+#   scripts/cluster.sh rules              the cluster's rules (iptables -S of its chain)
+#   scripts/cluster.sh clock NODE OFFSET  step NODE's wall clock to real time + OFFSET (+90s, -1h, +5m,
+#                                         0), seen by the node within ~2 s; its monotonic clock is
+#                                         untouched. Needs a cluster started with "set faults on" (or
+#                                         TANDEM_FAULTS=on), whose nodes run under libfaketime
+#                                         (installed if missing)
 #
 # SPEC: one node a line, "name address roles" (address on the loopback network, roles comma
 # separated), and "set KEY VALUE" lines: cluster.name, port.ssh, port.health, port.cluster,
-# directory.url, and kafka (embedded: the core nodes run the cluster's Kafka broker, all of them
-# voters; off, the default: no broker runs, a test or the demo sets the global brokers itself).
+# directory.url, kafka (embedded: the core nodes run the cluster's Kafka broker, all of them
+# voters; off, the default: no broker runs, a test or the demo sets the global brokers itself),
+# and faults (on: the nodes run under libfaketime so that "clock" can step their clocks; off, the
+# default).
 #
 # Environment: TANDEM_CLUSTER_DIR (default: <repo>/target/cluster), TANDEM_DIST (distribution
 # tar.gz, default: karaf-assembly/target/tandem-*.tar.gz), TANDEM_NODE_HEAP (default 384M),
-# TANDEM_KAFKA_HEAP (heap of each embedded broker, default 256m).
+# TANDEM_KAFKA_HEAP (heap of each embedded broker, default 256m), TANDEM_FAULTS (on: as "set faults
+# on"), TANDEM_CGROUP_ROOT (the cgroup v2 hierarchy, default /sys/fs/cgroup/unified, else
+# /sys/fs/cgroup when that is cgroup v2).
 #
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CLUSTER_DIR=$(realpath -m "${TANDEM_CLUSTER_DIR:-$REPO/target/cluster}")
 HEAP=${TANDEM_NODE_HEAP:-384M}
+# names the cluster's cgroups and iptables chain: two clusters in two directories never share rules
+CLUSTER_ID=$(printf '%s' "$CLUSTER_DIR" | sha1sum | cut -c1-8)
+CHAIN="TANDEM-$CLUSTER_ID"
 
 die() { echo "cluster: $*" >&2; exit 1; }
 log() { echo "[cluster] $*" >&2; }
@@ -49,6 +75,9 @@ java_home() {
   if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME"; return; fi
   dirname "$(dirname "$(readlink -f "$(command -v java)")")"
 }
+
+# the header comment, without the shebang
+usage() { awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0"; }
 
 nodes_file() { echo "$CLUSTER_DIR/nodes"; }
 
@@ -97,7 +126,7 @@ cmd_up() {
   [ -f "$spec" ] || die "cluster spec '$spec' not found (example: scripts/clusters/demo.spec)"
   local tarball
   tarball=$(dist)
-  local cluster_name=tandem port_ssh=8101 port_health=8405 port_cluster=5701 kafka=off
+  local cluster_name=tandem port_ssh=8101 port_health=8405 port_cluster=5701 kafka=off faults=${TANDEM_FAULTS:-off}
   # every node uses the same directory: an H2 file shared through AUTO_SERVER unless the spec names a database
   local directory_url="jdbc:h2:file:$CLUSTER_DIR/directory/tandem;AUTO_SERVER=TRUE;WRITE_DELAY=0"
   mkdir -p "$CLUSTER_DIR"
@@ -114,6 +143,7 @@ cmd_up() {
         port.cluster) port_cluster=$third ;;
         directory.url) directory_url=$third ;;
         kafka) case "$third" in embedded|off) kafka=$third ;; *) die "$spec:$lineno: kafka '$third': expected embedded or off" ;; esac ;;
+        faults) case "$third" in on|off) faults=$third ;; *) die "$spec:$lineno: faults '$third': expected on or off" ;; esac ;;
         *) die "$spec:$lineno: unknown setting '$second'" ;;
       esac
       continue
@@ -124,6 +154,9 @@ cmd_up() {
   done < "$spec"
   mv "$(nodes_file).tmp" "$(nodes_file)"
   [ -s "$(nodes_file)" ] || die "$spec: no node"
+  # kept for the later starts of a node (after a kill), which must run it the same way
+  echo "$faults" > "$CLUSTER_DIR/faults"
+  if [ "$faults" = on ]; then faketime_lib >/dev/null; fi
 
   local seeds expected voters
   seeds=$(awk -v p="$port_cluster" '{printf "%s%s:%s", (NR>1?",":""), $2, p}' "$(nodes_file)")
@@ -161,6 +194,7 @@ cmd_up() {
     set_prop "$dir/etc/org.apache.karaf.management.cfg" rmiRegistryHost "$address"
     set_prop "$dir/etc/org.apache.karaf.management.cfg" rmiServerHost "$address"
     "$dir/bin/tandem-init" 2>/dev/null
+    echo "+0" > "$dir/faketime" # the node's clock offset (see clock), real time at first
   done < "$(nodes_file)"
 
   while read -r name _; do
@@ -181,8 +215,29 @@ cmd_start() {
   dir=$(node_dir "$name")
   [ "$(node_state "$name")" = stopped ] || die "node $name is already $(node_state "$name")"
   rm -f "$dir/karaf.pid"
-  log "starting $name ($(node_line "$name" | awk '{print $2}'))"
-  (cd "$dir" && JAVA_HOME=$(java_home) JAVA_MAX_MEM=$HEAP setsid bin/start </dev/null >/dev/null 2>&1)
+  log "starting $name ($(node_address "$name"))"
+  local procs=""
+  if procs=$(group_dir "$name") && mkdir -p "$procs" 2>/dev/null; then
+    procs="$procs/cgroup.procs"
+  else
+    procs=""
+    log "no writable cgroup v2 hierarchy: $name runs outside a cgroup (partition and isolate will refuse it)"
+  fi
+  local -a env=("JAVA_HOME=$(java_home)" "JAVA_MAX_MEM=$HEAP")
+  if clock_faults_on; then
+    [ -f "$dir/faketime" ] || echo "+0" > "$dir/faketime"
+    # the wall clock follows the file (re-read every second); System.nanoTime (CLOCK_MONOTONIC) stays true.
+    # FAKETIME_FORCE_MONOTONIC_FIX=0: with libfaketime 0.9.10's default, the JVM's timed waits on monotonic
+    # condition variables return early (measured: three Object.wait(1000), a park and a sleep of 1 s each
+    # returned after 1.2 s in all instead of 5 s; every idle thread spun and a node took minutes to start)
+    env+=("LD_PRELOAD=$(faketime_lib)" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0
+      "FAKETIME_TIMESTAMP_FILE=$dir/faketime" FAKETIME_CACHE_DURATION=1)
+  fi
+  # the subshell enters the node's group first: the JVM, its children and every socket they open belong to it
+  faketime_cleanup "$name"
+  # (exec: the subshell's pid is the first under libfaketime, which names its shared memory after it)
+  (cd "$dir" && { [ -z "$procs" ] || echo "$BASHPID" > "$procs"; } && echo "$BASHPID" > "$dir/faketime.creator" \
+    && exec env "${env[@]}" setsid bin/start </dev/null >/dev/null 2>&1)
   if [ "${2:-}" != "--no-wait" ]; then
     local deadline=$((SECONDS + 60))
     until node_pid "$name" >/dev/null; do
@@ -210,6 +265,7 @@ cmd_kill() {
   pid=$(node_pid "$name") || die "node $name is not running"
   kill -9 "$pid"
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  faketime_cleanup "$name"
   log "killed $name (pid $pid)"
 }
 
@@ -259,7 +315,7 @@ cmd_status() {
 }
 
 cmd_down() {
-  [ -f "$(nodes_file)" ] || return 0
+  [ -f "$(nodes_file)" ] || { remove_chain; return 0; }
   while read -r name _; do
     local pid
     if pid=$(node_pid "$name"); then
@@ -267,12 +323,227 @@ cmd_down() {
       kill -9 "$pid" 2>/dev/null || true
       log "killed $name"
     fi
+    # what the JVM left running in its group (an embedded broker of a node killed earlier)
+    kill_group "$name"
+    faketime_cleanup "$name"
   done < "$(nodes_file)"
+  remove_chain
+}
+
+cmd_clean() {
+  cmd_down
+  remove_groups
+  rm -rf "$CLUSTER_DIR"
+}
+
+# ---- faults: cgroups, iptables, clocks ----
+
+node_address() { node_line "$1" | awk '{print $2}'; }
+
+install_package() { # Debian package
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  log "installing Debian's $1 package"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null \
+    || die "cannot install the $1 package"
+}
+
+# the cgroup v2 hierarchy (hybrid systems mount it at /sys/fs/cgroup/unified, pure v2 ones at /sys/fs/cgroup)
+cgroup_root() {
+  if [ -n "${TANDEM_CGROUP_ROOT:-}" ]; then echo "$TANDEM_CGROUP_ROOT"; return; fi
+  local d
+  for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    if [ "$(stat -fc %T "$d" 2>/dev/null)" = cgroup2fs ]; then echo "$d"; return; fi
+  done
+  return 1
+}
+# the node's group, relative to the hierarchy (as iptables' --path wants it)
+node_group() { echo "tandem/$CLUSTER_ID/$1"; }
+group_dir() { local root; root=$(cgroup_root) || return 1; echo "$root/$(node_group "$1")"; }
+
+# kills every process left in the node's group; bounded wait until it is empty
+kill_group() {
+  local g pid
+  g=$(group_dir "$1") && [ -f "$g/cgroup.procs" ] || return 0
+  [ -s "$g/cgroup.procs" ] || return 0
+  if [ -f "$g/cgroup.kill" ]; then
+    echo 1 > "$g/cgroup.kill"
+  else
+    while read -r pid; do kill -CONT "$pid" 2>/dev/null; kill -9 "$pid" 2>/dev/null || true; done < "$g/cgroup.procs"
+  fi
+  local deadline=$((SECONDS + 10))
+  while [ -s "$g/cgroup.procs" ]; do
+    [ $SECONDS -lt $deadline ] || { log "processes of $1 still alive in $g: $(tr '\n' ' ' < "$g/cgroup.procs")"; return 0; }
+    sleep 0.1 # polling interval of a bounded wait
+  done
+  log "killed what was left in the group of $1"
+}
+
+remove_groups() {
+  local root base g
+  root=$(cgroup_root) || return 0
+  base="$root/tandem/$CLUSTER_ID"
+  [ -d "$base" ] || return 0
+  for g in "$base"/*/; do
+    [ -d "$g" ] || continue
+    kill_group "$(basename "$g")"
+    rmdir "$g" || die "cannot remove the cgroup $g"
+  done
+  rmdir "$base"
+  rmdir "$root/tandem" 2>/dev/null || true # other clusters' groups may still be there
+}
+
+# the node runs in its group, or the rules would not cut it
+need_group() {
+  local g pid
+  g=$(group_dir "$1") || die "no cgroup v2 hierarchy (looked at /sys/fs/cgroup/unified and /sys/fs/cgroup; set TANDEM_CGROUP_ROOT)"
+  [ -d "$g" ] || die "node $1 has no cgroup ($g): start it with this script"
+  if pid=$(node_pid "$1"); then
+    grep -qx "$pid" "$g/cgroup.procs" || die "node $1 (pid $pid) runs outside its cgroup $g: stop and start it with this script"
+  fi
+}
+
+ipt() { iptables -w 10 "$@"; }
+
+need_iptables() {
+  [ "$(id -u)" = 0 ] || die "network faults need root (iptables)"
+  command -v iptables >/dev/null 2>&1 || install_package iptables
+  command -v iptables >/dev/null 2>&1 || die "iptables not found after installing it"
+}
+
+ensure_chain() {
+  ipt -n -L "$CHAIN" >/dev/null 2>&1 || ipt -N "$CHAIN"
+  ipt -C OUTPUT -j "$CHAIN" 2>/dev/null || ipt -I OUTPUT 1 -j "$CHAIN"
+}
+
+# drops what FROM's group sends to TO's address (DROP, not REJECT: a real partition answers nothing)
+drop() {
+  local from=$1 to=$2
+  local -a rule=(-d "$(node_address "$to")/32" -m cgroup --path "$(node_group "$from")" -m comment --comment "$from>$to" -j DROP)
+  ipt -C "$CHAIN" "${rule[@]}" 2>/dev/null || ipt -A "$CHAIN" "${rule[@]}"
+}
+
+remove_chain() {
+  command -v iptables >/dev/null 2>&1 && [ "$(id -u)" = 0 ] || return 0
+  while ipt -D OUTPUT -j "$CHAIN" 2>/dev/null; do :; done
+  if ipt -n -L "$CHAIN" >/dev/null 2>&1; then
+    ipt -F "$CHAIN"
+    ipt -X "$CHAIN"
+    log "removed the iptables chain $CHAIN"
+  fi
+}
+
+cmd_partition() {
+  local oneway=no
+  if [ "${1:-}" = --one-way ]; then oneway=yes; shift; fi
+  [ $# -ge 2 ] || die "usage: partition [--one-way] NODE PEER..."
+  local node=$1 peer
+  shift
+  need_iptables
+  need_group "$node"
+  for peer in "$@"; do
+    [ "$peer" != "$node" ] || die "cannot partition $node from itself"
+    node_line "$peer" >/dev/null
+    [ $oneway = yes ] || need_group "$peer"
+  done
+  ensure_chain
+  for peer in "$@"; do
+    drop "$node" "$peer"
+    [ $oneway = yes ] || drop "$peer" "$node"
+  done
+  if [ $oneway = yes ]; then log "partitioned $node -> $* (one way)"; else log "partitioned $node <-> $*"; fi
+}
+
+cmd_isolate() {
+  local node=${1:-}
+  [ -n "$node" ] || die "usage: isolate NODE"
+  node_line "$node" >/dev/null
+  local -a peers
+  mapfile -t peers < <(awk -v n="$node" '$1 != n {print $1}' "$(nodes_file)")
+  [ ${#peers[@]} -gt 0 ] || die "node $node is alone in the cluster"
+  cmd_partition "$node" "${peers[@]}"
+}
+
+cmd_heal() {
+  local node=${1:-}
+  need_iptables
+  if ! ipt -n -L "$CHAIN" >/dev/null 2>&1; then log "no partition to heal"; return 0; fi
+  if [ -z "$node" ]; then
+    ipt -F "$CHAIN"
+    log "healed every partition"
+    return 0
+  fi
+  node_line "$node" >/dev/null
+  # rule numbers of the rules whose comment "FROM>TO" names the node, deleted from the last one
+  local n
+  for n in $(ipt -n -L "$CHAIN" --line-numbers | awk -v node="$node" '
+      match($0, /\/\* [^ ]+ \*\//) { split(substr($0, RSTART + 3, RLENGTH - 6), p, ">"); if (p[1] == node || p[2] == node) print $1 }' | sort -rn); do
+    ipt -D "$CHAIN" "$n"
+  done
+  log "healed the partitions of $node"
+}
+
+cmd_rules() {
+  need_iptables
+  ipt -n -L "$CHAIN" >/dev/null 2>&1 || return 0
+  ipt -S "$CHAIN" | grep -- '^-A ' || true
+}
+
+clock_faults_on() {
+  [ "${TANDEM_FAULTS:-}" = on ] || [ "$(cat "$CLUSTER_DIR/faults" 2>/dev/null)" = on ]
+}
+
+faketime_lib() {
+  local lib
+  lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
+  if [ -z "$lib" ]; then
+    install_package libfaketime
+    lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
+  fi
+  [ -n "$lib" ] || die "libfaketime.so.1 not found after installing libfaketime"
+  echo "$lib"
+}
+
+# libfaketime's first process in a node (the start subshell) shares its state with the node's processes
+# through /dev/shm/faketime_shm_<pid> and sem.faketime_sem_<pid>, removed only at a normal exit: those
+# of a stopped or killed node are removed here (a later process with that pid would fail to start)
+faketime_cleanup() {
+  local f pid
+  f="$(node_dir "$1")/faketime.creator"
+  [ -f "$f" ] || return 0
+  node_pid "$1" >/dev/null && return 0 # still in use
+  pid=$(cat "$f")
+  rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid" "$f"
+}
+
+cmd_clock() {
+  local node=${1:-} offset=${2:-} value pid
+  [ -n "$node" ] && [ -n "$offset" ] || die "usage: clock NODE OFFSET (e.g. +90s, -1h, +5m, 0)"
+  clock_faults_on || die "the nodes do not run under libfaketime: start the cluster with 'set faults on' in its spec (or TANDEM_FAULTS=on)"
+  if [[ "$offset" =~ ^[+-]?0+[smhd]?$ ]]; then
+    value=+0
+  elif [[ "$offset" =~ ^([+-][0-9]+)([smhd]?)$ ]]; then
+    # libfaketime's offsets are seconds unless m, h or d follow
+    value=${BASH_REMATCH[1]}
+    [ "${BASH_REMATCH[2]}" = s ] || value+=${BASH_REMATCH[2]}
+  else
+    die "clock offset '$offset': expected a sign, a number and s, m, h or d (e.g. +90s, -1h) or 0"
+  fi
+  local dir
+  dir=$(node_dir "$node")
+  if pid=$(node_pid "$node"); then
+    tr '\0' '\n' < "/proc/$pid/environ" | grep -qx "FAKETIME_TIMESTAMP_FILE=$dir/faketime" \
+      || die "node $node (pid $pid) does not run under libfaketime: stop and start it with this script"
+  fi
+  # a rename: libfaketime never reads a half-written file
+  printf '%s\n' "$value" > "$dir/faketime.tmp"
+  mv "$dir/faketime.tmp" "$dir/faketime"
+  log "clock of $node: real time $value"
 }
 
 main() {
   local cmd=${1:-}
-  [ -n "$cmd" ] || { sed -n '3,29p' "$0"; exit 2; }
+  [ -n "$cmd" ] || { usage; exit 2; }
   shift
   case "$cmd" in
     up) cmd_up "$@" ;;
@@ -288,8 +559,13 @@ main() {
     dir) node_dir "$1" ;;
     log) echo "$(node_dir "$1")/data/log/karaf.log" ;;
     down) cmd_down ;;
-    clean) cmd_down; rm -rf "$CLUSTER_DIR" ;;
-    -h|--help|help) sed -n '3,29p' "$0" ;;
+    clean) cmd_clean ;;
+    partition) cmd_partition "$@" ;;
+    isolate) cmd_isolate "$@" ;;
+    heal) cmd_heal "$@" ;;
+    rules) cmd_rules ;;
+    clock) cmd_clock "$@" ;;
+    -h|--help|help) usage ;;
     *) die "unknown command '$cmd' (see scripts/cluster.sh --help)" ;;
   esac
 }
