@@ -64,8 +64,21 @@ final class HaCluster implements AutoCloseable {
         return start(name, clusterName, true, addressPrefix, nodes);
     }
 
+    /**
+     * As {@link #start(String, String, String...)} with the harness's faults on: the nodes run under
+     * libfaketime, so that scripts/cluster.sh clock can step their wall clocks (docs/fault-harness.md).
+     */
+    static HaCluster startWithFaults(String name, String addressPrefix, String... nodes) throws Exception {
+        return start(name, "tandem-" + name + "-it", false, List.of("set faults on"), addressPrefix, nodes);
+    }
+
     private static HaCluster start(String name, String clusterName, boolean embeddedKafka, String addressPrefix, String... nodes)
             throws Exception {
+        return start(name, clusterName, embeddedKafka, List.of(), addressPrefix, nodes);
+    }
+
+    private static HaCluster start(String name, String clusterName, boolean embeddedKafka, List<String> settings, String addressPrefix,
+            String... nodes) throws Exception {
         Path it = Path.of(System.getProperty("tandem.it.dir"));
         PostgresFixture postgres = PostgresFixture.start(it.resolve(name + "-pg"));
         KafkaFixture kafka = embeddedKafka ? null : KafkaFixture.start(name + "-kafka");
@@ -78,6 +91,7 @@ final class HaCluster implements AutoCloseable {
         if (embeddedKafka) {
             lines.add("set kafka embedded");
         }
+        lines.addAll(settings);
         List<String> names = new ArrayList<>();
         for (String n : nodes) {
             String[] w = n.trim().split("\\s+");
