@@ -371,12 +371,17 @@ kill_group() {
   else
     while read -r pid; do kill -CONT "$pid" 2>/dev/null; kill -9 "$pid" 2>/dev/null || true; done < "$g/cgroup.procs"
   fi
+  await_empty "$g" || { log "processes of $1 still alive in $g: $(tr '\n' ' ' < "$g/cgroup.procs")"; return 0; }
+  log "killed what was left in the group of $1"
+}
+
+# bounded wait until no process (zombies included) is left in the group
+await_empty() {
   local deadline=$((SECONDS + 10))
-  while [ -s "$g/cgroup.procs" ]; do
-    [ $SECONDS -lt $deadline ] || { log "processes of $1 still alive in $g: $(tr '\n' ' ' < "$g/cgroup.procs")"; return 0; }
+  until grep -qx 'populated 0' "$1/cgroup.events"; do
+    [ $SECONDS -lt $deadline ] || return 1
     sleep 0.1 # polling interval of a bounded wait
   done
-  log "killed what was left in the group of $1"
 }
 
 remove_groups() {
@@ -387,6 +392,7 @@ remove_groups() {
   for g in "$base"/*/; do
     [ -d "$g" ] || continue
     kill_group "$(basename "$g")"
+    await_empty "$g" || die "cannot remove the cgroup $g: processes $(tr '\n' ' ' < "$g/cgroup.procs") are still in it"
     rmdir "$g" || die "cannot remove the cgroup $g"
   done
   rmdir "$base"
