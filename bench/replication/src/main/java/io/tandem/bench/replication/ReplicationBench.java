@@ -422,7 +422,7 @@ public final class ReplicationBench {
         Map<String, Object> logConfig = new java.util.HashMap<>(Map.of("topic", TOPIC));
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.log."))
                 .forEach(k -> logConfig.put(k.substring("bench.log.".length()), System.getProperty(k)));
-        KafkaEventLog log = new KafkaEventLog(directory, ConfigProxy.of(KafkaEventLog.Config.class, logConfig));
+        KafkaEventLog log = new KafkaEventLog(local, directory, ConfigProxy.of(KafkaEventLog.Config.class, logConfig));
         toClose.add(() -> BenchKafkaAccess.deactivate(log));
         return log;
     }

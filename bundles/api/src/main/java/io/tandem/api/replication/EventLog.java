@@ -10,6 +10,7 @@ import java.util.List;
  * <p>The log's brokers come from the directory's global {@code brokers} setting; while it is unset the log
  * is {@linkplain #enabled() disabled} and {@link #append} fails with a message saying so.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface EventLog {
 
     /** Whether replication is enabled (the global {@code brokers} is set). */
@@ -24,25 +25,71 @@ public interface EventLog {
     String topic();
 
     /**
-     * Appends a record and waits until the log acknowledged it durably (every in-sync replica, idempotent
-     * producer).
+     * Appends a record and waits until the log acknowledged it durably (every in-sync replica) and made it
+     * visible to subscribers: {@link #prepare} and {@link Prepared#commit()} in one call.
      *
      * @return where it was written
-     * @throws EventLogException not acknowledged (the record may or may not be in the log)
+     * @throws EventLogException not appended; when the message says the outcome is unknown, the record may
+     *                           still become visible
      */
-    LogRecord append(String key, byte[] value);
+    default LogRecord append(String key, byte[] value) {
+        return appendAll(java.util.Map.of(key, value)).get(0);
+    }
 
     /**
-     * Appends several records (key to value, in the map's order) and waits until the log acknowledged all of
-     * them: sent together, so many records cost about one round trip, not one each.
+     * Appends several records (key to value, in the map's order) atomically, as {@link #append}: all of them
+     * become visible, or none. Sent together, so many records cost about one round trip, not one each.
      *
      * @return where each was written, in order
-     * @throws EventLogException one of them was not acknowledged (each may or may not be in the log)
      */
     default List<LogRecord> appendAll(java.util.Map<String, byte[]> records) {
-        List<LogRecord> out = new java.util.ArrayList<>(records.size());
-        records.forEach((k, v) -> out.add(append(k, v)));
-        return out;
+        Prepared prepared = prepare(records);
+        prepared.commit();
+        return prepared.records();
+    }
+
+    /**
+     * The first step of an append that can still be withdrawn: writes the records (key to value, in the
+     * map's order) durably but invisible to every subscriber, and returns where they are. They become visible,
+     * all of them and in their place in the log, only when {@link Prepared#commit()} succeeds; after
+     * {@link Prepared#abort()}, a failure, the writer's death or {@link #fence} of this node, no subscriber ever
+     * sees them. A subscriber does not read past a prepared record of a partition until it is decided (records
+     * after it wait), so the log's order is the order records were prepared in.
+     *
+     * <p>This is how a source appends a change and only then decides whether it may acknowledge it (it still
+     * owns the account): a change it rolls back can never reach a replica (docs/decisions/0024).
+     *
+     * @throws EventLogException nothing was prepared (and nothing will become visible)
+     */
+    Prepared prepare(java.util.Map<String, byte[]> records);
+
+    /**
+     * Fences the writer of another node, for a promotion of its accounts while it is gone: records it prepared
+     * and had not committed are discarded now (subscribers no longer wait for them), and a later commit of
+     * theirs fails. The node's next writes work again (a restarted writer fences its own former self).
+     *
+     * @throws EventLogException the log could not be told (its subscribers then wait until the log discards the
+     *                           fenced node's open records by itself, after at most the transaction time-out)
+     */
+    void fence(String node, Duration timeout);
+
+    /** Records {@linkplain #prepare prepared} and not yet decided. */
+    @org.osgi.annotation.versioning.ProviderType
+    interface Prepared {
+
+        /** Where the records are, in the order they were given. */
+        List<LogRecord> records();
+
+        /**
+         * Makes the records visible; when it returns they are in the log for good.
+         *
+         * @throws EventLogException not committed: the records are discarded, unless the message says the
+         *                           outcome is unknown ({@link EventLogException#outcomeUnknown()})
+         */
+        void commit();
+
+        /** Withdraws the records: no subscriber will ever see them. Never throws; does nothing after a commit. */
+        void abort();
     }
 
     /**
@@ -77,6 +124,7 @@ public interface EventLog {
     }
 
     /** Consumes log records. */
+    @org.osgi.annotation.versioning.ConsumerType
     interface Handler {
 
         void handle(List<LogRecord> batch) throws Exception;

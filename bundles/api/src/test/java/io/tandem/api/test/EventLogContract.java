@@ -33,6 +33,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 /**
@@ -55,6 +56,12 @@ public abstract class EventLogContract {
      * (its subscriptions are closed by the contract).
      */
     protected abstract EventLog newLog(String topic) throws Exception;
+
+    /**
+     * The same log (same topic, same records) as another node writes it: its own writer, which
+     * {@link EventLog#fence fence(node)} fences. The subclass closes it after the test.
+     */
+    protected abstract EventLog writerOf(EventLog log, String node) throws Exception;
 
     /** Deletes the records of {@code partition} before {@code offset}, as retention does. */
     protected abstract void deleteRecordsBefore(EventLog log, int partition, long offset) throws Exception;
@@ -123,6 +130,79 @@ public abstract class EventLogContract {
         Map<String, Set<Integer>> partitionsByKey = handler.handled().stream().collect(
                 Collectors.groupingBy(LogRecord::key, Collectors.mapping(LogRecord::partition, Collectors.toSet())));
         partitionsByKey.forEach((key, ps) -> assertEquals("one partition for " + key, 1, ps.size()));
+    }
+
+    @Test
+    public void preparedRecordsAreHandedOnlyOnceCommittedAndWhatFollowsThemWaits() throws Exception {
+        EventLog log = log();
+        EventLog other = writerOf(log, "contract-other");
+        Recorder handler = new Recorder();
+        subscribe(log, group("g"), handler);
+        LogRecord before = log.append("acct-1", bytes("before"));
+        handler.awaitHandled(List.of(before), timeout());
+        EventLog.Prepared prepared = log.prepare(Map.of("acct-1", bytes("prepared")));
+        assertEquals("one record prepared", 1, prepared.records().size());
+        LogRecord p = prepared.records().get(0);
+        assertEquals("in the key's partition", before.partition(), p.partition());
+        assertTrue("after what was there", p.offset() > before.offset());
+        LogRecord after = other.append("acct-1", bytes("after")); // another writer, same partition
+        assertTrue("the later record comes after it in the log", after.offset() > p.offset());
+        handler.assertNothingHandedFor("a prepared record and what follows it are not handed over", quietPeriod());
+
+        prepared.commit();
+        handler.awaitHandled(List.of(p, after), timeout());
+        assertEquals("in log order, each once", List.of("before", "prepared", "after"),
+                handler.handled().stream().map(EventLogContract::text).toList());
+    }
+
+    @Test
+    public void anAbortedPrepareIsNeverHandedAndWhatFollowsItIs() throws Exception {
+        EventLog log = log();
+        EventLog other = writerOf(log, "contract-other");
+        Recorder handler = new Recorder();
+        subscribe(log, group("g"), handler);
+        EventLog.Prepared prepared = log.prepare(Map.of("acct-1", bytes("withdrawn"), "acct-2", bytes("withdrawn too")));
+        LogRecord after = other.append("acct-1", bytes("after"));
+        prepared.abort();
+        prepared.abort(); // twice is harmless
+        handler.awaitHandled(List.of(after), timeout());
+        LogRecord last = other.append("acct-2", bytes("last"));
+        handler.awaitHandled(List.of(last), timeout());
+        assertEquals("the withdrawn records never reach a subscriber", List.of("after", "last"),
+                handler.handled().stream().map(EventLogContract::text).toList());
+        assertThrows("a withdrawn append cannot be committed", io.tandem.api.replication.EventLogException.class, prepared::commit);
+    }
+
+    @Test
+    public void fencingAWriterDiscardsWhatItPreparedAndItsCommitFailsThenItWritesAgain() throws Exception {
+        EventLog log = log();
+        EventLog gone = writerOf(log, "contract-gone");
+        Recorder handler = new Recorder();
+        subscribe(log, group("g"), handler);
+        EventLog.Prepared open = gone.prepare(Map.of("acct-1", bytes("of the gone writer")));
+        LogRecord after = log.append("acct-1", bytes("after"));
+        handler.assertNothingHandedFor("what follows an open prepare waits", quietPeriod());
+
+        log.fence("contract-gone", timeout());
+        handler.awaitHandled(List.of(after), timeout());
+        io.tandem.api.replication.EventLogException e = assertThrows("the fenced writer cannot commit",
+                io.tandem.api.replication.EventLogException.class, open::commit);
+        assertFalse("the fenced writer is told its records were discarded, not that it does not know: " + e.getMessage(),
+                e.outcomeUnknown());
+        LogRecord again = gone.append("acct-1", bytes("written again"));
+        handler.awaitHandled(List.of(again), timeout());
+        assertEquals("the fenced writer's open records never reach a subscriber", List.of("after", "written again"),
+                handler.handled().stream().map(EventLogContract::text).toList());
+    }
+
+    @Test
+    public void appendAllIsAtomicAndEachRecordComesOnce() throws Exception {
+        EventLog log = log();
+        Recorder handler = new Recorder();
+        subscribe(log, group("g"), handler);
+        List<LogRecord> all = appendRoundAll(log, "acct-", 6, 0);
+        handler.awaitHandled(all, timeout());
+        assertEquals("each once", 6, handler.handled().size());
     }
 
     @Test
@@ -422,7 +502,7 @@ public abstract class EventLogContract {
         for (int i = 5; i < 10; i++) {
             more.add(log.append("acct", bytes("new" + i)));
         }
-        long committed = more.get(0).offset();
+        long committed = first.get(4).offset() + 1; // after the last record handled (not necessarily the next record's offset)
         long earliest = more.get(3).offset();
         deleteRecordsBefore(log, p, earliest); // beyond the committed position
 

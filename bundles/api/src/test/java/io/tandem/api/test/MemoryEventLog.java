@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code floorMod(key.hashCode(), N)}, stable across runs); offsets start at 0 per partition; records stay
  * until {@link #deleteBefore} removes them (retention). Appends never fail while the log is open; it is always
  * {@linkplain #enabled() enabled} and {@linkplain #connected() connected}, its brokers are {@value #BROKERS}.
+ *
+ * <p>Prepared records ({@link #prepare}) take their offsets at once and stay invisible until committed: a
+ * subscription stops at the first undecided record of a partition and skips discarded ones, as Kafka's
+ * {@code read_committed} consumers do. {@link #fence} discards what a node prepared and did not commit;
+ * {@link #writer(String)} is the log as written by a given node.
  *
  * <p>Subscriptions:
  * <ul>
@@ -59,6 +65,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class MemoryEventLog implements EventLog, AutoCloseable {
 
     public static final String BROKERS = "memory";
+    /** The node that writes through the log itself (not through a {@link #writer(String)} view). */
+    public static final String WRITER = "memory-writer";
     public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(20);
 
     private static final Logger LOG = LoggerFactory.getLogger(MemoryEventLog.class);
@@ -81,6 +89,11 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
     private final long[] earliest;
     private final Map<String, Group> groups = new HashMap<>();
     private final Set<MemorySubscription> live = new HashSet<>();
+    /** Records prepared and not decided yet: no subscriber reads past one of them in its partition. */
+    private final Set<LogRecord> undecided = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Records prepared and then discarded: never handed to a subscriber. */
+    private final Set<LogRecord> discarded = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<MemoryPrepared> open = new ArrayList<>();
     private boolean closed;
 
     /** 3 partitions, a back-off of {@link #DEFAULT_BACKOFF}. */
@@ -146,16 +159,89 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
         return topic;
     }
 
+    /** Prepares records as written by {@value #WRITER}; see {@link #writer(String)} for another node's. */
     @Override
-    public LogRecord append(String key, byte[] value) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
-        return appendAll(Map.of(key, value)).get(0);
+    public Prepared prepare(Map<String, byte[]> records) {
+        return prepare(WRITER, records);
     }
 
-    /** Appends all records at once: no record of another append comes between them. */
     @Override
-    public List<LogRecord> appendAll(Map<String, byte[]> records) {
+    public void fence(String node, Duration timeout) {
+        Objects.requireNonNull(node, "node");
+        lock.lock();
+        try {
+            for (MemoryPrepared p : open) {
+                if (p.node.equals(node)) {
+                    p.decide(false);
+                }
+            }
+            open.removeIf(p -> p.node.equals(node));
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The same log as written by {@code node}: what it {@linkplain #prepare prepares} is discarded by
+     * {@link #fence fence(node)}. Everything else is this log's.
+     */
+    public EventLog writer(String node) {
+        Objects.requireNonNull(node, "node");
+        return new EventLog() {
+            @Override
+            public boolean enabled() {
+                return MemoryEventLog.this.enabled();
+            }
+
+            @Override
+            public boolean connected() {
+                return MemoryEventLog.this.connected();
+            }
+
+            @Override
+            public String brokers() {
+                return BROKERS;
+            }
+
+            @Override
+            public String topic() {
+                return topic;
+            }
+
+            @Override
+            public Prepared prepare(Map<String, byte[]> records) {
+                return MemoryEventLog.this.prepare(node, records);
+            }
+
+            @Override
+            public void fence(String other, Duration timeout) {
+                MemoryEventLog.this.fence(other, timeout);
+            }
+
+            @Override
+            public Subscription subscribe(String group, Handler handler) {
+                return MemoryEventLog.this.subscribe(group, handler);
+            }
+
+            @Override
+            public List<BrokerCheck> test(List<String> brokers, Duration timeout) {
+                return MemoryEventLog.this.test(brokers, timeout);
+            }
+
+            @Override
+            public LogStatus describe(Duration timeout) {
+                return MemoryEventLog.this.describe(timeout);
+            }
+
+            @Override
+            public String toString() {
+                return MemoryEventLog.this + " written by " + node;
+            }
+        };
+    }
+
+    private Prepared prepare(String node, Map<String, byte[]> records) {
         Objects.requireNonNull(records, "records");
         Map<String, byte[]> copy = new LinkedHashMap<>();
         records.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value").clone()));
@@ -170,13 +256,73 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
                 int p = partitionOf(key);
                 LogRecord r = new LogRecord(key, value, p, end(p), now);
                 partitions.get(p).add(r);
+                undecided.add(r);
                 out.add(r);
             });
-            changed.signalAll();
+            MemoryPrepared prepared = new MemoryPrepared(node, List.copyOf(out));
+            open.add(prepared);
+            return prepared;
         } finally {
             lock.unlock();
         }
-        return out;
+    }
+
+    /** Records prepared together by one node, visible once committed. */
+    private final class MemoryPrepared implements Prepared {
+        final String node;
+        final List<LogRecord> records;
+        /** null while open; guarded by the log's lock. */
+        Boolean committed;
+
+        MemoryPrepared(String node, List<LogRecord> records) {
+            this.node = node;
+            this.records = records;
+        }
+
+        @Override
+        public List<LogRecord> records() {
+            return records;
+        }
+
+        @Override
+        public void commit() {
+            lock.lock();
+            try {
+                if (committed == null) {
+                    decide(true);
+                    open.remove(this);
+                    changed.signalAll();
+                } else if (!committed) {
+                    throw new EventLogException("the records prepared by " + node + " at " + records.get(0).partition() + "/"
+                            + records.get(0).offset() + " were discarded (withdrawn, or the writer was fenced)");
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void abort() {
+            lock.lock();
+            try {
+                if (committed == null) {
+                    decide(false);
+                    open.remove(this);
+                    changed.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Under the lock. */
+        void decide(boolean commit) {
+            committed = commit;
+            records.forEach(undecided::remove);
+            if (!commit) {
+                discarded.addAll(records);
+            }
+        }
     }
 
     /**
@@ -497,15 +643,20 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
             for (int p : order) {
                 List<LogRecord> records = partitions.get(p);
                 int from = (int) (position.get(p) - earliest[p]);
-                int n = Math.min(records.size() - from, maxBatch - batch.size());
-                if (n > 0) {
-                    batch.addAll(records.subList(from, from + n));
-                    if (first) {
-                        turn = p + 1; // the next batch starts with the next partition
-                        first = false;
+                int taken = 0;
+                int i = from;
+                // as a read_committed Kafka consumer: nothing past an undecided record, discarded ones skipped
+                for (; i < records.size() && !undecided.contains(records.get(i)) && batch.size() < maxBatch; i++) {
+                    if (!discarded.contains(records.get(i))) {
+                        batch.add(records.get(i));
+                        taken++;
                     }
                 }
-                behind += records.size() - from - Math.max(n, 0);
+                if (taken > 0 && first) {
+                    turn = p + 1; // the next batch starts with the next partition
+                    first = false;
+                }
+                behind += records.size() - i;
             }
             lag = behind;
             return List.copyOf(batch);

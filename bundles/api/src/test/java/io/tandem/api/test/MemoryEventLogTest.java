@@ -31,6 +31,11 @@ public class MemoryEventLogTest extends EventLogContract {
     }
 
     @Override
+    protected EventLog writerOf(EventLog log, String node) {
+        return ((MemoryEventLog) log).writer(node);
+    }
+
+    @Override
     protected void deleteRecordsBefore(EventLog log, int partition, long offset) {
         ((MemoryEventLog) log).deleteBefore(partition, offset);
     }

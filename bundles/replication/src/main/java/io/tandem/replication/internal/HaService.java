@@ -449,6 +449,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         if (owned.isEmpty()) {
             return new Moved(failures, List.of());
         }
+        fenceVanishedOwners(owned, live);
         Map<String, byte[]> markers = new LinkedHashMap<>();
         long now = System.currentTimeMillis();
         owned.forEach((was, is) -> markers.put(is.id().toString(), EventCodec.encode(new Event.Promotion(is.id(), is.epoch(),
@@ -605,6 +606,30 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             String lines = failures.entrySet().stream().map(f -> f.getKey().name() + ": " + f.getValue())
                     .collect(Collectors.joining("\n"));
             Progress.count(directory, operationId, done, failures.size(), lines.isEmpty() ? null : lines);
+        }
+    }
+
+    /**
+     * Fences the log writer of every former owner that is not in the cluster (dead, frozen, cut off), before the
+     * markers: a change it wrote and had not committed is discarded now, so the replicas do not wait for its
+     * transaction's time-out to read past it to the markers, and it can no longer commit it (decision 0024). Not
+     * needed for safety (such a change is either committed before the markers or never), so a failure only
+     * delays the take-over. A former owner still in the cluster finishes its own transactions.
+     */
+    private void fenceVanishedOwners(Map<Account, Account> owned, Set<String> live) {
+        Set<String> vanished = new java.util.TreeSet<>();
+        owned.forEach((was, is) -> {
+            if (!was.mailHost().equals(is.mailHost()) && !live.contains(was.mailHost()) && !was.mailHost().equals(node)) {
+                vanished.add(was.mailHost());
+            }
+        });
+        for (String former : vanished) {
+            try {
+                log.fence(former, java.time.Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.warn("Could not fence the log writer of {} ({}): its accounts' new owners may wait for its open"
+                        + " changes to time out before they take over", former, e.getMessage());
+            }
         }
     }
 

@@ -8,20 +8,24 @@ import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.StaleEpochException;
 import io.tandem.api.mailbox.WritesFencedException;
 import io.tandem.api.replication.EventLog;
+import io.tandem.api.replication.EventLogException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.Map;
 
 /**
  * The write side of Active Replica on an account's primary (docs/decisions/0009).
  *
  * <p>As a {@link MailboxChangeHook} it runs inside every local mailbox transaction, before the commit: for
- * a replicated account (at least one replica not paused) it writes the change to the event log and waits
- * for the log's durable acknowledgement, then re-reads the account's owner from the directory's database;
- * only if this node still owns the account under the change's epoch does the transaction commit. Any
- * failure throws, the transaction rolls back and the client is not acknowledged (LMTP 451, HTTP 503): an
- * acknowledged change is always in the log <em>before</em> any promotion marker of a newer epoch.
+ * a replicated account (at least one replica not paused) it {@linkplain EventLog#prepare prepares} the change
+ * in the event log (written durably, invisible to replicas), then re-reads the account's owner from the
+ * directory's database; only if this node still owns the account under the change's epoch does it commit the
+ * change in the log, and then the local transaction commits. Any failure throws, the change is withdrawn from
+ * the log, the transaction rolls back and the client is not acknowledged (LMTP 451, HTTP 503): an
+ * acknowledged change is always in the log <em>before</em> any promotion marker of a newer epoch, and a change
+ * that was not acknowledged never reaches a replica (decision 0024).
  *
  * <p>Before all that, the node must hold its {@link OwnershipLease} (it sees a core quorum): a Mailstore cut
  * off from the core nodes stops acknowledging changes of replicated accounts before automatic failover may
@@ -71,14 +75,38 @@ final class Publisher implements MailboxChangeHook {
 
     @Override
     public void beforeCommit(MailboxChange change) {
-        if (replicated.replicated(change.accountId())) {
-            if (!lease.valid()) {
-                // cut off from the core quorum: automatic failover may promote this account elsewhere (decision 0010)
-                throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
-                        + lease.describe() + "; try again on the account's owner");
+        if (!replicated.replicated(change.accountId())) {
+            // not replicated (or every replica paused: they re-sync from a snapshot on restart): only the owner check
+            checkOwner(change);
+            return;
+        }
+        if (!lease.valid()) {
+            // cut off from the core quorum: automatic failover may promote this account elsewhere (decision 0010)
+            throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
+                    + lease.describe() + "; try again on the account's owner");
+        }
+        // written but invisible until committed: if this change is not acknowledged, no replica ever sees it (decision 0024)
+        EventLog.Prepared prepared = log.prepare(Map.of(change.accountId().toString(), EventCodec.encode(new Event.Change(change))));
+        boolean committed = false;
+        try {
+            checkOwner(change); // after the write: a promotion marker of a newer epoch can only come after it in the log
+            prepared.commit();
+            committed = true;
+        } catch (EventLogException e) {
+            if (e.outcomeUnknown()) {
+                LOG.error("Change {} of {} (epoch {}) not acknowledged and the log cannot say whether it holds it: {}",
+                        change.sequence(), change.accountId(), change.epoch(), e.getMessage());
             }
-            log.append(change.accountId().toString(), EventCodec.encode(new Event.Change(change)));
-        } // else not replicated (or every replica paused: they re-sync from a snapshot on restart): only the owner check
+            throw e;
+        } finally {
+            if (!committed) {
+                prepared.abort();
+            }
+        }
+    }
+
+    /** Whether the directory's database names this node the owner under the change's epoch; throws when not. */
+    private void checkOwner(MailboxChange change) {
         Account owner = directory.account(change.accountId())
                 .orElseThrow(() -> new ReplicationException("account " + change.accountId() + " no longer exists: change not acknowledged"));
         if (!owner.mailHost().equals(node) || owner.epoch() != change.epoch()) {

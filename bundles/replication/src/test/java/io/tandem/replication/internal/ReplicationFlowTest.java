@@ -84,11 +84,58 @@ public class ReplicationFlowTest {
             return "events";
         }
 
+        /** Prepared records not decided yet: readers stop at the first of them. */
+        final Set<LogRecord> undecided = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        /** Prepared records withdrawn: readers skip them. */
+        final Set<LogRecord> discarded = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        final List<String> fenced = new ArrayList<>();
+
         @Override
-        public synchronized LogRecord append(String key, byte[] value) {
-            LogRecord r = new LogRecord(key, value, 0, records.size(), System.currentTimeMillis());
-            records.add(r);
-            return r;
+        public synchronized Prepared prepare(Map<String, byte[]> values) {
+            List<LogRecord> out = new ArrayList<>();
+            values.forEach((key, value) -> {
+                LogRecord r = new LogRecord(key, value, 0, records.size(), System.currentTimeMillis());
+                records.add(r);
+                undecided.add(r);
+                out.add(r);
+            });
+            return new Prepared() {
+                @Override
+                public List<LogRecord> records() {
+                    return out;
+                }
+
+                @Override
+                public void commit() {
+                    synchronized (ListLog.this) {
+                        if (out.stream().anyMatch(discarded::contains)) {
+                            throw new io.tandem.api.replication.EventLogException("withdrawn");
+                        }
+                        out.forEach(undecided::remove);
+                    }
+                }
+
+                @Override
+                public void abort() {
+                    synchronized (ListLog.this) {
+                        out.stream().filter(undecided::remove).forEach(discarded::add);
+                    }
+                }
+            };
+        }
+
+        @Override
+        public synchronized void fence(String node, Duration timeout) {
+            fenced.add(node);
+        }
+
+        /** What a read_committed reader at {@code from} is handed: up to the first undecided record, withdrawn ones skipped. */
+        synchronized List<LogRecord> readable(int from) {
+            List<LogRecord> out = new ArrayList<>();
+            for (int i = from; i < records.size() && !undecided.contains(records.get(i)); i++) {
+                out.add(records.get(i));
+            }
+            return out;
         }
 
         @Override
@@ -100,6 +147,26 @@ public class ReplicationFlowTest {
         public List<BrokerCheck> test(List<String> brokers, Duration timeout) {
             return List.of();
         }
+    }
+
+    /** {@code prepared}, whose commit does {@code commit} instead. */
+    static EventLog.Prepared committingWith(EventLog.Prepared prepared, Runnable commit) {
+        return new EventLog.Prepared() {
+            @Override
+            public List<LogRecord> records() {
+                return prepared.records();
+            }
+
+            @Override
+            public void commit() {
+                commit.run();
+            }
+
+            @Override
+            public void abort() {
+                prepared.abort();
+            }
+        };
     }
 
     /** The name the list log's subscription gives itself (brokers/topic). */
@@ -128,9 +195,13 @@ public class ReplicationFlowTest {
         }
 
         void pump(ListLog log) {
-            List<LogRecord> batch = List.copyOf(log.records.subList(position, log.records.size()));
+            List<LogRecord> read = log.readable(position);
+            List<LogRecord> batch;
+            synchronized (log) {
+                batch = read.stream().filter(r -> !log.discarded.contains(r)).toList();
+            }
             applier.handle(batch);
-            position += batch.size();
+            position += read.size();
         }
     }
 
@@ -257,10 +328,11 @@ public class ReplicationFlowTest {
         r3.applier.refresh();
         assertTrue("the new owner keeps no other copy: idle", r2.applier.idle());
         assertFalse("the other replica follows the new owner", r3.applier.idle());
-        // every acknowledged change is on the new owner; the refused one reached the log before the marker, so
-        // it is there too (an unacknowledged change racing a promotion may survive: see decision 0009)
+        // every acknowledged change is on the new owner; the refused one was written to the log before the marker
+        // but withdrawn when the owner check failed: no replica ever sees it (decision 0024)
         long acknowledged = s1.info(account.id()).orElseThrow().sequence();
-        assertEquals(acknowledged + 1, s2.info(account.id()).orElseThrow().sequence());
+        assertEquals("the refused change never reaches a replica", acknowledged, s2.info(account.id()).orElseThrow().sequence());
+        assertEquals("the new owner holds what was acknowledged, nothing else", atPromotion, s2.checksum(account.id()));
         for (int n = 1; n <= 4; n++) {
             String subject = "subject " + n;
             assertTrue(subject, s2.search(account.id(), subject, 10).stream().anyMatch(m -> m.subject().equals(subject)));
@@ -423,7 +495,7 @@ public class ReplicationFlowTest {
     public void noAcknowledgementWithoutTheLogsAcknowledgement() throws Exception {
         ListLog down = new ListLog() {
             @Override
-            public synchronized io.tandem.api.replication.LogRecord append(String key, byte[] value) {
+            public synchronized Prepared prepare(Map<String, byte[]> values) {
                 throw new io.tandem.api.replication.EventLogException("brokers unreachable: timed out after 10000 ms");
             }
         };
@@ -444,23 +516,71 @@ public class ReplicationFlowTest {
     }
 
     /**
-     * The log acknowledges nothing in time, yet the record lands (a time-out after the broker wrote it): the
-     * source rolls the change back and makes its next change under the same sequence. The replica applied the
-     * landed one; it must not take the source's next change for a replay of it (that would lose an
-     * acknowledged change on promotion). It re-initialises from a snapshot and ends equal to the source
-     * (decision 0021).
+     * The log wrote the change but does not confirm its commit (a time-out, the writer fenced): the log discards
+     * it, the source rolls it back and makes its next change under the same sequence. The replica never sees
+     * the withdrawn one: it stays in sync, applies the next one and needs no snapshot (decision 0024). On the
+     * code before it, the record stayed in the log and the replica had to re-initialise (decision 0021).
+     */
+    @Test
+    public void aChangeTheLogDidNotCommitNeverReachesTheReplica() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        ListLog discards = new ListLog() {
+            @Override
+            public synchronized Prepared prepare(Map<String, byte[]> values) {
+                Prepared p = super.prepare(values);
+                if (!failOnce.getAndSet(false)) {
+                    return p;
+                }
+                return committingWith(p, () -> {
+                    p.abort(); // what the log does with a transaction it could not commit
+                    throw new io.tandem.api.replication.EventLogException("commit not confirmed: discarded");
+                });
+            }
+        };
+        hook(s1, new Publisher("ms1", dir, discards, TestLease.HELD));
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, discards);
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(discards);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+
+        failOnce.set(true);
+        int before = discards.records.size();
+        assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
+        assertEquals("the change was written to the log", before + 1, discards.records.size());
+        deliver(s1, account.epoch(), 3); // acknowledged, under the sequence of the rolled-back change
+        r2.pump(discards);
+        assertEquals("in sync: the withdrawn change never reached it", Replica.IN_SYNC, state("ms2"));
+        assertEquals("no second snapshot", List.of(account.id() + " ms2"), snapshotRequests);
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertTrue("the rolled-back change is not on the replica",
+                s2.search(account.id(), "subject 2", 10).stream().noneMatch(m -> m.subject().equals("subject 2")));
+    }
+
+    /**
+     * The log cannot say whether it committed the change (outcome unknown) and it did: the source rolled the
+     * change back and makes its next change under the same sequence. The replica applied the landed one; it must
+     * not take the source's next change for a replay of it (that would lose an acknowledged change on
+     * promotion). It re-initialises from a snapshot and ends equal to the source (decision 0021).
      */
     @Test
     public void aRolledBackChangeThatLandedInTheLogMakesTheReplicaReinitialiseNotSkip() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean timeOutOnce = new java.util.concurrent.atomic.AtomicBoolean();
         ListLog lands = new ListLog() {
             @Override
-            public synchronized io.tandem.api.replication.LogRecord append(String key, byte[] value) {
-                io.tandem.api.replication.LogRecord r = super.append(key, value);
-                if (timeOutOnce.getAndSet(false)) {
-                    throw new io.tandem.api.replication.EventLogException("not acknowledged within 10000 ms");
+            public synchronized Prepared prepare(Map<String, byte[]> values) {
+                Prepared p = super.prepare(values);
+                if (!timeOutOnce.getAndSet(false)) {
+                    return p;
                 }
-                return r;
+                return committingWith(p, () -> {
+                    p.commit(); // it landed, but the log could not confirm it
+                    throw new io.tandem.api.replication.EventLogException("commit not confirmed", null, true);
+                });
             }
         };
         hook(s1, new Publisher("ms1", dir, lands, TestLease.HELD));

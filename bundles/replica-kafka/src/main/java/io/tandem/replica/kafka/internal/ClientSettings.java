@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Producer: {@code acks=all}, idempotent, at most 5 requests in flight (order kept per partition),
  * {@code max.block.ms} and {@code delivery.timeout.ms} = the append time-out, so a record is either
- * acknowledged or failed by then. Consumer: no auto commit, {@code auto.offset.reset=none} (a missing or lost
+ * acknowledged or failed by then; the event log's writes are transactions of a per-node transactional id.
+ * Consumer: {@code read_committed}, no auto commit, {@code auto.offset.reset=none} (a missing or lost
  * position is handled by the subscription), and a fetch answered once {@code fetch.min.bytes} are there or
  * {@code fetch.max.wait.ms} passed (fewer, larger fetches: every Mailstore reads every record). Metadata is
  * refreshed every 30 s to see new partitions.
@@ -57,6 +58,19 @@ final class ClientSettings {
         return p;
     }
 
+    /**
+     * A producer of the transactional id {@code transactionalId}: every write of a node is a transaction
+     * (docs/decisions/0024). {@code transaction.timeout.ms}: how long the brokers keep a transaction of a
+     * vanished writer open (and its partitions' {@code read_committed} readers waiting) before aborting it,
+     * unless the writer is fenced first.
+     */
+    Properties transactionalProducer(String bootstrap, String transactionalId, long timeoutMillis, long transactionTimeoutMillis) {
+        Properties p = producer(bootstrap, "writer", timeoutMillis);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(transactionTimeoutMillis));
+        return p;
+    }
+
     /** A consumer of {@code group}, or without a group (assign and seek only) when {@code group} is null. */
     Properties consumer(String bootstrap, String group, String purpose) {
         Properties p = common(bootstrap, purpose);
@@ -65,6 +79,8 @@ final class ClientSettings {
         }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        // only committed transactions: a change its source withdrew is never seen (decision 0024)
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
         p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(fetchMinBytes));
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.toString(fetchMaxWaitMillis));

@@ -1,6 +1,7 @@
 package io.tandem.replica.kafka.internal;
 
 import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.node.LocalNode;
 import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
@@ -53,7 +54,10 @@ import java.util.regex.Pattern;
  * value changes the producer and admin client are replaced and every subscription moves its consumer to the
  * new brokers, without a restart; while it is unset the log is disabled. The topic is created at the first
  * contact when missing (replication factor min(3, live brokers), {@code min.insync.replicas=2} from 3).
- * One producer (thread-safe, idempotent, {@code acks=all}) serves every {@link #append}; every
+ * Every write of this node is a Kafka transaction of its own transactional id ({@link TransactionalWriter}:
+ * concurrent appends share one transaction, {@code acks=all}); subscriptions read {@code read_committed}, so
+ * records {@linkplain #prepare prepared} and then withdrawn, or left open by a node that died or was
+ * {@linkplain #fence fenced}, are never seen (decision 0024). Every
  * {@link #subscribe subscription} has its own consumer thread ({@link KafkaSubscription}).
  */
 @Component(service = EventLog.class, configurationPid = KafkaEventLog.PID,
@@ -103,9 +107,10 @@ public class KafkaEventLog implements EventLog {
     }
 
     /** The clients of one broker list; replaced as a whole when the brokers change. */
-    private record Clients(String brokers, Producer<String, byte[]> producer, Admin admin, AtomicBoolean topicReady) {
+    private record Clients(String brokers, TransactionalWriter writer, Admin admin, AtomicBoolean topicReady) {
     }
 
+    private final String node;
     private final Supplier<String> brokersSource;
     private final String topic;
     private final int partitions;
@@ -131,12 +136,13 @@ public class KafkaEventLog implements EventLog {
     private volatile String lastWarning;
 
     @Activate
-    public KafkaEventLog(@Reference DirectoryService directory, Config config) {
-        this(() -> directory.global(BROKERS_GLOBAL).orElse(""), config, KafkaSubscription.Timing.DEFAULT);
+    public KafkaEventLog(@Reference LocalNode local, @Reference DirectoryService directory, Config config) {
+        this(local.identity().name(), () -> directory.global(BROKERS_GLOBAL).orElse(""), config, KafkaSubscription.Timing.DEFAULT);
     }
 
-    /** For tests: brokers from any source, subscription timings of the test's choice. */
-    KafkaEventLog(Supplier<String> brokers, Config config, KafkaSubscription.Timing timing) {
+    /** For tests: this node's name, brokers from any source, subscription timings of the test's choice. */
+    KafkaEventLog(String node, Supplier<String> brokers, Config config, KafkaSubscription.Timing timing) {
+        this.node = Objects.requireNonNull(node, "node");
         this.brokersSource = Objects.requireNonNull(brokers, "brokers");
         this.topic = config.topic() == null ? "" : config.topic().trim();
         if (!TOPIC.matcher(topic).matches()) {
@@ -308,24 +314,41 @@ public class KafkaEventLog implements EventLog {
     }
 
     private Clients open(String brokers) {
-        Producer<String, byte[]> producer = new KafkaProducer<>(settings.producer(brokers, "producer", appendTimeoutMillis),
-                new StringSerializer(), new ByteArraySerializer());
-        try {
-            Admin admin = Admin.create(settings.admin(brokers, "admin", appendTimeoutMillis));
-            return new Clients(brokers, producer, admin, new AtomicBoolean());
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
+        Admin admin = Admin.create(settings.admin(brokers, "admin", appendTimeoutMillis));
+        TransactionalWriter writer = new TransactionalWriter(topic, brokers, appendTimeoutMillis,
+                () -> transactionalProducer(brokers, node), () -> reader(brokers), "tandem-replica-kafka-writer");
+        return new Clients(brokers, writer, admin, new AtomicBoolean());
     }
 
-    /** Closes replaced clients; appends still waiting on the old producer get until append.timeout.ms. */
+    /**
+     * The transactional id of {@code node}'s writes to this topic: stable across restarts, so a restarted node
+     * fences its former self and a promotion can fence a vanished owner ({@link #fence}).
+     */
+    String transactionalId(String node) {
+        return "tandem." + topic + "." + node;
+    }
+
+    private Producer<String, byte[]> transactionalProducer(String brokers, String node) {
+        return new KafkaProducer<>(settings.transactionalProducer(brokers, transactionalId(node), appendTimeoutMillis,
+                transactionTimeoutMillis()), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** A transaction stays open at most while its records are sent and its callers decide, each bounded by the time-out. */
+    private long transactionTimeoutMillis() {
+        return Math.max(10_000, 3 * appendTimeoutMillis);
+    }
+
+    private Consumer<String, byte[]> reader(String brokers) {
+        return new KafkaConsumer<>(settings.consumer(brokers, null, "read-back"), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Closes replaced clients; appends in flight on the old writer get until its time-outs. */
     private void close(Clients c) {
         KafkaLoader.run(() -> {
             try {
-                c.producer().close(Duration.ofMillis(appendTimeoutMillis));
+                c.writer().close();
             } catch (RuntimeException e) {
-                LOG.debug("Closing the producer of {} failed", c.brokers(), e);
+                LOG.debug("Closing the writer of {} failed", c.brokers(), e);
             }
             try {
                 c.admin().close(Duration.ofSeconds(2));
@@ -408,56 +431,76 @@ public class KafkaEventLog implements EventLog {
     }
 
     @Override
-    public LogRecord append(String key, byte[] value) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
-        return appendAll(Map.of(key, value)).get(0);
-    }
-
-    @Override
-    public List<LogRecord> appendAll(Map<String, byte[]> records) {
+    public Prepared prepare(Map<String, byte[]> records) {
         Objects.requireNonNull(records, "records");
         gate.readLock().lock(); // a stop lets appends in flight finish (hot upgrade), then refuses new ones
         try {
             if (stopped) {
                 throw new EventLogException(STOPPING);
             }
-            return appendAll(records, clients);
+            Clients c = clients;
+            if (c == null) {
+                throw new EventLogException(unavailable());
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(appendTimeoutMillis);
+            try {
+                ensureTopic(c, remaining(deadline));
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (clients == c) {
+                    connected = false;
+                }
+                LOG.debug("Topic {} at {} not ready", topic, c.brokers(), e);
+                // the Kafka exception stays here: only its message leaves the bundle
+                throw new EventLogException(appendFailure(c, e));
+            }
+            try {
+                TransactionalWriter.Member m = c.writer().prepare(records, deadline);
+                connected = true;
+                return m;
+            } catch (EventLogException e) {
+                if (clients == c) {
+                    connected = c.writer().healthy();
+                }
+                throw e;
+            }
         } finally {
             gate.readLock().unlock();
         }
     }
 
-    private List<LogRecord> appendAll(Map<String, byte[]> records, Clients c) {
+    @Override
+    public void fence(String other, Duration timeout) {
+        Objects.requireNonNull(other, "node");
+        if (other.equals(node)) {
+            throw new IllegalArgumentException("a node does not fence itself (its writer does when it starts): " + other);
+        }
+        Clients c = clients;
         if (c == null) {
             throw new EventLogException(unavailable());
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(appendTimeoutMillis);
+        long millis = Math.max(100, timeout.toMillis());
         try {
-            ensureTopic(c, remaining(deadline));
-            List<Map.Entry<String, Future<RecordMetadata>>> sent = new ArrayList<>(records.size());
             KafkaLoader.call(() -> {
-                records.forEach((key, value) -> sent.add(Map.entry(key,
-                        c.producer().send(new ProducerRecord<>(topic, Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"))))));
+                Producer<String, byte[]> p = new KafkaProducer<>(settings.transactionalProducer(c.brokers(), transactionalId(other),
+                        millis, transactionTimeoutMillis()), new StringSerializer(), new ByteArraySerializer());
+                try {
+                    p.initTransactions(); // bumps the id's epoch: the open transaction is aborted, the old producer fenced
+                } finally {
+                    p.close(Duration.ZERO);
+                }
                 return null;
             });
-            List<LogRecord> out = new ArrayList<>(records.size());
-            for (Map.Entry<String, Future<RecordMetadata>> e : sent) {
-                RecordMetadata md = e.getValue().get(remaining(deadline), TimeUnit.MILLISECONDS);
-                out.add(new LogRecord(e.getKey(), records.get(e.getKey()), md.partition(), md.offset(), md.timestamp()));
-            }
-            connected = true;
-            return out;
+            LOG.info("Fenced the log writer of {} ({}) at {}", other, transactionalId(other), c.brokers());
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            if (clients == c) {
-                connected = false;
-            }
-            LOG.debug("Append of {} record(s) to {} at {} failed", records.size(), topic, c.brokers(), e);
-            // the Kafka exception stays here: only its message leaves the bundle
-            throw new EventLogException(appendFailure(c, e));
+            LOG.debug("Fencing the writer of {} at {} failed", other, c.brokers(), e);
+            throw new EventLogException("cannot fence the log writer of " + other + " at " + c.brokers() + ": "
+                    + Failures.reason(e, millis));
         }
     }
 
@@ -472,12 +515,12 @@ public class KafkaEventLog implements EventLog {
     private String appendFailure(Clients c, Exception e) {
         String where = "append to topic " + topic + " at " + c.brokers() + " failed: ";
         if (clients != c) {
-            return where + "the brokers changed meanwhile (" + Failures.detail(e) + "); the record may or may not be in the log";
+            return where + "the brokers changed meanwhile (" + Failures.detail(e) + "); nothing was appended";
         }
         String reason = Failures.reason(e, appendTimeoutMillis);
         String detail = Failures.detail(e);
         return where + reason + (detail.equals(reason) || reason.contains(detail) ? "" : " (" + detail + ")")
-                + "; the record may or may not be in the log";
+                + "; nothing was appended";
     }
 
     private static long remaining(long deadlineNanos) {

@@ -62,10 +62,19 @@ public class KafkaEventLogContractIT extends EventLogContract {
     @Override
     protected EventLog newLog(String topic) throws Exception {
         String brokers = kafka.brokers();
-        KafkaEventLog log = new KafkaEventLog(() -> brokers, ConfigProxy.of(KafkaEventLog.Config.class, Map.of(
+        KafkaEventLog log = new KafkaEventLog("test-node", () -> brokers, ConfigProxy.of(KafkaEventLog.Config.class, Map.of(
                 "topic", topic, "partitions", 3, "brokers_poll_ms", 200L, "append_timeout_ms", 10_000L)), TIMING);
         logs.add(log);
         return log;
+    }
+
+    @Override
+    protected EventLog writerOf(EventLog log, String node) {
+        String brokers = kafka.brokers();
+        KafkaEventLog other = new KafkaEventLog(node, () -> brokers, ConfigProxy.of(KafkaEventLog.Config.class, Map.of(
+                "topic", log.topic(), "partitions", 3, "brokers_poll_ms", 200L, "append_timeout_ms", 10_000L)), TIMING);
+        logs.add(other);
+        return other;
     }
 
     @Override
