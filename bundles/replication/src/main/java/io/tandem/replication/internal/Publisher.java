@@ -50,13 +50,15 @@ final class Publisher implements MailboxChangeHook {
     private final EventLog log;
     private final OwnershipLease lease;
     private final ReplicatedAccounts replicated;
+    private final AckJournal journal;
 
     Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease) {
-        this(node, directory, log, lease, Clock.systemUTC());
+        this(node, directory, log, lease, Clock.systemUTC(), AckJournal.OFF);
     }
 
-    Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease, Clock clock) {
+    Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease, Clock clock, AckJournal journal) {
         this.node = node;
+        this.journal = journal;
         this.directory = directory;
         this.log = log;
         this.lease = lease;
@@ -77,7 +79,9 @@ final class Publisher implements MailboxChangeHook {
     public void beforeCommit(MailboxChange change) {
         if (!replicated.replicated(change.accountId())) {
             // not replicated (or every replica paused: they re-sync from a snapshot on restart): only the owner check
+            long at = System.nanoTime();
             checkOwner(change);
+            journal.record(at, change);
             return;
         }
         if (!lease.valid()) {
@@ -90,8 +94,10 @@ final class Publisher implements MailboxChangeHook {
         boolean committed = false;
         try {
             checkOwner(change); // after the write: a promotion marker of a newer epoch can only come after it in the log
+            long at = System.nanoTime(); // no later than the log's commit: a newer owner's changes are all after it
             prepared.commit();
             committed = true;
+            journal.record(at, change);
         } catch (EventLogException e) {
             if (e.outcomeUnknown()) {
                 LOG.error("Change {} of {} (epoch {}) not acknowledged and the log cannot say whether it holds it: {}",

@@ -18,4 +18,8 @@ public @interface ReplicationConfig {
 
     @AttributeDefinition(description = "How long status commands wait for every Mailstore to answer (ms)")
     long status_timeout_ms() default 3000;
+
+    @AttributeDefinition(description = "A file this Mailstore appends a line to for every change it commits as an "
+            + "owner (monotonic time, node, account, epoch, sequence), for the fault harness's checker; empty: off")
+    String history_file() default "";
 }

@@ -9,6 +9,8 @@ import io.tandem.api.node.LocalNode;
 import io.tandem.api.replication.EventLog;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -17,17 +19,33 @@ import org.osgi.service.component.annotations.Reference;
  * replication} refuse changes while it is not registered (docs/decisions/0009). It listens to the cluster's
  * "replicas changed" announcements: the publisher then reads again which accounts are replicated (decision 0018).
  */
-@Component(service = {MailboxChangeHook.class, ClusterMessageListener.class}, property = {
+@Component(service = {MailboxChangeHook.class, ClusterMessageListener.class}, configurationPid = ReplicationConfig.PID, property = {
         MailboxChangeHook.NAME_PROPERTY + "=replication",
         ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.REPLICAS})
 public class ReplicationHook implements MailboxChangeHook, ClusterMessageListener {
 
     private final Publisher publisher;
+    private final AckJournal journal;
 
     @Activate
     public ReplicationHook(@Reference LocalNode local, @Reference DirectoryService directory, @Reference EventLog log,
-                           @Reference OwnershipLease lease) {
-        this.publisher = new Publisher(local.identity().name(), directory, log, lease);
+                           @Reference OwnershipLease lease, ReplicationConfig config) {
+        this.journal = AckJournal.open(local.identity().name(), config.history_file());
+        this.publisher = new Publisher(local.identity().name(), directory, log, lease, java.time.Clock.systemUTC(), journal);
+    }
+
+    /**
+     * A change of tandem.replication does not restart the hook (stores requiring it would refuse changes
+     * meanwhile): history.file is read when the hook starts.
+     */
+    @Modified
+    void modified() {
+        // nothing: the hook itself has no setting that can change while it runs
+    }
+
+    @Deactivate
+    void deactivate() {
+        journal.close();
     }
 
     @Override

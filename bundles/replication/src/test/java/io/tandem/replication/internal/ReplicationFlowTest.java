@@ -378,6 +378,34 @@ public class ReplicationFlowTest {
     }
 
     @Test
+    public void theJournalHasALinePerChangeCommittedAsOwnerAndNoneForARefusedOne() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempDirectory("journal").resolve("history/acks.log");
+        AckJournal journal = AckJournal.open("ms1", file.toString());
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD, java.time.Clock.systemUTC(), journal);
+        inSyncOnMs2(w1, p1); // creates the mailbox before the replica exists: journalled at the owner check
+        deliver(s1, account.epoch(), 1); // replicated: journalled at the log's commit
+        deliver(s1, account.epoch(), 2);
+        Account moved = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
+        assertThrows(io.tandem.api.mailbox.StaleEpochException.class, () -> deliver(s1, account.epoch(), 3));
+        journal.close();
+
+        List<String[]> lines = java.nio.file.Files.readAllLines(file).stream().map(l -> l.split(" ")).toList();
+        long sequence = s1.info(account.id()).orElseThrow().sequence();
+        assertEquals("one line per committed change (create, two deliveries)", 3, lines.size());
+        long last = Long.MIN_VALUE;
+        for (int i = 0; i < lines.size(); i++) {
+            String[] l = lines.get(i);
+            assertEquals(5, l.length);
+            assertTrue("monotonic times increase", Long.parseLong(l[0]) > last);
+            last = Long.parseLong(l[0]);
+            assertEquals(List.of("ms1", account.id().toString(), String.valueOf(account.epoch())), List.of(l[1], l[2], l[3]));
+        }
+        assertEquals("the last line is the last committed change", String.valueOf(sequence), lines.get(2)[4]);
+        assertTrue(moved.epoch() > account.epoch());
+    }
+
+    @Test
     public void withoutTheOwnershipLeaseAReplicatedAccountRefusesChangesAndAnUnreplicatedOneDoesNot() throws Exception {
         TestLease lease = new TestLease(true);
         hook(s1, new Publisher("ms1", dir, log, lease));
@@ -709,7 +737,7 @@ public class ReplicationFlowTest {
     public void whatIsRememberedAsReplicatedIsReadAgainAfterItsTimeToLive() throws Exception {
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         MutableClock clock = new MutableClock();
-        Publisher p1 = new Publisher("ms1", counting(reads), log, TestLease.HELD, clock);
+        Publisher p1 = new Publisher("ms1", counting(reads), log, TestLease.HELD, clock, AckJournal.OFF);
         hook(s1, p1);
         s1.create(account.id(), account.epoch());
         dir.addReplica(account.id(), "ms2", 10, null);
