@@ -576,4 +576,5 @@ main() {
   esac
 }
 
-main "$@"
+# on one line with main: bash reads a script as it runs, and one edited meanwhile must not run on past main
+main "$@"; exit $?

@@ -5,7 +5,9 @@ import io.tandem.itests.cluster.History.Fault;
 import io.tandem.itests.cluster.History.Outcome;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>After each fault is healed the nemesis waits, bounded, until every node sees every other again and
  * every account acknowledged a delivery started after the heal; a cluster that does not recover within
- * {@link #RECOVERY} fails the test.
+ * {@link #RECOVERY} ends the schedule and fails the test (after its other checks).
  */
 final class Nemesis {
 
@@ -45,18 +47,26 @@ final class Nemesis {
         this.load = load;
     }
 
-    /** Applies faults one after the other until {@code until} (System.nanoTime()) has passed. */
-    void run(long until) {
+    /**
+     * Applies faults one after the other until {@code until} (System.nanoTime()) has passed, or until the
+     * cluster did not recover from one: then the schedule stops (the next fault would hit a cluster already
+     * broken) and the cause is returned, for the test to report with its other checks.
+     */
+    Optional<String> run(long until) {
         while (System.nanoTime() < until) {
             Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
             String node = nodes.get(random.nextInt(nodes.size()));
             int hold = MIN_HOLD_MILLIS + random.nextInt(MAX_HOLD_MILLIS - MIN_HOLD_MILLIS);
-            apply(kind, node, hold);
+            Optional<String> stuck = apply(kind, node, hold);
+            if (stuck.isPresent()) {
+                return stuck;
+            }
             pause(random.nextInt(MAX_GAP_MILLIS)); // the schedule's quiet time between two faults
         }
+        return Optional.empty();
     }
 
-    private void apply(Kind kind, String node, int holdMillis) {
+    private Optional<String> apply(Kind kind, String node, int holdMillis) {
         String detail = switch (kind) {
             case ONE_WAY -> "-> " + other(node);
             case CLOCK -> CLOCK_STEPS.get(random.nextInt(CLOCK_STEPS.size()));
@@ -77,11 +87,18 @@ final class Nemesis {
             heal(kind, node);
         }
         long end = System.nanoTime();
-        awaitRecovery(kind + " " + node, end);
+        try {
+            awaitRecovery(kind + " " + node + " " + detail, end);
+        } catch (AssertionError e) {
+            history.add(new Fault(kind.name(), node, detail, start, end, -1));
+            System.out.printf("[nemesis] %s %s %s: the cluster did not recover: %s%n", kind, node, detail, e.getMessage());
+            return Optional.of(e.getMessage());
+        }
         long writable = writableAt(end).orElseThrow();
         history.add(new Fault(kind.name(), node, detail, start, end, writable));
         System.out.printf("[nemesis] %s %s healed; every account writable %d ms later%n", kind, node,
                 TimeUnit.NANOSECONDS.toMillis(writable - end));
+        return Optional.empty();
     }
 
     private void heal(Kind kind, String node) {
@@ -114,12 +131,20 @@ final class Nemesis {
                 () -> load.everyAccountWritableSince(since));
     }
 
-    /** When every account had acknowledged a delivery started at or after {@code since}: the latest first such ack. */
+    /**
+     * When every account had acknowledged a delivery started at or after {@code since}: the end of the
+     * latest account's first such delivery; empty when an account has none.
+     */
     private Optional<Long> writableAt(long since) {
-        return history.attempts().stream().filter(a -> a.outcome() == Outcome.ACK && a.start() >= since)
-                .collect(java.util.stream.Collectors.groupingBy(Attempt::account,
-                        java.util.stream.Collectors.minBy(java.util.Comparator.comparingLong(Attempt::end))))
-                .values().stream().map(a -> a.orElseThrow().end()).max(Long::compare);
+        Map<String, Long> first = new HashMap<>();
+        for (Attempt a : history.attempts()) {
+            first.putIfAbsent(a.account(), Long.MAX_VALUE);
+            if (a.outcome() == Outcome.ACK && a.start() >= since) {
+                first.merge(a.account(), a.end(), Math::min);
+            }
+        }
+        long latest = first.values().stream().mapToLong(Long::longValue).max().orElse(Long.MAX_VALUE);
+        return latest == Long.MAX_VALUE ? Optional.empty() : Optional.of(latest);
     }
 
     private String other(String node) {

@@ -25,7 +25,7 @@ final class NemesisReport {
     }
 
     static String summary(long seed, int seconds, long elapsedNanos, List<Fault> faults, List<Attempt> attempts, MailboxVerdict mailboxes,
-            List<String> replicas, List<String> clientFailures, String journal) {
+            List<String> replicas, List<String> clientFailures, String journal, List<String> availability) {
         StringBuilder b = new StringBuilder();
         b.append(String.format("nemesis seed %d, %d s of faults, %d s in all%n", seed, seconds, TimeUnit.NANOSECONDS.toSeconds(elapsedNanos)));
         b.append(String.format("%-8s %6s %26s %26s%n", "fault", "count", "writable after heal (ms)", "longest outage (ms)"));
@@ -35,11 +35,17 @@ final class NemesisReport {
         for (Map.Entry<String, List<Fault>> e : byType.entrySet()) {
             List<Long> writable = new ArrayList<>();
             List<Long> outage = new ArrayList<>();
+            int unrecovered = 0;
             for (Fault f : e.getValue()) {
+                if (f.writable() < 0) {
+                    unrecovered++;
+                    continue;
+                }
                 writable.add(TimeUnit.NANOSECONDS.toMillis(f.writable() - f.end()));
                 outage.add(TimeUnit.NANOSECONDS.toMillis(longestOutage(f, attempts)));
             }
-            b.append(String.format("%-8s %6d %26s %26s%n", e.getKey(), e.getValue().size(), medianMax(writable), medianMax(outage)));
+            b.append(String.format("%-8s %6d %26s %26s%s%n", e.getKey(), e.getValue().size(), medianMax(writable), medianMax(outage),
+                    unrecovered == 0 ? "" : "   " + unrecovered + " not recovered"));
         }
         Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
         attempts.forEach(a -> outcomes.merge(a.outcome(), 1, Integer::sum));
@@ -48,6 +54,8 @@ final class NemesisReport {
                 mailboxes.lost().size(), mailboxes.duplicated().size(), mailboxes.unexplained().size()));
         b.append(String.format("replicas not converged: %d, client failures: %d%n", replicas.size(), clientFailures.size()));
         b.append("acknowledgement journal: ").append(journal).append(System.lineSeparator());
+        b.append(String.format("availability problems: %d%n", availability.size()));
+        availability.forEach(p -> b.append("  ").append(p).append(System.lineSeparator()));
         return b.toString();
     }
 
@@ -76,6 +84,9 @@ final class NemesisReport {
     }
 
     private static String medianMax(List<Long> values) {
+        if (values.isEmpty()) {
+            return "-";
+        }
         List<Long> v = new ArrayList<>(values);
         Collections.sort(v);
         return v.get(v.size() / 2) + " / " + v.get(v.size() - 1);

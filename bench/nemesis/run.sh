@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+#
+# Long nemesis run: NemesisIT (itests) with faults applied for SECONDS (default 3600) under a given or
+# random SEED, on the built distribution. Three core Mailstores (127.0.9.1-3), Kafka, PostgreSQL and
+# S3Proxy started by the test; twelve replicated accounts under continuous LMTP load; random kill -9,
+# SIGSTOP, partitions and clock steps one at a time (docs/fault-harness.md).
+#
+#   bench/nemesis/run.sh [SECONDS] [SEED] [MAVEN ARGS...]     e.g. bench/nemesis/run.sh 3600 42 -o
+#
+# Needs root (iptables, cgroups) and the distribution built (mvn -B install -DskipTests at the root;
+# TANDEM_DIST=FILE to test another tar.gz). Writes the run's summary to
+# bench/nemesis/results/<UTC time>-seed-<SEED>-<SECONDS>s.txt, with the test's verdict; the history
+# (every attempt and fault) and, on failure, the nodes' logs stay in itests/target/nemesis-<SEED>/,
+# Maven's output in itests/target/nemesis-<SEED>-maven.log.
+# Exits with the test's status.
+#
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SECONDS_OF_FAULTS=${1:-3600}
+SEED=${2:-$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')}
+shift $(( $# < 2 ? $# : 2 ))
+[[ "$SECONDS_OF_FAULTS" =~ ^[0-9]+$ ]] || { echo "nemesis: SECONDS '$SECONDS_OF_FAULTS' is not a number" >&2; exit 2; }
+[[ "$SEED" =~ ^-?[0-9]+$ ]] || { echo "nemesis: SEED '$SEED' is not a whole number" >&2; exit 2; }
+RESULTS="$REPO/bench/nemesis/results"
+OUT="$RESULTS/$(date -u +%Y%m%dT%H%M%SZ)-seed-$SEED-${SECONDS_OF_FAULTS}s.txt"
+mkdir -p "$RESULTS"
+
+args=(-B verify -pl itests -Dit.test=NemesisIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+  "-Dtandem.nemesis.seed=$SEED" "-Dtandem.nemesis.seconds=$SECONDS_OF_FAULTS")
+[ -z "${TANDEM_DIST:-}" ] || args+=("-Dtandem.dist=$TANDEM_DIST")
+echo "[nemesis] seed $SEED, $SECONDS_OF_FAULTS s of faults; $(nproc) cores; $(date -u +%FT%TZ)" > "$OUT"
+status=0
+mkdir -p "$REPO/itests/target"
+(cd "$REPO" && mvn "${args[@]}" "$@") > "$REPO/itests/target/nemesis-$SEED-maven.log" 2>&1 || status=$?
+
+summary="$REPO/itests/target/nemesis-$SEED/summary.txt"
+if [ -f "$summary" ]; then cat "$summary" >> "$OUT"; else echo "no summary: the test ended before its checks" >> "$OUT"; fi
+report="$REPO/itests/target/failsafe-reports/io.tandem.itests.cluster.NemesisIT.txt"
+[ -f "$report" ] && sed -n '4,$p' "$report" | head -n 40 >> "$OUT"
+echo "verdict: $([ $status = 0 ] && echo passed || echo "FAILED (maven exit $status; history and logs in itests/target/nemesis-$SEED/)")" >> "$OUT"
+cat "$OUT"
+exit $status
