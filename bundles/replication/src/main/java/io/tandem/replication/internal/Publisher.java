@@ -89,8 +89,28 @@ final class Publisher implements MailboxChangeHook {
             throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
                     + lease.describe() + "; try again on the account's owner");
         }
-        // written but invisible until committed: if this change is not acknowledged, no replica ever sees it (decision 0024)
-        EventLog.Prepared prepared = log.prepare(Map.of(change.accountId().toString(), EventCodec.encode(new Event.Change(change))));
+        byte[] event = EventCodec.encode(new Event.Change(change));
+        try {
+            publish(change, event);
+        } catch (EventLogException e) {
+            if (e.outcomeUnknown()) {
+                throw unknown(change, e);
+            }
+            // discarded, nothing of it in the log: most often with a neighbour's change of the same log transaction
+            // (withdrawn by its source); once more, with a fresh owner check, before the client is refused
+            LOG.debug("Change {} of {} discarded by the log ({}): writing it again", change.sequence(), change.accountId(), e.getMessage());
+            try {
+                publish(change, event);
+            } catch (EventLogException again) {
+                throw again.outcomeUnknown() ? unknown(change, again) : again;
+            }
+        }
+    }
+
+    /** Prepares the change in the log, checks the owner, commits; withdraws it on any failure (decision 0024). */
+    private void publish(MailboxChange change, byte[] event) {
+        // written but invisible until committed: if this change is not acknowledged, no replica ever sees it
+        EventLog.Prepared prepared = log.prepare(Map.of(change.accountId().toString(), event));
         boolean committed = false;
         try {
             checkOwner(change); // after the write: a promotion marker of a newer epoch can only come after it in the log
@@ -98,17 +118,17 @@ final class Publisher implements MailboxChangeHook {
             prepared.commit();
             committed = true;
             journal.record(at, change);
-        } catch (EventLogException e) {
-            if (e.outcomeUnknown()) {
-                LOG.error("Change {} of {} (epoch {}) not acknowledged and the log cannot say whether it holds it: {}",
-                        change.sequence(), change.accountId(), change.epoch(), e.getMessage());
-            }
-            throw e;
         } finally {
             if (!committed) {
                 prepared.abort();
             }
         }
+    }
+
+    private static EventLogException unknown(MailboxChange change, EventLogException e) {
+        LOG.error("Change {} of {} (epoch {}) not acknowledged and the log cannot say whether it holds it: {}",
+                change.sequence(), change.accountId(), change.epoch(), e.getMessage());
+        return e;
     }
 
     /** Whether the directory's database names this node the owner under the change's epoch; throws when not. */

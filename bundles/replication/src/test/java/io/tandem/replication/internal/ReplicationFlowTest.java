@@ -551,12 +551,12 @@ public class ReplicationFlowTest {
      */
     @Test
     public void aChangeTheLogDidNotCommitNeverReachesTheReplica() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean failOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
         ListLog discards = new ListLog() {
             @Override
             public synchronized Prepared prepare(Map<String, byte[]> values) {
                 Prepared p = super.prepare(values);
-                if (!failOnce.getAndSet(false)) {
+                if (failures.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
                     return p;
                 }
                 return committingWith(p, () -> {
@@ -576,12 +576,16 @@ public class ReplicationFlowTest {
         r2.pump(discards);
         assertEquals(Replica.IN_SYNC, state("ms2"));
 
-        failOnce.set(true);
+        failures.set(2); // the publisher's try and its second try
         int before = discards.records.size();
         assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
-        assertEquals("the change was written to the log", before + 1, discards.records.size());
+        assertEquals("the change was written to the log, twice", before + 2, discards.records.size());
         deliver(s1, account.epoch(), 3); // acknowledged, under the sequence of the rolled-back change
+        failures.set(1); // discarded once (a neighbour in the log transaction withdrew): the second try commits it
+        deliver(s1, account.epoch(), 4);
         r2.pump(discards);
+        assertEquals("subject 4 once on the replica", 1,
+                s2.search(account.id(), "subject 4", 10).stream().filter(m -> m.subject().equals("subject 4")).count());
         assertEquals("in sync: the withdrawn change never reached it", Replica.IN_SYNC, state("ms2"));
         assertEquals("no second snapshot", List.of(account.id() + " ms2"), snapshotRequests);
         assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));

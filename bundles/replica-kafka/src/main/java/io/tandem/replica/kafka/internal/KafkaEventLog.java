@@ -72,6 +72,21 @@ public class KafkaEventLog implements EventLog {
     static final String DISABLED = "replication is disabled: the global 'brokers' is not set (global:set brokers host:9092,...)";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventLog.class);
+    /** What preparing no record gives: nothing to commit or withdraw. */
+    private static final Prepared NOTHING = new Prepared() {
+        @Override
+        public List<LogRecord> records() {
+            return List.of();
+        }
+
+        @Override
+        public void commit() {
+        }
+
+        @Override
+        public void abort() {
+        }
+    };
     /** Legal Kafka topic names. */
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -106,8 +121,13 @@ public class KafkaEventLog implements EventLog {
         int fetch_max_wait_ms() default 10;
     }
 
-    /** The clients of one broker list; replaced as a whole when the brokers change. */
-    private record Clients(String brokers, TransactionalWriter writer, Admin admin, AtomicBoolean topicReady) {
+    /**
+     * The clients of one broker list; replaced as a whole when the brokers change. Two writers: one for the
+     * sources' changes ({@link #prepare}), one for what is appended at once ({@link #appendAll}: promotion markers,
+     * snapshots), so a change withdrawn by its source never takes a marker or a snapshot down with it.
+     */
+    private record Clients(String brokers, TransactionalWriter writer, TransactionalWriter appender, Admin admin,
+                           AtomicBoolean topicReady) {
     }
 
     private final String node;
@@ -280,6 +300,12 @@ public class KafkaEventLog implements EventLog {
     /** Replaces the clients; the old ones are closed and the subscriptions told, outside any lock of theirs. */
     private void switchTo(String brokers, String invalid, boolean changed) {
         Clients old = clients;
+        if (old != null) {
+            // first: the new writers use the same transactional ids, and the first of them to start would fence the
+            // old ones' open transactions (callers that already passed their owner check would be refused)
+            clients = null;
+            close(old);
+        }
         Clients fresh = null;
         String why = invalid;
         if (why == null && !brokers.isEmpty()) {
@@ -290,10 +316,10 @@ public class KafkaEventLog implements EventLog {
                 LOG.debug("Creating the Kafka clients for {} failed", brokers, e);
             }
         }
-        setting = brokers;
+        connected = false;
         problem = why;
         clients = fresh;
-        connected = false;
+        setting = brokers; // last: whoever sees the new setting sees its clients
         if (changed) {
             lastWarning = null;
             if (brokers.isEmpty()) {
@@ -305,9 +331,6 @@ public class KafkaEventLog implements EventLog {
         if (why != null) {
             warnOnce("Replication event log unusable: " + why);
         }
-        if (old != null) {
-            close(old);
-        }
         if (changed || fresh != null) {
             subscriptions.forEach(KafkaSubscription::brokersChanged);
         }
@@ -316,26 +339,35 @@ public class KafkaEventLog implements EventLog {
     private Clients open(String brokers) {
         Admin admin = Admin.create(settings.admin(brokers, "admin", appendTimeoutMillis));
         TransactionalWriter writer = new TransactionalWriter(topic, brokers, appendTimeoutMillis,
-                () -> transactionalProducer(brokers, node), () -> reader(brokers), "tandem-replica-kafka-writer");
-        return new Clients(brokers, writer, admin, new AtomicBoolean());
+                () -> transactionalProducer(brokers, transactionalIds(node).get(0)), () -> reader(brokers),
+                "tandem-replica-kafka-writer");
+        TransactionalWriter appender = new TransactionalWriter(topic, brokers, appendTimeoutMillis,
+                () -> transactionalProducer(brokers, transactionalIds(node).get(1)), () -> reader(brokers),
+                "tandem-replica-kafka-appender");
+        return new Clients(brokers, writer, appender, admin, new AtomicBoolean());
     }
 
     /**
-     * The transactional id of {@code node}'s writes to this topic: stable across restarts, so a restarted node
-     * fences its former self and a promotion can fence a vanished owner ({@link #fence}).
+     * The transactional ids of {@code node}'s writes to this topic (its changes, then what it appends at once):
+     * stable across restarts, so a restarted node fences its former self and a promotion can fence a vanished
+     * owner ({@link #fence}).
      */
-    String transactionalId(String node) {
-        return "tandem." + topic + "." + node;
+    List<String> transactionalIds(String node) {
+        return List.of("tandem." + topic + "." + node, "tandem." + topic + "." + node + ".append");
     }
 
-    private Producer<String, byte[]> transactionalProducer(String brokers, String node) {
-        return new KafkaProducer<>(settings.transactionalProducer(brokers, transactionalId(node), appendTimeoutMillis,
+    private Producer<String, byte[]> transactionalProducer(String brokers, String transactionalId) {
+        return new KafkaProducer<>(settings.transactionalProducer(brokers, transactionalId, appendTimeoutMillis,
                 transactionTimeoutMillis()), new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** A transaction stays open at most while its records are sent and its callers decide, each bounded by the time-out. */
+    /**
+     * A transaction stays open at most while its records are sent and its callers decide, each bounded by the
+     * time-out; at most the brokers' default {@code transaction.max.timeout.ms} (15 min), above which they
+     * refuse the producer.
+     */
     private long transactionTimeoutMillis() {
-        return Math.max(10_000, 3 * appendTimeoutMillis);
+        return Math.min(900_000, Math.max(10_000, 3 * appendTimeoutMillis));
     }
 
     private Consumer<String, byte[]> reader(String brokers) {
@@ -345,10 +377,12 @@ public class KafkaEventLog implements EventLog {
     /** Closes replaced clients; appends in flight on the old writer get until its time-outs. */
     private void close(Clients c) {
         KafkaLoader.run(() -> {
-            try {
-                c.writer().close();
-            } catch (RuntimeException e) {
-                LOG.debug("Closing the writer of {} failed", c.brokers(), e);
+            for (TransactionalWriter w : List.of(c.writer(), c.appender())) {
+                try {
+                    w.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("Closing a writer of {} failed", c.brokers(), e);
+                }
             }
             try {
                 c.admin().close(Duration.ofSeconds(2));
@@ -431,8 +465,22 @@ public class KafkaEventLog implements EventLog {
     }
 
     @Override
+    public List<LogRecord> appendAll(Map<String, byte[]> records) {
+        Prepared p = prepare(records, Clients::appender);
+        p.commit();
+        return p.records();
+    }
+
+    @Override
     public Prepared prepare(Map<String, byte[]> records) {
+        return prepare(records, Clients::writer);
+    }
+
+    private Prepared prepare(Map<String, byte[]> records, java.util.function.Function<Clients, TransactionalWriter> which) {
         Objects.requireNonNull(records, "records");
+        if (records.isEmpty()) {
+            return NOTHING;
+        }
         gate.readLock().lock(); // a stop lets appends in flight finish (hot upgrade), then refuses new ones
         try {
             if (stopped) {
@@ -457,12 +505,12 @@ public class KafkaEventLog implements EventLog {
                 throw new EventLogException(appendFailure(c, e));
             }
             try {
-                TransactionalWriter.Member m = c.writer().prepare(records, deadline);
+                TransactionalWriter.Member m = which.apply(c).prepare(records, deadline);
                 connected = true;
                 return m;
             } catch (EventLogException e) {
                 if (clients == c) {
-                    connected = c.writer().healthy();
+                    connected = which.apply(c).healthy();
                 }
                 throw e;
             }
@@ -484,16 +532,18 @@ public class KafkaEventLog implements EventLog {
         long millis = Math.max(100, timeout.toMillis());
         try {
             KafkaLoader.call(() -> {
-                Producer<String, byte[]> p = new KafkaProducer<>(settings.transactionalProducer(c.brokers(), transactionalId(other),
-                        millis, transactionTimeoutMillis()), new StringSerializer(), new ByteArraySerializer());
-                try {
-                    p.initTransactions(); // bumps the id's epoch: the open transaction is aborted, the old producer fenced
-                } finally {
-                    p.close(Duration.ZERO);
+                for (String id : transactionalIds(other)) {
+                    Producer<String, byte[]> p = new KafkaProducer<>(settings.transactionalProducer(c.brokers(), id,
+                            millis, transactionTimeoutMillis()), new StringSerializer(), new ByteArraySerializer());
+                    try {
+                        p.initTransactions(); // bumps the id's epoch: the open transaction is aborted, the old producer fenced
+                    } finally {
+                        p.close(Duration.ZERO);
+                    }
                 }
                 return null;
             });
-            LOG.info("Fenced the log writer of {} ({}) at {}", other, transactionalId(other), c.brokers());
+            LOG.info("Fenced the log writers of {} ({}) at {}", other, transactionalIds(other), c.brokers());
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -43,6 +43,8 @@ final class TransactionalWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalWriter.class);
     /** Most callers grouped into one transaction. */
     private static final int MAX_GROUP = 1000;
+    /** Pause between two tries to initialise a producer while idle. */
+    private static final long INIT_RETRY_MILLIS = 1000;
 
     enum Vote { COMMIT, ABORT }
 
@@ -83,12 +85,27 @@ final class TransactionalWriter implements AutoCloseable {
      * @throws EventLogException not written in time, or refused: nothing of them will become visible
      */
     Member prepare(Map<String, byte[]> records, long deadlineNanos) {
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("nothing to append");
+        }
         Member m = new Member(records, deadlineNanos);
-        if (closed) {
+        if (closed || !thread.isAlive()) {
             throw new EventLogException(KafkaEventLog.STOPPING);
         }
         queue.add(m);
+        if (closed) { // raced close(): its final drain may have run before the add
+            queue.remove(m);
+            throw new EventLogException(KafkaEventLog.STOPPING);
+        }
         return m.awaitWritten();
+    }
+
+    /**
+     * The longest a caller's {@link Member#commit()} can wait for the writer: the rest of the group's votes, the
+     * commit, then settling (a new producer and a read-back), each bounded by the time-out.
+     */
+    private long decisionBoundMillis() {
+        return 5 * timeoutMillis + 5000;
     }
 
     /** Whether the last transaction's exchange with the brokers worked. */
@@ -100,12 +117,12 @@ final class TransactionalWriter implements AutoCloseable {
     public void close() {
         closed = true;
         try {
-            thread.join(3 * timeoutMillis + 2000);
+            thread.join(decisionBoundMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.warn("The log writer for {} did not stop within {} ms", brokers, 3 * timeoutMillis + 2000);
+            LOG.warn("The log writer for {} did not stop within {} ms", brokers, decisionBoundMillis());
             thread.interrupt();
         }
     }
@@ -113,8 +130,19 @@ final class TransactionalWriter implements AutoCloseable {
     // --- the writer thread ---------------------------------------------------------------------------------
 
     private void run() {
+        long nextInit = 0;
         try {
             while (!closed) {
+                if (producer == null && queue.isEmpty() && System.nanoTime() - nextInit >= 0) {
+                    // at once, not at the first write: a transaction this node left open (it was killed, or an abort
+                    // failed) blocks every read_committed reader of its partitions until it is settled
+                    nextInit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INIT_RETRY_MILLIS);
+                    try {
+                        producer = initialisedProducer();
+                    } catch (RuntimeException e) {
+                        LOG.debug("Initialising the transactional producer at {} failed", brokers, e);
+                    }
+                }
                 Member first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
@@ -123,8 +151,17 @@ final class TransactionalWriter implements AutoCloseable {
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
                 group.removeIf(Member::withdrawnBeforeWritten); // their callers gave up waiting: nothing to write
-                if (!group.isEmpty()) {
+                if (group.isEmpty()) {
+                    continue;
+                }
+                try {
                     transaction(group);
+                } catch (RuntimeException | LinkageError e) {
+                    // never lose the thread: those callers are told, the next group starts with a fresh producer
+                    LOG.error("A log transaction at {} failed unexpectedly", brokers, e);
+                    dropProducer(Duration.ZERO);
+                    group.forEach(m -> m.failedUnexpectedly("the log writer failed unexpectedly (" + e
+                            + "); the records may or may not be in the log"));
                 }
             }
         } catch (InterruptedException e) {
@@ -139,28 +176,19 @@ final class TransactionalWriter implements AutoCloseable {
 
     private void transaction(List<Member> group) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        List<List<LogRecord>> written;
         try {
-            if (producer == null) {
-                producer = initialisedProducer();
-            }
-            KafkaLoader.run(producer::beginTransaction);
-            List<List<Future<RecordMetadata>>> sent = new ArrayList<>(group.size());
-            KafkaLoader.run(() -> {
-                for (Member m : group) {
-                    List<Future<RecordMetadata>> fs = new ArrayList<>(m.records.size());
-                    m.records.forEach((k, v) -> fs.add(producer.send(new ProducerRecord<>(topic, k, v))));
-                    sent.add(fs);
+            try {
+                written = write(group, deadline);
+            } catch (Exception e) {
+                if (!fenced(e) || e instanceof InterruptedException) {
+                    throw e;
                 }
-            });
-            for (int i = 0; i < group.size(); i++) {
-                Member m = group.get(i);
-                List<LogRecord> written = new ArrayList<>(m.records.size());
-                int j = 0;
-                for (Map.Entry<String, byte[]> e : m.records.entrySet()) {
-                    RecordMetadata md = sent.get(i).get(j++).get(remaining(deadline), TimeUnit.MILLISECONDS);
-                    written.add(new LogRecord(e.getKey(), e.getValue(), md.partition(), md.offset(), md.timestamp()));
-                }
-                m.written(written);
+                // this node's producer was fenced while it waited (a promotion of its accounts while it seemed gone,
+                // or a writer of the same id): a fenced producer writes nothing, so the group goes to a new one
+                LOG.info("The log writer at {} was fenced: writing with a new producer", brokers);
+                dropProducer(Duration.ZERO);
+                written = write(group, deadline);
             }
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -174,15 +202,20 @@ final class TransactionalWriter implements AutoCloseable {
             group.forEach(m -> m.notWritten(why));
             return;
         }
+        for (int i = 0; i < group.size(); i++) {
+            group.get(i).written(written.get(i)); // only now: a second try must not hand out positions twice
+        }
         boolean all = true;
         for (Member m : group) {
-            all &= m.awaitVote() == Vote.COMMIT;
+            if (m.awaitVote() != Vote.COMMIT) {
+                all = false; // no need to wait for the others: the group is aborted
+                break;
+            }
         }
         if (!all) {
             abort();
-            group.forEach(m -> m.decided(Outcome.DISCARDED, m.vote() == Vote.COMMIT
-                    ? "another append of the same log transaction was withdrawn: nothing of it is in the log; try again"
-                    : "withdrawn"));
+            group.forEach(m -> m.decided(Outcome.DISCARDED, m.vote() == Vote.ABORT ? "withdrawn"
+                    : "another append of the same log transaction was withdrawn: nothing of it is in the log; try again"));
             return;
         }
         Outcome outcome = commit(group.get(0).records().get(0));
@@ -194,6 +227,44 @@ final class TransactionalWriter implements AutoCloseable {
                     + " or may not be in the log";
         };
         group.forEach(m -> m.decided(outcome, why));
+    }
+
+    /** Begins a transaction and sends the group's records in it; where each member's records are. */
+    private List<List<LogRecord>> write(List<Member> group, long deadline) throws Exception {
+        if (producer == null) {
+            producer = initialisedProducer();
+        }
+        KafkaLoader.run(producer::beginTransaction);
+        List<List<Future<RecordMetadata>>> sent = new ArrayList<>(group.size());
+        KafkaLoader.run(() -> {
+            for (Member m : group) {
+                List<Future<RecordMetadata>> fs = new ArrayList<>(m.records.size());
+                m.records.forEach((k, v) -> fs.add(producer.send(new ProducerRecord<>(topic, k, v))));
+                sent.add(fs);
+            }
+        });
+        List<List<LogRecord>> out = new ArrayList<>(group.size());
+        for (int i = 0; i < group.size(); i++) {
+            List<LogRecord> written = new ArrayList<>(group.get(i).records.size());
+            int j = 0;
+            for (Map.Entry<String, byte[]> e : group.get(i).records.entrySet()) {
+                RecordMetadata md = sent.get(i).get(j++).get(remaining(deadline), TimeUnit.MILLISECONDS);
+                written.add(new LogRecord(e.getKey(), e.getValue(), md.partition(), md.offset(), md.timestamp()));
+            }
+            out.add(written);
+        }
+        return out;
+    }
+
+    /** Whether {@code e} says this producer was fenced by a newer one of its transactional id. */
+    private static boolean fenced(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.ProducerFencedException
+                    || t instanceof org.apache.kafka.common.errors.InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Commits the open transaction; when that cannot be confirmed, settles it and reads back which it was. */
@@ -312,6 +383,8 @@ final class TransactionalWriter implements AutoCloseable {
 
         final Map<String, byte[]> records;
         private final long deadlineNanos;
+        /** Until when the writer waits for the caller's decision: the time-out from when the records were written. */
+        private long voteDeadlineNanos;
         private List<LogRecord> written;
         private String notWritten;
         private Vote vote;
@@ -355,6 +428,7 @@ final class TransactionalWriter implements AutoCloseable {
 
         synchronized void written(List<LogRecord> records) {
             this.written = List.copyOf(records);
+            this.voteDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             notifyAll();
         }
 
@@ -373,7 +447,7 @@ final class TransactionalWriter implements AutoCloseable {
         synchronized Vote awaitVote() {
             try {
                 while (vote == null) {
-                    long left = deadlineNanos - System.nanoTime();
+                    long left = voteDeadlineNanos - System.nanoTime();
                     if (left <= 0) {
                         LOG.warn("An append to {} was neither committed nor withdrawn within {} ms: withdrawn", topic, timeoutMillis);
                         vote = Vote.ABORT;
@@ -386,6 +460,17 @@ final class TransactionalWriter implements AutoCloseable {
                 vote = Vote.ABORT;
             }
             return vote;
+        }
+
+        synchronized void failedUnexpectedly(String reason) {
+            if (written == null && notWritten == null) {
+                notWritten = reason;
+            }
+            if (outcome == null) {
+                outcome = Outcome.UNKNOWN;
+                why = reason;
+            }
+            notifyAll();
         }
 
         synchronized void decided(Outcome o, String reason) {
@@ -407,20 +492,27 @@ final class TransactionalWriter implements AutoCloseable {
                 }
                 vote = Vote.COMMIT;
                 notifyAll();
-                // the writer thread decides within its bounds (commit, then settle); this bound only guards against its loss
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * timeoutMillis + 2000);
+                // the writer thread decides within its bounds (commit, then settle); this bound only guards against its loss.
+                // Uninterruptible: once committing, giving up would only turn a known outcome into an unknown one.
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(decisionBoundMillis());
+                boolean interrupted = false;
                 try {
                     while (outcome == null) {
                         long left = deadline - System.nanoTime();
                         if (left <= 0) {
                             throw new EventLogException("the log writer for " + brokers + " did not decide an append within "
-                                    + (4 * timeoutMillis + 2000) + " ms: it may or may not be in the log", null, true);
+                                    + decisionBoundMillis() + " ms: it may or may not be in the log", null, true);
                         }
-                        TimeUnit.NANOSECONDS.timedWait(this, left);
+                        try {
+                            TimeUnit.NANOSECONDS.timedWait(this, left);
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EventLogException("interrupted while the log commits an append: it may or may not be in the log", e, true);
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 switch (outcome) {
                     case COMMITTED -> {
