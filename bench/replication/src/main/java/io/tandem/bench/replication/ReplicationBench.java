@@ -395,7 +395,7 @@ public final class ReplicationBench {
         LocalNodeAdapter local = new LocalNodeAdapter(name, address);
         local.setRoles(mailstore ? new Role[] {Role.MAILSTORE} : new Role[] {Role.CORE});
         Node n = new Node(name, local, directory(name));
-        n.log = eventLog(n.directory);
+        n.log = eventLog(local, n.directory);
         if (mailstore) {
             n.store = new MailstoreDatabase(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
                     ConfigProxy.of(MailstoreDatabase.Config.class, Map.of(
@@ -408,14 +408,14 @@ public final class ReplicationBench {
             io.tandem.api.directory.DirectoryService hookDirectory = name.equals("ms1")
                     ? observed(io.tandem.api.directory.DirectoryService.class, n.directory, hookTimer) : n.directory;
             EventLog hookLog = name.equals("ms1") ? observed(EventLog.class, n.log, hookTimer) : n.log;
-            ReplicationHook hook = new ReplicationHook(local, hookDirectory, hookLog, new HeldLease());
+            ReplicationHook hook = new ReplicationHook(local, hookDirectory, hookLog, new HeldLease(), replicationConfig);
             BenchMailstoreAccess.addHook(store, hook, "replication");
             bus.listeners.add(hook); // as DS registers it: it hears "replicas changed"
         }
         return n;
     }
 
-    private EventLog eventLog(DirectoryComponent directory) {
+    private EventLog eventLog(LocalNodeAdapter local, DirectoryComponent directory) {
         // the production constructor: brokers from the directory's global 'brokers', defaults of
         // etc/tandem.replication.kafka.cfg (12 partitions, lz4, linger 1 ms, append time-out 10 s)
         // the production defaults; -Dbench.log.<key>=<value> overrides one (e.g. -Dbench.log.fetch_max_wait_ms=10)

@@ -35,7 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Prepared records ({@link #prepare}) take their offsets at once and stay invisible until committed: a
  * subscription stops at the first undecided record of a partition and skips discarded ones, as Kafka's
  * {@code read_committed} consumers do. {@link #fence} discards what a node prepared and did not commit;
- * {@link #writer(String)} is the log as written by a given node.
+ * {@link #writer(String)} is the log as written by a given node. Each decision (commit or abort) takes an offset
+ * in every partition it concerns, as Kafka's commit and abort markers do.
  *
  * <p>Subscriptions:
  * <ul>
@@ -94,6 +95,8 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
     /** Records prepared and then discarded: never handed to a subscriber. */
     private final Set<LogRecord> discarded = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<MemoryPrepared> open = new ArrayList<>();
+    /** The decisions' control records (Kafka's commit and abort markers): they take an offset, nobody sees them. */
+    private final Set<LogRecord> controls = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     /** 3 partitions, a back-off of {@link #DEFAULT_BACKOFF}. */
@@ -315,12 +318,22 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
             }
         }
 
-        /** Under the lock. */
+        /**
+         * Under the lock. As Kafka does, the decision takes an offset of its own in each partition the records are
+         * in (a control record, never handed over): offsets are not contiguous, and nothing may assume they are.
+         */
         void decide(boolean commit) {
             committed = commit;
             records.forEach(undecided::remove);
             if (!commit) {
                 discarded.addAll(records);
+            }
+            long now = System.currentTimeMillis();
+            for (int p : new TreeSet<>(records.stream().map(LogRecord::partition).toList())) {
+                LogRecord marker = new LogRecord("", new byte[0], p, end(p), now);
+                partitions.get(p).add(marker);
+                discarded.add(marker);
+                controls.add(marker);
             }
         }
     }
@@ -349,11 +362,11 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
         }
     }
 
-    /** The records of {@code partition} still in the log, in order. */
+    /** The records of {@code partition} still in the log, in order (without the decisions' control records). */
     public List<LogRecord> records(int partition) {
         lock.lock();
         try {
-            return List.copyOf(partitions.get(partition));
+            return partitions.get(partition).stream().filter(r -> !controls.contains(r)).toList();
         } finally {
             lock.unlock();
         }

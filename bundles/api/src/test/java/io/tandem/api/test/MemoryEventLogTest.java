@@ -119,15 +119,15 @@ public class MemoryEventLogTest extends EventLogContract {
         for (int i = 0; i < 5; i++) {
             LogRecord r = log.append("acct", bytes("v" + i));
             assertEquals(p, r.partition());
-            assertEquals(i, r.offset());
+            assertEquals("each append is followed by its commit's control record", 2 * i, r.offset());
         }
-        log.deleteBefore(p, 3);
-        assertEquals(3, log.earliestOffset(p));
-        assertEquals(5, log.endOffset(p));
+        log.deleteBefore(p, 6);
+        assertEquals(6, log.earliestOffset(p));
+        assertEquals(10, log.endOffset(p));
         assertEquals(List.of("v3", "v4"), log.records(p).stream().map(EventLogContract::text).toList());
-        log.deleteBefore(p, 2); // already gone: nothing changes
-        assertEquals(3, log.earliestOffset(p));
-        assertThrows(IllegalArgumentException.class, () -> log.deleteBefore(p, 6));
+        log.deleteBefore(p, 4); // already gone: nothing changes
+        assertEquals(6, log.earliestOffset(p));
+        assertThrows(IllegalArgumentException.class, () -> log.deleteBefore(p, 11));
         log.close();
         assertThrows(EventLogException.class, () -> log.append("acct", bytes("late")));
     }
