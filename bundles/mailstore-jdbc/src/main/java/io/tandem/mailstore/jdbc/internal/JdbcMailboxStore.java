@@ -151,7 +151,45 @@ public class JdbcMailboxStore implements MailboxStore {
     public MailboxChange execute(UUID accountId, long epoch, Mutation mutation) {
         Objects.requireNonNull(accountId, "accountId");
         Objects.requireNonNull(mutation, "mutation");
-        return Tx.run(dataSource, tx -> commit(tx, accountId, epoch, (writer, ctx) -> mutation.run(ctx)));
+        java.util.concurrent.atomic.AtomicReference<MailboxChange> accepted = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            return Tx.run(dataSource, tx -> {
+                MailboxChange change = commit(tx, accountId, epoch, (writer, ctx) -> mutation.run(ctx));
+                accepted.set(change);
+                return change;
+            });
+        } catch (MailstoreUnavailableException e) {
+            MailboxChange change = accepted.get();
+            if (change == null) {
+                throw e;
+            }
+            return rollForward(change, e);
+        }
+    }
+
+    /**
+     * The database's commit failed after every hook accepted the change: replication has already committed it
+     * to the log, where the replicas apply it (decision 0024). Rolling back would leave this copy behind its own
+     * replicas, so the change is applied once more, as a replica applies it; when that works the change stands
+     * and its caller is answered as usual. When it fails too, the caller gets the error and the copy is one
+     * change behind the log until its next change (the replicas then see a different change under that sequence
+     * and re-initialise from this copy: decision 0021).
+     */
+    private MailboxChange rollForward(MailboxChange change, MailstoreUnavailableException failure) {
+        try {
+            if (apply(change)) {
+                LOG.warn("Change {} of {} committed on the second try (the first commit failed: {})", change.sequence(),
+                        change.accountId(), failure.getMessage());
+                return change;
+            }
+            LOG.error("Change {} of {} accepted by the hooks but not committed ({}), and another change took its sequence",
+                    change.sequence(), change.accountId(), failure.getMessage());
+        } catch (RuntimeException again) {
+            failure.addSuppressed(again);
+            LOG.error("Change {} of {} accepted by the hooks but not committed, twice: {}", change.sequence(),
+                    change.accountId(), again.getMessage());
+        }
+        throw failure;
     }
 
     private interface Body {

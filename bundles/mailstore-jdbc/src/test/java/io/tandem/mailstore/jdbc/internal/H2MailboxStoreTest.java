@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -52,6 +53,67 @@ public class H2MailboxStoreTest extends MailboxStoreContract {
             } else {
                 System.setProperty("karaf.data", before);
             }
+        }
+    }
+
+    /**
+     * The database refuses the commit of a change every hook accepted (replication has committed it to the log
+     * by then): the store applies the change once more instead of leaving its copy behind the log, and the
+     * caller gets the change. When the second try fails too, the caller gets the error and nothing changed.
+     */
+    @Test
+    public void aChangeWhoseCommitFailsAfterTheHooksAcceptedItIsRolledForward() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger failCommits = new java.util.concurrent.atomic.AtomicInteger();
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL(freshDatabase());
+        MailstoreDatabase.migrate(h2);
+        JdbcMailboxStore db = new JdbcMailboxStore(failingCommits(h2, failCommits), java.time.Clock.systemUTC());
+        UUID account = UUID.randomUUID();
+        db.create(account);
+        java.util.List<io.tandem.api.mailbox.MailboxChange> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger failNext = new java.util.concurrent.atomic.AtomicInteger();
+        db.addHook(change -> {
+            accepted.add(change);
+            failCommits.set(failNext.get()); // the commit right after this hook fails that many times
+        });
+        long before = db.info(account).orElseThrow().sequence();
+
+        failNext.set(1);
+        io.tandem.api.mailbox.MailboxChange work = db.execute(account, 0, tx -> tx.createFolder("Work", null));
+        assertEquals("the hooks saw it once", 1, accepted.size());
+        assertEquals("it stands, under the sequence the hooks saw", before + 1, db.info(account).orElseThrow().sequence());
+        assertEquals(accepted.get(0).stamp(), work.stamp());
+        assertTrue(db.folders(account).stream().anyMatch(f -> f.name().equals("Work")));
+
+        failNext.set(2);
+        assertThrows(MailstoreUnavailableException.class, () -> db.execute(account, 0, tx -> tx.createFolder("Play", null)));
+        assertEquals("nothing changed", before + 1, db.info(account).orElseThrow().sequence());
+        assertTrue(db.folders(account).stream().noneMatch(f -> f.name().equals("Play")));
+    }
+
+    /** {@code ds}, whose connections' commit throws while {@code failures} is above zero (counting down). */
+    private static javax.sql.DataSource failingCommits(javax.sql.DataSource ds, java.util.concurrent.atomic.AtomicInteger failures) {
+        ClassLoader loader = H2MailboxStoreTest.class.getClassLoader();
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {javax.sql.DataSource.class},
+                (proxy, method, args) -> {
+                    Object r = invoke(ds, method, args);
+                    if (!(r instanceof java.sql.Connection c)) {
+                        return r;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {java.sql.Connection.class}, (p, m, a) -> {
+                        if (m.getName().equals("commit") && failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            throw new java.sql.SQLException("commit refused for the test");
+                        }
+                        return invoke(c, m, a);
+                    });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 
