@@ -482,6 +482,12 @@ public final class ReplicationBench {
             if (m.equals("removeReplica") && "ms2".equals(args[1]) && Boolean.TRUE.equals(r)) {
                 recorder.takenOver.put((UUID) args[0], t);
                 recorder.lastTakeOverNanos = t;
+            } else if (m.equals("takeOver") && "ms2".equals(args[0]) && r instanceof java.util.Set<?> taken) {
+                // the applier's take-overs of a batch: ownership recorded and replica rows changed together
+                for (Object id : taken) {
+                    recorder.takenOver.put((UUID) id, t);
+                }
+                recorder.lastTakeOverNanos = t;
             } else if (m.equals("removeReplicas") && "ms2".equals(args[0]) && r instanceof Integer n && n > 0) {
                 // the applier removes the replica rows of a batch's take-overs at once
                 for (Object id : (java.util.Collection<?>) args[1]) {

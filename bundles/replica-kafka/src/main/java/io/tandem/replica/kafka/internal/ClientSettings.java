@@ -68,6 +68,11 @@ final class ClientSettings {
         Properties p = producer(bootstrap, "writer", timeoutMillis);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(transactionTimeoutMillis));
+        // a transaction begun right after the previous commit finds the coordinator still writing that one's markers
+        // (CONCURRENT_TRANSACTIONS) and retries after min(retry.backoff.ms, 20 ms): 20 ms per transaction, measured
+        // as 27 ms per replicated change at 8 writers. 2 ms (growing exponentially up to retry.backoff.max.ms on
+        // repeated failures) starts it as soon as the coordinator is done.
+        p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2");
         return p;
     }
 

@@ -108,6 +108,11 @@ final class TransactionalWriter implements AutoCloseable {
         return 5 * timeoutMillis + 5000;
     }
 
+    /** Changes queued for the next transaction. */
+    int waiting() {
+        return queue.size();
+    }
+
     /** Whether the last transaction's exchange with the brokers worked. */
     boolean healthy() {
         return healthy;
