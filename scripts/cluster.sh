@@ -227,6 +227,8 @@ cmd_start() {
   if clock_faults_on; then
     [ -f "$dir/faketime" ] || echo "+0" > "$dir/faketime"
     # the wall clock follows the file (re-read every second); System.nanoTime (CLOCK_MONOTONIC) stays true.
+    # libfaketimeMT: the JVM calls the clock from many threads, and the plain library caches its state in
+    # static variables without synchronisation (its README); the MT one serialises those calls.
     # FAKETIME_FORCE_MONOTONIC_FIX=0: with libfaketime 0.9.10's default, the JVM's timed waits on monotonic
     # condition variables return early (measured: three Object.wait(1000), a park and a sleep of 1 s each
     # returned after 1.2 s in all instead of 5 s; every idle thread spun and a node took minutes to start)
@@ -501,12 +503,12 @@ clock_faults_on() {
 
 faketime_lib() {
   local lib
-  lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
+  lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1 || true)
   if [ -z "$lib" ]; then
     install_package libfaketime
-    lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
+    lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1 || true)
   fi
-  [ -n "$lib" ] || die "libfaketime.so.1 not found after installing libfaketime"
+  [ -n "$lib" ] || die "libfaketimeMT.so.1 not found after installing libfaketime"
   echo "$lib"
 }
 
