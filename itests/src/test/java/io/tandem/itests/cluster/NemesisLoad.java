@@ -32,7 +32,7 @@ final class NemesisLoad implements AutoCloseable {
     private final History history;
     private final List<String> nodes;
     private final UnaryOperator<String> address;
-    /** account -> the node believed to own it (the last that acknowledged, or that a 451 named). */
+    /** account -> the node that last acknowledged one of its messages: where its next message goes first. */
     private final Map<String, String> owners = new ConcurrentHashMap<>();
     /** account -> start of its latest acknowledged attempt (System.nanoTime()). */
     private final Map<String, Long> latestAckStart = new ConcurrentHashMap<>();
