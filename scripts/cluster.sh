@@ -235,9 +235,9 @@ cmd_start() {
     env+=("LD_PRELOAD=$(faketime_lib)" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0
       "FAKETIME_TIMESTAMP_FILE=$dir/faketime" FAKETIME_CACHE_DURATION=1)
   fi
-  # the subshell enters the node's group first: the JVM, its children and every socket they open belong to it
   faketime_cleanup "$name"
-  # (exec: the subshell's pid is the first under libfaketime, which names its shared memory after it)
+  # the subshell enters the node's group first: the JVM, its children and every socket they open belong to
+  # it (exec: the subshell's pid is the first under libfaketime, which names its shared memory after it)
   (cd "$dir" && { [ -z "$procs" ] || echo "$BASHPID" > "$procs"; } && echo "$BASHPID" > "$dir/faketime.creator" \
     && exec env "${env[@]}" setsid bin/start </dev/null >/dev/null 2>&1)
   if [ "${2:-}" != "--no-wait" ]; then
