@@ -42,8 +42,8 @@
 # separated), and "set KEY VALUE" lines: cluster.name, port.ssh, port.health, port.cluster,
 # directory.url, kafka (embedded: the core nodes run the cluster's Kafka broker, all of them
 # voters; off, the default: no broker runs, a test or the demo sets the global brokers itself),
-# and faults (on: the nodes run under libfaketime so that "clock" can step their clocks; off, the
-# default).
+# and faults (on: the nodes run under libfaketime so that "clock" can step their clocks, and each
+# Mailstore journals the changes it commits as owner in data/history/acks.log; off, the default).
 #
 # Environment: TANDEM_CLUSTER_DIR (default: <repo>/target/cluster), TANDEM_DIST (distribution
 # tar.gz, default: karaf-assembly/target/tandem-*.tar.gz), TANDEM_NODE_HEAP (default 384M),
@@ -193,6 +193,10 @@ cmd_up() {
     set_prop "$dir/etc/org.apache.karaf.shell.cfg" sshPort "$port_ssh"
     set_prop "$dir/etc/org.apache.karaf.management.cfg" rmiRegistryHost "$address"
     set_prop "$dir/etc/org.apache.karaf.management.cfg" rmiServerHost "$address"
+    if [ "$faults" = on ]; then
+      # the journal of the changes each Mailstore commits as owner, read by the nemesis test's checker
+      set_prop "$dir/etc/tandem.replication.cfg" history.file "$dir/data/history/acks.log"
+    fi
     "$dir/bin/tandem-init" 2>/dev/null
     echo "+0" > "$dir/faketime" # the node's clock offset (see clock), real time at first
   done < "$(nodes_file)"
