@@ -29,7 +29,8 @@ import static org.junit.Assert.assertTrue;
  * show one writer per epoch in order. See docs/fault-harness.md.
  *
  * <p>{@code -Dtandem.nemesis.seed=N} replays a schedule (the seed is printed), {@code -Dtandem.nemesis.seconds=S}
- * sets how long faults are applied. On failure the history and the nodes' logs are kept in
+ * sets how long faults are applied, {@code -Dtandem.nemesis.prefix=127.0.N.} the nodes' addresses (default
+ * 127.0.9.). On failure the history and the nodes' logs are kept in
  * {@code itests/target/nemesis-<seed>/}.
  */
 public class NemesisIT {
@@ -55,7 +56,8 @@ public class NemesisIT {
         HaCluster cluster = null;
         try (History history = new History(out.resolve("history.tsv"))) {
             try {
-                cluster = HaCluster.startWithFaults("nemesis", "127.0.9.", "n1 core,mailstore", "n2 core,mailstore", "n3 core,mailstore");
+                cluster = HaCluster.startWithFaults("nemesis", System.getProperty("tandem.nemesis.prefix", "127.0.9."), "n1 core,mailstore",
+                        "n2 core,mailstore", "n3 core,mailstore");
                 run(cluster, history, seed, seconds, out, began);
             } catch (Throwable t) {
                 keepLogs(cluster, out);
