@@ -355,6 +355,20 @@ public class ReplicationFlowTest {
         return inSyncOnMs2(w1, new Publisher("ms1", dir, log, TestLease.HELD));
     }
 
+    /** alice on ms1 publishing to {@code log}, one message delivered, then replicated to ms2 and in sync there. */
+    private Reader deliveredThenInSyncOnMs2(ListLog log, SnapshotWriter w1) throws Exception {
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        dir.addReplica(account.id(), "ms2", 10, null);
+        Reader r2 = new Reader(applier("ms2", s2));
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        return r2;
+    }
+
     /** A second replica on ms3, in sync (after {@link #inSyncOnMs2}). */
     private Reader inSyncOnMs3(SnapshotWriter w1) {
         dir.addReplica(account.id(), "ms3", 20, null);
@@ -565,16 +579,8 @@ public class ReplicationFlowTest {
                 });
             }
         };
-        hook(s1, new Publisher("ms1", dir, discards, TestLease.HELD));
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, discards);
-        s1.create(account.id(), account.epoch());
-        deliver(s1, account.epoch(), 1);
-        dir.addReplica(account.id(), "ms2", 10, null);
-        Reader r2 = new Reader(applier("ms2", s2));
-        r2.applier.refresh();
-        w1.snapshot(account.id(), "ms2");
-        r2.pump(discards);
-        assertEquals(Replica.IN_SYNC, state("ms2"));
+        Reader r2 = deliveredThenInSyncOnMs2(discards, w1);
 
         failures.set(2); // the publisher's try and its second try
         int before = discards.records.size();
@@ -615,16 +621,8 @@ public class ReplicationFlowTest {
                 });
             }
         };
-        hook(s1, new Publisher("ms1", dir, lands, TestLease.HELD));
         SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, lands);
-        s1.create(account.id(), account.epoch());
-        deliver(s1, account.epoch(), 1);
-        dir.addReplica(account.id(), "ms2", 10, null);
-        Reader r2 = new Reader(applier("ms2", s2));
-        r2.applier.refresh();
-        w1.snapshot(account.id(), "ms2");
-        r2.pump(lands);
-        assertEquals(Replica.IN_SYNC, state("ms2"));
+        Reader r2 = deliveredThenInSyncOnMs2(lands, w1);
 
         timeOutOnce.set(true);
         assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
