@@ -182,6 +182,13 @@ public class JdbcMailboxStore implements MailboxStore {
                         change.accountId(), failure.getMessage());
                 return change;
             }
+            if (Tx.run(dataSource, tx -> lock(tx, change.accountId()))
+                    .filter(h -> h.sequence() == change.sequence() && h.stamp() == change.stamp()).isPresent()) {
+                // the first commit did happen (only its answer was lost): the change stands as it is
+                LOG.warn("Change {} of {} was committed although the database reported: {}", change.sequence(),
+                        change.accountId(), failure.getMessage());
+                return change;
+            }
             LOG.error("Change {} of {} accepted by the hooks but not committed ({}), and another change took its sequence",
                     change.sequence(), change.accountId(), failure.getMessage());
         } catch (RuntimeException again) {

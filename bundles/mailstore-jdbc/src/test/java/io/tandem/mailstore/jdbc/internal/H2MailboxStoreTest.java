@@ -67,7 +67,8 @@ public class H2MailboxStoreTest extends MailboxStoreContract {
         org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
         h2.setURL(freshDatabase());
         MailstoreDatabase.migrate(h2);
-        JdbcMailboxStore db = new JdbcMailboxStore(failingCommits(h2, failCommits), java.time.Clock.systemUTC());
+        java.util.concurrent.atomic.AtomicBoolean commitThenFail = new java.util.concurrent.atomic.AtomicBoolean();
+        JdbcMailboxStore db = new JdbcMailboxStore(failingCommits(h2, failCommits, commitThenFail), java.time.Clock.systemUTC());
         UUID account = UUID.randomUUID();
         db.create(account);
         java.util.List<io.tandem.api.mailbox.MailboxChange> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -85,14 +86,25 @@ public class H2MailboxStoreTest extends MailboxStoreContract {
         assertEquals(accepted.get(0).stamp(), work.stamp());
         assertTrue(db.folders(account).stream().anyMatch(f -> f.name().equals("Work")));
 
+        failNext.set(0);
+        commitThenFail.set(true); // the database commits, then its answer is lost
+        io.tandem.api.mailbox.MailboxChange lost = db.execute(account, 0, tx -> tx.createFolder("Lost answer", null));
+        assertEquals("it stands once, and the caller gets it", before + 2, db.info(account).orElseThrow().sequence());
+        assertEquals(lost.sequence(), db.info(account).orElseThrow().sequence());
+        before++;
+
         failNext.set(2);
         assertThrows(MailstoreUnavailableException.class, () -> db.execute(account, 0, tx -> tx.createFolder("Play", null)));
         assertEquals("nothing changed", before + 1, db.info(account).orElseThrow().sequence());
         assertTrue(db.folders(account).stream().noneMatch(f -> f.name().equals("Play")));
     }
 
-    /** {@code ds}, whose connections' commit throws while {@code failures} is above zero (counting down). */
-    private static javax.sql.DataSource failingCommits(javax.sql.DataSource ds, java.util.concurrent.atomic.AtomicInteger failures) {
+    /**
+     * {@code ds}, whose connections' commit throws while {@code failures} is above zero (counting down), and once
+     * after committing when {@code commitThenFail} is set (the answer of a commit lost).
+     */
+    private static javax.sql.DataSource failingCommits(javax.sql.DataSource ds, java.util.concurrent.atomic.AtomicInteger failures,
+                                                       java.util.concurrent.atomic.AtomicBoolean commitThenFail) {
         ClassLoader loader = H2MailboxStoreTest.class.getClassLoader();
         return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {javax.sql.DataSource.class},
                 (proxy, method, args) -> {
@@ -103,6 +115,10 @@ public class H2MailboxStoreTest extends MailboxStoreContract {
                     return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[] {java.sql.Connection.class}, (p, m, a) -> {
                         if (m.getName().equals("commit") && failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                             throw new java.sql.SQLException("commit refused for the test");
+                        }
+                        if (m.getName().equals("commit") && commitThenFail.getAndSet(false)) {
+                            c.commit();
+                            throw new java.sql.SQLException("connection lost after the commit, for the test");
                         }
                         return invoke(c, m, a);
                     });
