@@ -22,4 +22,33 @@ public interface MailboxChangeHook {
 
 
     void beforeCommit(MailboxChange change);
+
+    /**
+     * {@link #beforeCommit(MailboxChange)} with the change's transaction, for a hook that writes something that
+     * must commit with the change or not at all (a source's log positions, decision 0026). By default it only
+     * calls {@link #beforeCommit(MailboxChange)}; stores call this one.
+     */
+    default void beforeCommit(MailboxChange change, Transaction transaction) {
+        beforeCommit(change);
+    }
+
+    /**
+     * Called once the change committed, before its caller is answered. Not called for a change that rolled
+     * back, nor when the store cannot tell whether it committed. Must not throw.
+     */
+    default void afterCommit(MailboxChange change) {
+    }
+
+    /** What a hook may add to the transaction of the change it sees. */
+    interface Transaction {
+
+        /**
+         * Stores with the change (on its mailbox, so nothing else is locked) where its source reads its own
+         * changes back from after a restart: every change of this node that may be in the log and not in this
+         * store is at or after {@code offset} of {@code partition} ({@link MailboxStore#sourcePositions}).
+         *
+         * @param log the log's identity (at most 2048 characters)
+         */
+        void sourcePosition(String log, int partition, long offset);
+    }
 }

@@ -161,6 +161,24 @@ public interface MailboxStore {
     java.util.Map<Integer, Long> logPositions(String log);
 
     /**
+     * Where this node, as a source, reads its own changes back from after a restart (decision 0026): per
+     * partition of {@code log}, the highest position stored by a change's hook
+     * ({@link MailboxChangeHook.Transaction#sourcePosition}) or by {@link #saveSourcePositions}. Every change
+     * this node committed to the log and possibly not here is at or after it. Empty when none was stored.
+     */
+    default java.util.Map<Integer, Long> sourcePositions(String log) {
+        return java.util.Map.of();
+    }
+
+    /**
+     * Stores source positions (see {@link #sourcePositions}) alone: the log was read up to them and every change
+     * of this node before them is in this store.
+     */
+    default void saveSourcePositions(String log, java.util.Map<Integer, Long> positions) {
+        throw new UnsupportedOperationException("this store keeps no source positions");
+    }
+
+    /**
      * A digest of the mailbox's content (folders, messages with their flags and tags, the sequence and the
      * item id counter) that does not depend on the order things were written in: two copies with equal
      * checksums hold the same mailbox. Lowercase hexadecimal SHA-256.

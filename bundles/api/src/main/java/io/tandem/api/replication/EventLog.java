@@ -81,6 +81,14 @@ public interface EventLog {
         List<LogRecord> records();
 
         /**
+         * The identity of the log the records are in (as {@link Handler#positions} and {@link #read} name it), so
+         * a position stored with them is never read against another log; {@code null} when it cannot say.
+         */
+        default String log() {
+            return null;
+        }
+
+        /**
          * Makes the records visible; when it returns they are in the log for good.
          *
          * @throws EventLogException not committed: the records are discarded, unless the message says the
@@ -90,6 +98,51 @@ public interface EventLog {
 
         /** Withdraws the records: no subscriber will ever see them. Never throws; does nothing after a commit. */
         void abort();
+    }
+
+    /**
+     * Reads the committed records of some partitions, each from its given offset up to the end the log had
+     * when the call began, including records then still undecided once they are decided (it waits for them):
+     * what a subscriber would be handed, at once and without a group. Before it reads, this node's own former
+     * writer (this node before a restart) is settled: nothing it committed can become visible after the read.
+     * This is how a restarted source finds the changes it committed to the log and not to its database
+     * (docs/decisions/0026).
+     *
+     * @param from       partition to the first offset to read (an offset before the earliest one still held reads
+     *                   from the earliest)
+     * @param maxRecords at most this many records are returned; then {@link Tail#complete()} is false and
+     *                   {@link Tail#end()} says where to read on
+     * @throws EventLogException the log cannot be read in time (nothing may be concluded from it)
+     */
+    default Tail read(java.util.Map<Integer, Long> from, int maxRecords, Duration timeout) {
+        throw new EventLogException("this event log cannot be read back");
+    }
+
+    /**
+     * What {@link #read} found.
+     *
+     * @param log      the identity of the log read (as {@link Prepared#log()} names it)
+     * @param records  the records, per partition in log order
+     * @param end      partition to the offset after the last record read: every record before it was returned
+     * @param complete whether every partition was read to the end (else the record limit stopped the read)
+     */
+    record Tail(String log, List<LogRecord> records, java.util.Map<Integer, Long> end, boolean complete) {
+
+        public Tail {
+            java.util.Objects.requireNonNull(log, "log");
+            records = List.copyOf(records);
+            end = java.util.Map.copyOf(end);
+        }
+    }
+
+    /**
+     * The identity of the log in use (the Kafka cluster id, the topic and its id), as {@link Prepared#log()} and
+     * {@link Handler#positions} name it.
+     *
+     * @throws EventLogException the log cannot say in time
+     */
+    default String identity(Duration timeout) {
+        throw new EventLogException("this event log has no identity");
     }
 
     /**

@@ -4,7 +4,7 @@
  * bundle) and the replication service the {@code ha:*} commands drive. No Kafka type appears here.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package io.tandem.api.replication;
 
 import org.osgi.annotation.bundle.Export;

@@ -196,6 +196,77 @@ public abstract class EventLogContract {
     }
 
     @Test
+    public void preparedRecordsNameTheLogTheyAreInAsItsIdentity() throws Exception {
+        EventLog log = log();
+        EventLog other = writerOf(log, "contract-other");
+        String id = log.identity(timeout());
+        assertNotNull("a log has an identity", id);
+        assertEquals("every writer of the log names it alike", id, other.identity(timeout()));
+        EventLog.Prepared prepared = log.prepare(Map.of("acct-1", bytes("one")));
+        try {
+            assertEquals("prepared records name their log", id, prepared.log());
+        } finally {
+            prepared.abort();
+        }
+    }
+
+    @Test
+    public void readReturnsTheCommittedRecordsFromTheGivenOffsetsToTheEndAndWaitsForUndecidedOnes() throws Exception {
+        EventLog log = log();
+        EventLog other = writerOf(log, "contract-other");
+        LogRecord first = log.append("acct-1", bytes("first"));
+        LogRecord second = log.append("acct-1", bytes("second"));
+        EventLog.Prepared withdrawn = log.prepare(Map.of("acct-1", bytes("withdrawn")));
+        withdrawn.abort();
+        EventLog.Prepared open = other.prepare(Map.of("acct-1", bytes("undecided when the read starts")));
+        int p = first.partition();
+        java.util.concurrent.CompletableFuture<EventLog.Tail> reading = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> log.read(Map.of(p, second.offset()), 100, timeout()));
+        open.commit();
+        EventLog.Tail tail = reading.get(timeout().toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+        assertEquals("the log read", log.identity(timeout()), tail.log());
+        assertEquals("committed records from the offset on, the undecided one once decided, never the withdrawn one",
+                List.of("second", "undecided when the read starts"), tail.records().stream().map(EventLogContract::text).toList());
+        assertTrue("read up to after the last record: " + tail.end(), tail.end().get(p) > open.records().get(0).offset());
+
+        LogRecord later = log.append("acct-1", bytes("later"));
+        assertTrue("read to the end", tail.complete());
+        EventLog.Tail again = log.read(tail.end(), 100, timeout());
+        assertEquals("read on from where the last read ended", List.of("later"),
+                again.records().stream().map(EventLogContract::text).toList());
+        assertTrue("up to after it: " + again.end(), again.end().get(p) > later.offset());
+    }
+
+    @Test
+    public void readFromAnOffsetNoLongerInTheLogReadsFromTheEarliest() throws Exception {
+        EventLog log = log();
+        LogRecord first = log.append("acct-1", bytes("first"));
+        LogRecord second = log.append("acct-1", bytes("second"));
+        deleteRecordsBefore(log, first.partition(), second.offset());
+        EventLog.Tail tail = log.read(Map.of(first.partition(), first.offset()), 100, timeout());
+        assertEquals("what is left", List.of("second"), tail.records().stream().map(EventLogContract::text).toList());
+    }
+
+    @Test
+    public void readStopsAtItsRecordLimitAndSaysWhereToReadOn() throws Exception {
+        EventLog log = log();
+        List<LogRecord> written = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            written.add(log.append("acct-1", bytes("r" + i)));
+        }
+        int p = written.get(0).partition();
+        EventLog.Tail first = log.read(Map.of(p, written.get(0).offset()), 3, timeout());
+        assertFalse("stopped by the limit", first.complete());
+        assertEquals(List.of("r0", "r1", "r2"), first.records().stream().map(EventLogContract::text).toList());
+        long end = first.end().get(p);
+        assertTrue("after the last record returned, not past the next one: " + end,
+                end > written.get(2).offset() && end <= written.get(3).offset());
+        EventLog.Tail rest = log.read(first.end(), 3, timeout());
+        assertTrue(rest.complete());
+        assertEquals(List.of("r3", "r4"), rest.records().stream().map(EventLogContract::text).toList());
+    }
+
+    @Test
     public void appendAllIsAtomicAndEachRecordComesOnce() throws Exception {
         EventLog log = log();
         Recorder handler = new Recorder();

@@ -238,6 +238,16 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
             }
 
             @Override
+            public String identity(Duration timeout) {
+                return MemoryEventLog.this.identity(timeout);
+            }
+
+            @Override
+            public Tail read(Map<Integer, Long> from, int maxRecords, Duration timeout) {
+                return MemoryEventLog.this.read(from, maxRecords, timeout);
+            }
+
+            @Override
             public String toString() {
                 return MemoryEventLog.this + " written by " + node;
             }
@@ -285,6 +295,11 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
         @Override
         public List<LogRecord> records() {
             return records;
+        }
+
+        @Override
+        public String log() {
+            return logId;
         }
 
         @Override
@@ -408,6 +423,63 @@ public final class MemoryEventLog implements EventLog, AutoCloseable {
         lock.lock();
         try {
             return live.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String identity(Duration timeout) {
+        return logId;
+    }
+
+    /**
+     * {@link EventLog#read}: waits (bounded) until no record before the end of the partitions as of the call is
+     * undecided, then returns the committed ones. A node's former self is not settled here: a test that models a
+     * restart fences the node first ({@link #fence}), as a restarted Kafka writer does.
+     */
+    @Override
+    public Tail read(Map<Integer, Long> from, int maxRecords, Duration timeout) {
+        Objects.requireNonNull(from, "from");
+        if (maxRecords < 1) {
+            throw new IllegalArgumentException("maxRecords " + maxRecords + " is not >= 1");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            Map<Integer, Long> end = new HashMap<>();
+            from.keySet().forEach(p -> end.put(p, end(p)));
+            while (undecided.stream().anyMatch(r -> end.containsKey(r.partition()) && r.offset() >= from.get(r.partition())
+                    && r.offset() < end.get(r.partition()))) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closed) {
+                    throw new EventLogException("reading " + topic + " back to " + end + ": records still undecided after " + timeout);
+                }
+                changed.awaitNanos(left);
+            }
+            List<LogRecord> out = new ArrayList<>();
+            Map<Integer, Long> reached = new HashMap<>();
+            boolean complete = true;
+            for (Map.Entry<Integer, Long> e : new TreeMap<>(from).entrySet()) {
+                int p = e.getKey();
+                long start = Math.max(e.getValue(), earliest[p]);
+                long o = start;
+                for (; o < end.get(p); o++) {
+                    LogRecord r = partitions.get(p).get((int) (o - earliest[p]));
+                    if (!discarded.contains(r)) {
+                        if (out.size() == maxRecords) {
+                            complete = false;
+                            break;
+                        }
+                        out.add(r);
+                    }
+                }
+                reached.put(p, Math.max(start, o));
+            }
+            return new Tail(logId, out, reached, complete);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EventLogException("interrupted while reading " + topic);
         } finally {
             lock.unlock();
         }

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,13 +29,13 @@ import java.util.concurrent.TimeUnit;
  * copies it keeps ({@link Applier}) and answers status requests. It keeps no state of its own outside the
  * mailbox database, the directory and the log's committed positions, so it can be updated under load.
  */
-@Component(service = ClusterMessageListener.class, configurationPid = ReplicationConfig.PID,
+@Component(service = {ClusterMessageListener.class, SourceHeads.class}, configurationPid = ReplicationConfig.PID,
         immediate = true, property = {
                 ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.SNAPSHOT,
                 ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.REPLICAS,
                 ClusterMessageListener.TOPIC_PROPERTY + "=" + Topics.STATUS_REQUEST})
 @Designate(ocd = ReplicationConfig.class)
-public class MailstoreAgent implements ClusterMessageListener {
+public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
 
     private static final Logger LOG = LoggerFactory.getLogger(MailstoreAgent.class);
 
@@ -43,7 +44,13 @@ public class MailstoreAgent implements ClusterMessageListener {
     private final ClusterMessaging messaging;
     private final SnapshotWriter snapshots;
     private final Applier applier;
+    private final HeadCheck heads;
     private final ExecutorService work = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-work"));
+    private final ScheduledExecutorService headChecker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-replication-head-check");
+        t.setDaemon(true);
+        return t;
+    });
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "tandem-replication-refresh"));
     private final EventLog.Subscription subscription;
 
@@ -57,11 +64,14 @@ public class MailstoreAgent implements ClusterMessageListener {
         this.applier = new Applier(node, store, directory,
                 (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), this::readyForSnapshot,
                 Clock.systemUTC());
+        this.heads = new HeadCheck(node, store, directory, log, Duration.ofMillis(Math.max(10_000, config.head_check_timeout_ms())));
         this.subscription = log.subscribe("tandem-applier-" + node, applier);
         // nothing is fetched until the first refresh said which copies this node keeps (the applier refuses
         // batches until then anyway: they would come again)
         subscription.idle(true);
         long every = Math.max(100, config.refresh_interval_ms());
+        // on its own thread: a read-back waiting for the log must not hold up the replica copies' refresh
+        headChecker.scheduleWithFixedDelay(this::checkHead, 0, HEAD_CHECK_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(this::refresh, 0, every, TimeUnit.MILLISECONDS);
         LOG.info("Active Replica agent started on {} (log {} at {})", node, log.topic(), log.brokers());
     }
@@ -80,6 +90,37 @@ public class MailstoreAgent implements ClusterMessageListener {
             subscription.idle(true);
             LOG.warn("Replica refresh failed, the log is not read until it succeeds (retried in a moment): {}", e.toString());
         }
+    }
+
+    /** How often the read-back of this node's own changes is tried until it worked once. */
+    static final long HEAD_CHECK_PERIOD_MILLIS = 200;
+
+    /** Until it worked once: replicated changes here are refused until then (decision 0026). */
+    private void checkHead() {
+        if (heads.checked()) {
+            headChecker.shutdown(); // done for the life of this agent
+            return;
+        }
+        try {
+            heads.check();
+        } catch (Throwable e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+            // never thrown on: a periodic task that throws is not run again, and writes would stay refused
+            if (System.nanoTime() - lastHeadWarning > TimeUnit.SECONDS.toNanos(30)) {
+                lastHeadWarning = System.nanoTime();
+                LOG.warn("{} cannot read back yet what it wrote to the event log before it started, its replicated accounts "
+                        + "take no change until it can (tried again in a moment): {}", node, e.toString());
+            }
+        }
+    }
+
+    private long lastHeadWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+
+    @Override
+    public boolean headChecked() {
+        return heads.checked();
     }
 
     /** At most this many records behind the end of the log, a snapshot asked for now is read within moments. */
@@ -117,6 +158,12 @@ public class MailstoreAgent implements ClusterMessageListener {
 
     private void snapshot(String message) {
         String[] parts = message.split(" ");
+        if (!heads.checked()) {
+            // the database may still lack a change its copies hold: a snapshot now would be older than the log (decision 0026)
+            LOG.info("Snapshot of {} for {} not written yet: this node is still reading back its own changes (the replica asks again)",
+                    parts[0], parts.length > 1 ? parts[1] : "?");
+            return;
+        }
         try {
             snapshots.snapshot(UUID.fromString(parts[0]), parts[1]);
         } catch (RuntimeException e) {
@@ -146,6 +193,7 @@ public class MailstoreAgent implements ClusterMessageListener {
      */
     @Deactivate
     void deactivate() {
+        headChecker.shutdownNow();
         ticker.shutdown();
         work.shutdown();
         drain(work, "snapshot or status work");

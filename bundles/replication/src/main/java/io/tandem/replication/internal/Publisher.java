@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +52,18 @@ final class Publisher implements MailboxChangeHook {
     private final OwnershipLease lease;
     private final ReplicatedAccounts replicated;
     private final AckJournal journal;
+    /** This node's changes that may be in the log and not in its database yet (decision 0026). */
+    private final SourcePositions positions = new SourcePositions();
+    /**
+     * Per account, its changes the log committed (or may have) whose database commit is not known yet. Closed when
+     * a change of the account under the same or a higher sequence commits: the database is then past them.
+     */
+    private final java.util.concurrent.ConcurrentMap<java.util.UUID, List<InLog>> inLogOnly = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record InLog(long sequence, SourcePositions.Open open) {
+    }
+    /** Whether this node read back the changes it made before it started (decision 0026). */
+    private volatile java.util.function.BooleanSupplier headChecked = () -> true;
 
     Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease) {
         this(node, directory, log, lease, Clock.systemUTC(), AckJournal.OFF);
@@ -65,6 +78,11 @@ final class Publisher implements MailboxChangeHook {
         this.replicated = new ReplicatedAccounts(directory, clock);
     }
 
+    /** Replicated changes are refused until {@code checked} says this node read back its own changes (decision 0026). */
+    void headChecked(java.util.function.BooleanSupplier checked) {
+        this.headChecked = checked;
+    }
+
     /** Replica rows changed in the directory (announced on {@link Topics#REPLICAS}). */
     void replicasChanged() {
         replicated.forgetAll();
@@ -77,6 +95,15 @@ final class Publisher implements MailboxChangeHook {
 
     @Override
     public void beforeCommit(MailboxChange change) {
+        beforeCommit(change, null);
+    }
+
+    /**
+     * As {@link #beforeCommit(MailboxChange)}; with the change's transaction, where this node reads its own
+     * changes back from after a restart is stored with the change (decision 0026).
+     */
+    @Override
+    public void beforeCommit(MailboxChange change, Transaction transaction) {
         if (!replicated.replicated(change.accountId())) {
             // not replicated (or every replica paused: they re-sync from a snapshot on restart): only the owner check
             long at = System.nanoTime();
@@ -89,9 +116,15 @@ final class Publisher implements MailboxChangeHook {
             throw new WritesFencedException("change of " + change.accountId() + " refused: this node's ownership lease "
                     + lease.describe() + "; try again on the account's owner");
         }
+        if (!headChecked.getAsBoolean()) {
+            // a change this node committed to the log and not to its database before it stopped would get the
+            // sequence of this one: the replicas would diverge (decision 0026)
+            throw new WritesFencedException("change of " + change.accountId() + " refused: this Mailstore is still reading "
+                    + "back from the event log the changes it made before it started; try again in a moment");
+        }
         byte[] event = EventCodec.encode(new Event.Change(change));
         try {
-            publish(change, event);
+            publish(change, event, transaction);
         } catch (EventLogException e) {
             if (e.outcomeUnknown()) {
                 throw unknown(change, e);
@@ -100,7 +133,7 @@ final class Publisher implements MailboxChangeHook {
             // (withdrawn by its source); once more, with a fresh owner check, before the client is refused
             LOG.debug("Change {} of {} discarded by the log ({}): writing it again", change.sequence(), change.accountId(), e.getMessage());
             try {
-                publish(change, event);
+                publish(change, event, transaction);
             } catch (EventLogException again) {
                 throw again.outcomeUnknown() ? unknown(change, again) : again;
             }
@@ -108,21 +141,75 @@ final class Publisher implements MailboxChangeHook {
     }
 
     /** Prepares the change in the log, checks the owner, commits; withdraws it on any failure (decision 0024). */
-    private void publish(MailboxChange change, byte[] event) {
-        // written but invisible until committed: if this change is not acknowledged, no replica ever sees it
-        EventLog.Prepared prepared = log.prepare(Map.of(change.accountId().toString(), event));
+    private void publish(MailboxChange change, byte[] event, Transaction transaction) {
+        SourcePositions.Open open = transaction == null ? null : positions.begin();
         boolean committed = false;
+        boolean unknown = false;
         try {
-            checkOwner(change); // after the write: a promotion marker of a newer epoch can only come after it in the log
-            long at = System.nanoTime(); // no later than the log's commit: a newer owner's changes are all after it
-            prepared.commit();
-            committed = true;
-            journal.record(at, change);
+            // written but invisible until committed: if this change is not acknowledged, no replica ever sees it
+            EventLog.Prepared prepared = log.prepare(Map.of(change.accountId().toString(), event));
+            try {
+                if (open != null) {
+                    positions.written(open, prepared.records());
+                    storeResumePoint(prepared, transaction);
+                }
+                checkOwner(change); // after the write: a promotion marker of a newer epoch can only come after it in the log
+                long at = System.nanoTime(); // no later than the log's commit: a newer owner's changes are all after it
+                try {
+                    prepared.commit();
+                } catch (EventLogException e) {
+                    unknown = e.outcomeUnknown();
+                    throw e;
+                }
+                committed = true;
+                journal.record(at, change);
+            } finally {
+                if (!committed) {
+                    prepared.abort();
+                }
+            }
         } finally {
-            if (!committed) {
-                prepared.abort();
+            if (open != null) {
+                if (committed || unknown) {
+                    // in the log (or maybe): open until the database holds this sequence (afterCommit)
+                    inLogOnly.compute(change.accountId(), (k, l) -> {
+                        List<InLog> out = l == null ? new java.util.ArrayList<>() : l;
+                        out.add(new InLog(change.sequence(), open));
+                        return out;
+                    });
+                } else {
+                    positions.close(open); // not in the log
+                }
             }
         }
+    }
+
+    /** Stores with the change where a restart of this node reads its own changes back from (decision 0026). */
+    private void storeResumePoint(EventLog.Prepared prepared, Transaction transaction) {
+        String logId = prepared.log();
+        if (logId == null) {
+            return;
+        }
+        int partition = prepared.records().get(0).partition();
+        positions.resumePoint(partition).ifPresent(offset -> transaction.sourcePosition(logId, partition, offset));
+    }
+
+    /**
+     * The change is in the database: it, and any earlier one of the account that the log holds and the database
+     * did not take (its next change took the sequence; a read-back would skip it), no longer hold the resume point.
+     */
+    @Override
+    public void afterCommit(MailboxChange change) {
+        inLogOnly.computeIfPresent(change.accountId(), (k, l) -> {
+            l.removeIf(c -> {
+                if (c.sequence() <= change.sequence()) {
+                    positions.close(c.open());
+                    return true;
+                }
+                return false;
+            });
+            return l.isEmpty() ? null : l;
+        });
     }
 
     private static EventLogException unknown(MailboxChange change, EventLogException e) {

@@ -19,6 +19,11 @@ public @interface ReplicationConfig {
     @AttributeDefinition(description = "How long status commands wait for every Mailstore to answer (ms)")
     long status_timeout_ms() default 3000;
 
+    @AttributeDefinition(description = "After a start, how long a Mailstore waits at most for the event log while it reads "
+            + "back the changes it made before (ms, at least 10000); tried again until it worked, replicated changes are "
+            + "refused until then")
+    long head_check_timeout_ms() default 60000;
+
     @AttributeDefinition(description = "A file this Mailstore appends a line to for every change it commits as an "
             + "owner (monotonic time, node, account, epoch, sequence), for the fault harness's checker; empty: off")
     String history_file() default "";

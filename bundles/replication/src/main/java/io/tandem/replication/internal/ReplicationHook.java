@@ -12,6 +12,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * The {@link Publisher} as the mailbox store's {@code replication} change hook. It does not reference the
@@ -32,7 +35,15 @@ public class ReplicationHook implements MailboxChangeHook, ClusterMessageListene
                            @Reference OwnershipLease lease, ReplicationConfig config) {
         this.journal = AckJournal.open(local.identity().name(), config.history_file());
         this.publisher = new Publisher(local.identity().name(), directory, log, lease, java.time.Clock.systemUTC(), journal);
+        this.publisher.headChecked(() -> {
+            SourceHeads h = heads;
+            return h != null && h.headChecked();
+        });
     }
+
+    /** The Mailstore's read-back of its own changes after its start (decision 0026); absent: not done. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SourceHeads heads;
 
     /**
      * A change of tandem.replication does not restart the hook (stores requiring it would refuse changes
@@ -51,6 +62,16 @@ public class ReplicationHook implements MailboxChangeHook, ClusterMessageListene
     @Override
     public void beforeCommit(MailboxChange change) {
         publisher.beforeCommit(change);
+    }
+
+    @Override
+    public void beforeCommit(MailboxChange change, Transaction transaction) {
+        publisher.beforeCommit(change, transaction);
+    }
+
+    @Override
+    public void afterCommit(MailboxChange change) {
+        publisher.afterCommit(change);
     }
 
     @Override

@@ -106,6 +106,11 @@ public class ReplicationFlowTest {
                 }
 
                 @Override
+                public String log() {
+                    return LOG_NAME;
+                }
+
+                @Override
                 public void commit() {
                     synchronized (ListLog.this) {
                         if (out.stream().anyMatch(discarded::contains)) {
@@ -136,6 +141,31 @@ public class ReplicationFlowTest {
                 out.add(records.get(i));
             }
             return out;
+        }
+
+        @Override
+        public String identity(Duration timeout) {
+            return LOG_NAME;
+        }
+
+        /** Its one partition from {@code from} to the end; refused while a record there is undecided. */
+        @Override
+        public synchronized Tail read(Map<Integer, Long> from, int maxRecords, Duration timeout) {
+            int start = from.getOrDefault(0, (long) records.size()).intValue();
+            if (records.subList(Math.min(start, records.size()), records.size()).stream().anyMatch(undecided::contains)) {
+                throw new io.tandem.api.replication.EventLogException("a record is undecided");
+            }
+            List<LogRecord> out = new ArrayList<>();
+            for (int i = start; i < records.size(); i++) {
+                if (!discarded.contains(records.get(i))) {
+                    out.add(records.get(i));
+                }
+            }
+            if (out.size() > maxRecords) {
+                LogRecord last = out.get(maxRecords - 1);
+                return new Tail(LOG_NAME, out.subList(0, maxRecords), Map.of(0, last.offset() + 1), false);
+            }
+            return new Tail(LOG_NAME, out, Map.of(0, (long) Math.max(start, records.size())), true);
         }
 
         @Override
@@ -933,6 +963,85 @@ public class ReplicationFlowTest {
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals("the copy read again what it lacked", s1.checksum(account.id()), s2.checksum(account.id()));
         assertEquals(Map.of(0, (long) log.records.size()), s2.logPositions(LOG_NAME));
+    }
+
+    /**
+     * ms1 is killed after the log committed a change and before its database did (here a hook after the
+     * publisher fails the transaction: the log holds the change, the database does not), and its replica
+     * applied the change. ms1 starts again one change behind its replica. Before it takes a replicated change
+     * it reads back from the log what it wrote and applies the change it lacks (decision 0026): its next change
+     * follows it, the replica stays in sync and equal to the source, nothing diverges. Without the read-back the
+     * next change took the sequence of the lost one and the replica had to re-initialise.
+     */
+    @Test
+    public void aSourceStartedBehindTheLogReadsItsChangesBackBeforeItTakesOne() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Publisher before = new Publisher("ms1", dir, log, TestLease.HELD);
+        Reader r2 = inSyncOnMs2(w1, before);
+        deliver(s1, account.epoch(), 1);
+        MailboxChangeHook killed = change -> {
+            throw new IllegalStateException("killed between the log's commit and the database's");
+        };
+        Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class, Map.class);
+        add.setAccessible(true);
+        add.invoke(s1, killed, Map.of(MailboxChangeHook.NAME_PROPERTY, "after-replication"));
+        assertThrows(IllegalStateException.class, () -> deliver(s1, account.epoch(), 2));
+        r2.pump(log);
+        long source = s1.info(account.id()).orElseThrow().sequence();
+        assertEquals("the replica applied the change the source lost", source + 1, s2.info(account.id()).orElseThrow().sequence());
+
+        // started again: a new publisher, nothing of the former one's state
+        Method remove = MailstoreDatabase.class.getDeclaredMethod("removeHook", MailboxChangeHook.class);
+        remove.setAccessible(true);
+        remove.invoke(s1, killed);
+        remove.invoke(s1, before);
+        Publisher after = new Publisher("ms1", dir, log, TestLease.HELD);
+        HeadCheck check = new HeadCheck("ms1", s1, dir, log, Duration.ofSeconds(5));
+        after.headChecked(check::checked);
+        hook(s1, after);
+        assertThrows("no replicated change before the read-back", WritesFencedException.class, () -> deliver(s1, account.epoch(), 3));
+        check.check();
+        assertTrue(check.checked());
+        assertEquals("the change the log holds is in the source's database again", source + 1,
+                s1.info(account.id()).orElseThrow().sequence());
+
+        deliver(s1, account.epoch(), 3);
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertTrue("the change committed to the log is on the source",
+                s1.search(account.id(), "subject 2", 10).stream().anyMatch(m -> m.subject().equals("subject 2")));
+        assertEquals("read on from after what was read back", Map.of(0, (long) log.records.size() - 1),
+                s1.sourcePositions(LOG_NAME));
+    }
+
+    /**
+     * A change the log committed and the database did not (a hook after the publisher failed) holds the resume
+     * point while it may still be read back; once a later change of the account is in the database, it no longer
+     * does (the read-back would skip it by sequence): the point moves on and the next start reads little.
+     */
+    @Test
+    public void aChangeTheLogHoldsAndTheDatabaseNotStopsHoldingTheResumePointOnceTheAccountMovedOn() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
+        inSyncOnMs2(w1, p1);
+        deliver(s1, account.epoch(), 1);
+        MailboxChangeHook failing = change -> {
+            throw new IllegalStateException("failed after the log's commit");
+        };
+        Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class, Map.class);
+        add.setAccessible(true);
+        add.invoke(s1, failing, Map.of(MailboxChangeHook.NAME_PROPERTY, "after-replication"));
+        assertThrows(IllegalStateException.class, () -> deliver(s1, account.epoch(), 2));
+        long orphan = log.records.size() - 1;
+        Method remove = MailstoreDatabase.class.getDeclaredMethod("removeHook", MailboxChangeHook.class);
+        remove.setAccessible(true);
+        remove.invoke(s1, failing);
+
+        deliver(s1, account.epoch(), 3); // takes the orphan's sequence
+        assertEquals("still held while that change committed", orphan, (long) s1.sourcePositions(LOG_NAME).get(0));
+        deliver(s1, account.epoch(), 4);
+        assertEquals("then past it", log.records.size() - 1, (long) s1.sourcePositions(LOG_NAME).get(0));
     }
 
     /**

@@ -138,32 +138,57 @@ public class JdbcMailboxStore implements MailboxStore {
             long mailboxId = tx.insertReturning("mailbox_id",
                     "INSERT INTO mailboxes (account_id, sequence, item_id, epoch) VALUES (?, 0, ?, ?)",
                     accountId, Folder.FIRST_USER_ID - 1, epoch);
-            MailboxChange change = commit(tx, accountId, epoch, (writer, ctx) -> {
+            Accepted accepted = commit(tx, accountId, epoch, (writer, ctx) -> {
                 for (Folder f : Folder.systemFolders()) {
                     ctx.record(new MailboxOp.CreateFolder(f.id(), f.name(), f.parentId()));
                 }
             });
-            return new MailboxInfo(accountId, mailboxId, change.sequence(), change.itemId());
-        });
+            return new Created(new MailboxInfo(accountId, mailboxId, accepted.change().sequence(), accepted.change().itemId()),
+                    accepted);
+        }).committed();
+    }
+
+    /** A mailbox created, and what its first change's hooks are told once it committed. */
+    private record Created(MailboxInfo info, Accepted accepted) {
+
+        MailboxInfo committed() {
+            accepted.committed();
+            return info;
+        }
+    }
+
+    /** A change every hook accepted, and those hooks (told {@link MailboxChangeHook#afterCommit} once it committed). */
+    private record Accepted(MailboxChange change, List<MailboxChangeHook> hooks) {
+
+        MailboxChange committed() {
+            for (MailboxChangeHook hook : hooks) {
+                try {
+                    hook.afterCommit(change);
+                } catch (RuntimeException e) {
+                    LOG.error("A hook failed after change {} of {} committed", change.sequence(), change.accountId(), e);
+                }
+            }
+            return change;
+        }
     }
 
     @Override
     public MailboxChange execute(UUID accountId, long epoch, Mutation mutation) {
         Objects.requireNonNull(accountId, "accountId");
         Objects.requireNonNull(mutation, "mutation");
-        java.util.concurrent.atomic.AtomicReference<MailboxChange> accepted = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Accepted> accepted = new java.util.concurrent.atomic.AtomicReference<>();
         try {
             return Tx.run(dataSource, tx -> {
-                MailboxChange change = commit(tx, accountId, epoch, (writer, ctx) -> mutation.run(ctx));
-                accepted.set(change);
-                return change;
-            });
+                Accepted a = commit(tx, accountId, epoch, (writer, ctx) -> mutation.run(ctx));
+                accepted.set(a);
+                return a;
+            }).committed();
         } catch (MailstoreUnavailableException e) {
-            MailboxChange change = accepted.get();
-            if (change == null) {
+            Accepted a = accepted.get();
+            if (a == null) {
                 throw e;
             }
-            return rollForward(change, e);
+            return rollForward(a, e);
         }
     }
 
@@ -175,19 +200,20 @@ public class JdbcMailboxStore implements MailboxStore {
      * change behind the log until its next change (the replicas then see a different change under that sequence
      * and re-initialise from this copy: decision 0021).
      */
-    private MailboxChange rollForward(MailboxChange change, MailstoreUnavailableException failure) {
+    private MailboxChange rollForward(Accepted accepted, MailstoreUnavailableException failure) {
+        MailboxChange change = accepted.change();
         try {
             if (apply(change)) {
                 LOG.warn("Change {} of {} committed on the second try (the first commit failed: {})", change.sequence(),
                         change.accountId(), failure.getMessage());
-                return change;
+                return accepted.committed();
             }
             if (Tx.run(dataSource, tx -> lock(tx, change.accountId()))
                     .filter(h -> h.sequence() == change.sequence() && h.stamp() == change.stamp()).isPresent()) {
                 // the first commit did happen (only its answer was lost): the change stands as it is
                 LOG.warn("Change {} of {} was committed although the database reported: {}", change.sequence(),
                         change.accountId(), failure.getMessage());
-                return change;
+                return accepted.committed();
             }
             LOG.error("Change {} of {} accepted by the hooks but not committed ({}), and another change took its sequence",
                     change.sequence(), change.accountId(), failure.getMessage());
@@ -204,7 +230,7 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     /** The single transaction path of local changes: lock, run, bump the sequence by one, hooks, (caller commits). */
-    private MailboxChange commit(Tx tx, UUID accountId, long epoch, Body body) throws SQLException {
+    private Accepted commit(Tx tx, UUID accountId, long epoch, Body body) throws SQLException {
         List<MailboxChangeHook> running = checkRequiredHooks(accountId);
         Head head = lock(tx, accountId).orElseThrow(() -> new MailboxNotFoundException(accountId));
         if (epoch < head.epoch()) {
@@ -228,10 +254,23 @@ public class JdbcMailboxStore implements MailboxStore {
         MailboxChange change = new MailboxChange(accountId, epoch, head.sequence() + 1, ctx.itemId, ctx.ops, clock.millis(),
                 newStamp());
         advance(tx, accountId, head.sequence(), new Head(head.mailboxId(), change.sequence(), change.itemId(), epoch, change.stamp()));
-        for (MailboxChangeHook hook : running) {
-            hook.beforeCommit(change);
+        MailboxChangeHook.Transaction transaction = (log, partition, offset) -> {
+            Objects.requireNonNull(log, "log");
+            try {
+                tx.update("UPDATE mailboxes SET source_log = ?, source_partition = ?, source_offset = ? WHERE account_id = ?",
+                        log, partition, offset, accountId);
+            } catch (SQLException e) {
+                throw new UncheckedSql(e);
+            }
+        };
+        try {
+            for (MailboxChangeHook hook : running) {
+                hook.beforeCommit(change, transaction);
+            }
+        } catch (UncheckedSql e) {
+            throw e.getCause();
         }
-        return change;
+        return new Accepted(change, running);
     }
 
     @Override
@@ -289,6 +328,33 @@ public class JdbcMailboxStore implements MailboxStore {
             }
             return out;
         });
+    }
+
+    @Override
+    public Map<Integer, Long> sourcePositions(String log) {
+        Objects.requireNonNull(log, "log");
+        return Tx.run(dataSource, tx -> {
+            Map<Integer, Long> out = new java.util.TreeMap<>();
+            for (long[] row : tx.list("SELECT source_partition, MAX(source_offset) FROM mailboxes WHERE source_log = ? "
+                    + "GROUP BY source_partition", rs -> new long[] {rs.getInt(1), rs.getLong(2)}, log)) {
+                out.merge((int) row[0], row[1], Math::max);
+            }
+            for (long[] row : tx.list("SELECT log_partition, next_offset FROM log_positions WHERE log = ?",
+                    rs -> new long[] {rs.getInt(1), rs.getLong(2)}, sourceKey(log))) {
+                out.merge((int) row[0], row[1], Math::max);
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void saveSourcePositions(String log, Map<Integer, Long> positions) {
+        saveLogPositions(sourceKey(log), positions);
+    }
+
+    /** Source positions saved alone share the table of the copies' positions, under their own key. */
+    private static String sourceKey(String log) {
+        return Objects.requireNonNull(log, "log") + " (source)";
     }
 
     /** Stores positions (only the applier writes them, on one thread: an update, else an insert, is enough). */

@@ -311,6 +311,58 @@ public abstract class MailboxStoreContract {
     }
 
     /**
+     * A hook stores its source position with the change (decision 0026): it commits with the change or not at all;
+     * per partition the highest position over the mailboxes and those saved alone counts; a hook is told after
+     * the commit, never for a change rolled back.
+     */
+    @Test
+    public void sourcePositionsAreStoredWithTheChangeOrNotAtAll() {
+        String log = "cluster/tandem.mailbox-events/id";
+        UUID other = UUID.randomUUID();
+        List<MailboxChange> told = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong(5);
+        java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+        MailboxChangeHook positions = new MailboxChangeHook() {
+            @Override
+            public void beforeCommit(MailboxChange change) {
+                throw new AssertionError("the store passes the transaction");
+            }
+
+            @Override
+            public void beforeCommit(MailboxChange change, Transaction transaction) {
+                transaction.sourcePosition(log, change.accountId().equals(account) ? 0 : 1, offset.getAndAdd(10));
+                if (refuse.get()) {
+                    throw new IllegalStateException("refused after the position was written");
+                }
+            }
+
+            @Override
+            public void afterCommit(MailboxChange change) {
+                told.add(change);
+            }
+        };
+        store.addHook(positions);
+        assertEquals(Map.of(), store.sourcePositions(log));
+        store.create(account); // position 5 in partition 0
+        store.create(other); // 15 in partition 1
+        add(account, Folder.INBOX, 1, "s", Set.of()); // 25 in partition 0
+        assertEquals(Map.of(0, 25L, 1, 15L), store.sourcePositions(log));
+        assertEquals(3, told.size());
+
+        refuse.set(true);
+        assertThrows(IllegalStateException.class, () -> add(other, Folder.INBOX, 2, "s", Set.of()));
+        assertEquals("a change rolled back stores no position", Map.of(0, 25L, 1, 15L), store.sourcePositions(log));
+        assertEquals("and its hook is not told it committed", 3, told.size());
+        refuse.set(false);
+
+        store.saveSourcePositions(log, Map.of(0, 20L, 1, 40L, 2, 3L));
+        assertEquals("the highest counts", Map.of(0, 25L, 1, 40L, 2, 3L), store.sourcePositions(log));
+        assertEquals("another log's are its own", Map.of(), store.sourcePositions("another/log/id"));
+        assertEquals("the copies' positions are apart", Map.of(), store.logPositions(log));
+        store.removeHook(positions);
+    }
+
+    /**
      * A change that reached the log but was rolled back on the source (a failure after the replication hook
      * published it) is applied by a replica; the source then makes another change under the same sequence.
      * That is not a replay: the replica refuses it as a conflict instead of skipping it (decision 0021).

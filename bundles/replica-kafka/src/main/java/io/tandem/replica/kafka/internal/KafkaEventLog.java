@@ -124,7 +124,7 @@ public class KafkaEventLog implements EventLog {
      * snapshots), so a change withdrawn by its source never takes a marker or a snapshot down with it.
      */
     private record Clients(String brokers, List<TransactionalWriter> writers, TransactionalWriter appender, Admin admin,
-                           AtomicBoolean topicReady, AtomicInteger turn) {
+                           AtomicBoolean topicReady, AtomicInteger turn, java.util.concurrent.atomic.AtomicReference<String> identity) {
 
         /**
          * The writer for the next change: the one with the fewest changes waiting, from a turning start. While one
@@ -369,7 +369,8 @@ public class KafkaEventLog implements EventLog {
         String appenderId = ids.get(WRITERS);
         TransactionalWriter appender = new TransactionalWriter(topic, brokers, appendTimeoutMillis,
                 () -> transactionalProducer(brokers, appenderId), () -> reader(brokers), "tandem-replica-kafka-appender");
-        return new Clients(brokers, List.copyOf(writers), appender, admin, new AtomicBoolean(), new AtomicInteger());
+        return new Clients(brokers, List.copyOf(writers), appender, admin, new AtomicBoolean(), new AtomicInteger(),
+                new java.util.concurrent.atomic.AtomicReference<>());
     }
 
     /**
@@ -439,6 +440,7 @@ public class KafkaEventLog implements EventLog {
             connected = true;
             lastWarning = null;
             ensureTopic(c, appendTimeoutMillis);
+            askIdentity(c, timeout); // a topic deleted and made again is another log from the next poll on
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -464,6 +466,7 @@ public class KafkaEventLog implements EventLog {
         } else {
             LOG.info("Using the existing topic {} on {}", topic, c.brokers());
         }
+        askIdentity(c, timeoutMillis); // what every prepared record names its log with (decision 0026)
         c.topicReady().set(true);
     }
 
@@ -540,7 +543,7 @@ public class KafkaEventLog implements EventLog {
             try {
                 TransactionalWriter.Member m = writer.prepare(records, deadline);
                 connected = true;
-                return m;
+                return new Identified(m, c.identity().get());
             } catch (EventLogException e) {
                 if (clients == c) {
                     connected = writer.healthy();
@@ -549,6 +552,102 @@ public class KafkaEventLog implements EventLog {
             }
         } finally {
             gate.readLock().unlock();
+        }
+    }
+
+    /** Prepared records and the identity of the log they are in (null when not known yet). */
+    private record Identified(TransactionalWriter.Member member, String log) implements Prepared {
+
+        @Override
+        public List<LogRecord> records() {
+            return member.records();
+        }
+
+        @Override
+        public void commit() {
+            member.commit();
+        }
+
+        @Override
+        public void abort() {
+            member.abort();
+        }
+    }
+
+    @Override
+    public String identity(Duration timeout) {
+        Clients c = clients;
+        if (c == null || stopped) {
+            throw new EventLogException(stopped ? STOPPING : unavailable());
+        }
+        long millis = Math.max(100, timeout.toMillis());
+        try {
+            ensureTopic(c, millis); // the topic's id is part of the identity: made first when missing
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof EventLogException l ? l : new EventLogException(appendFailure(c, e));
+        }
+        return askIdentity(c, millis);
+    }
+
+    /**
+     * The log's identity at {@code c}, asked from the brokers (the cluster id, the topic and its id), and kept as
+     * what {@link Prepared#log()} names (refreshed at every poll of the brokers).
+     */
+    private String askIdentity(Clients c, long timeoutMillis) {
+        try {
+            String id = KafkaLoader.call(() -> {
+                int timeout = (int) timeoutMillis;
+                String cluster = c.admin().describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).clusterId()
+                        .get(timeout, TimeUnit.MILLISECONDS);
+                org.apache.kafka.common.Uuid topicId = c.admin().describeTopics(List.of(topic),
+                                new org.apache.kafka.clients.admin.DescribeTopicsOptions().timeoutMs(timeout))
+                        .allTopicNames().get(timeout, TimeUnit.MILLISECONDS).get(topic).topicId();
+                return cluster + "/" + topic + "/" + topicId;
+            });
+            String before = c.identity().getAndSet(id);
+            if (before != null && !before.equals(id)) {
+                LOG.warn("The event log at {} is another one now: {} (was {}; the topic was made again)", c.brokers(), id, before);
+            }
+            return id;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new EventLogException("cannot identify " + topic + " at " + c.brokers() + ": " + Failures.reason(e, timeoutMillis));
+        }
+    }
+
+    @Override
+    public Tail read(Map<Integer, Long> from, int maxRecords, Duration timeout) {
+        Objects.requireNonNull(from, "from");
+        Clients c = clients;
+        if (c == null || stopped) {
+            throw new EventLogException(stopped ? STOPPING : unavailable());
+        }
+        long millis = Math.max(100, timeout.toMillis());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        try {
+            ensureTopic(c, millis);
+            String id = askIdentity(c, millis);
+            // this node's former writer settled first: what it committed is below the end read next
+            List<TransactionalWriter> all = new ArrayList<>(c.writers());
+            all.add(c.appender());
+            for (TransactionalWriter w : all) {
+                if (!w.awaitSettled(deadline)) {
+                    throw new EventLogException("the log writer at " + c.brokers() + " did not start within " + millis + " ms");
+                }
+            }
+            return KafkaLoader.call(() -> LogReader.read(c.admin(), reader(c.brokers()), topic, id, from, maxRecords, deadline));
+        } catch (EventLogException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new EventLogException("cannot read " + topic + " at " + c.brokers() + ": " + Failures.reason(e, millis));
         }
     }
 
@@ -649,20 +748,9 @@ public class KafkaEventLog implements EventLog {
                 throw new IllegalStateException("the brokers changed from " + brokers);
             }
             try {
-                return KafkaLoader.call(() -> {
-                    int timeout = (int) appendTimeoutMillis;
-                    String cluster = c.admin().describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).clusterId()
-                            .get(timeout, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    org.apache.kafka.common.Uuid topicId = c.admin().describeTopics(List.of(topic),
-                                    new org.apache.kafka.clients.admin.DescribeTopicsOptions().timeoutMs(timeout))
-                            .allTopicNames().get(timeout, java.util.concurrent.TimeUnit.MILLISECONDS).get(topic).topicId();
-                    return cluster + "/" + topic + "/" + topicId;
-                });
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                throw new IllegalStateException("cannot identify " + topic + " at " + brokers + ": " + Failures.reason(e, appendTimeoutMillis), e);
+                return askIdentity(c, appendTimeoutMillis); // asked at every assignment (decision 0022)
+            } catch (EventLogException e) {
+                throw new IllegalStateException(e.getMessage(), e);
             }
         }
 

@@ -59,6 +59,8 @@ final class TransactionalWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean healthy = true;
+    /** Whether a producer of this id was initialised once: what this node's former self left open is settled. */
+    private volatile boolean settled;
     /** The writer thread's producer (initialised for transactions), null until made or after it was dropped. */
     private Producer<String, byte[]> producer;
 
@@ -330,7 +332,33 @@ final class TransactionalWriter implements AutoCloseable {
             KafkaLoader.run(() -> p.close(Duration.ZERO));
             throw e;
         }
+        if (!settled) {
+            synchronized (this) {
+                settled = true;
+                notifyAll();
+            }
+        }
         return p;
+    }
+
+    /**
+     * Waits until a producer of this writer's id was initialised once (at the writer's start, or by its first
+     * transaction): a transaction this id left open before (this node before a restart) is then committed or
+     * aborted for good.
+     *
+     * @return whether it was, before the deadline
+     */
+    boolean awaitSettled(long deadlineNanos) throws InterruptedException {
+        synchronized (this) {
+            while (!settled) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0 || closed) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+            }
+            return true;
+        }
     }
 
     /** Whether {@code r} is visible to {@code read_committed} readers (the transaction is settled). */
