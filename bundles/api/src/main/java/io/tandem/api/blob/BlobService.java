@@ -9,6 +9,9 @@ import java.util.UUID;
  * <p>Keys are derived from the content's SHA-256: {@code <path>/<aa>/<bb>/<sha256>} on S3 volumes
  * (where {@code aa} and {@code bb} are the first two bytes of the digest in hex), {@code <aa>/<bb>/<sha256>}
  * under the root directory of LOCAL volumes. Storing the same content twice on a volume stores it once.
+ * A reference whose key is not the key of its SHA-256 on its volume is refused with a permanent
+ * {@link BlobException} by {@link #open}, {@link #exists} and {@link #delete}: nothing outside the content
+ * addressing is ever read or removed.
  */
 public interface BlobService {
 

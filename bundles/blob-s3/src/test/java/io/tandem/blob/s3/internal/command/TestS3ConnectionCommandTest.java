@@ -1,13 +1,12 @@
 package io.tandem.blob.s3.internal.command;
 
-import io.tandem.api.blob.BlobRef;
 import io.tandem.api.blob.BlobService;
 import io.tandem.api.blob.ProbeReport;
+import io.tandem.api.test.MemoryBlobService;
 import io.tandem.api.test.VolumeRegistryAdapter;
 import org.junit.Before;
 import org.junit.Test;
 
-import java.io.InputStream;
 import java.util.List;
 import java.util.UUID;
 
@@ -22,29 +21,11 @@ public class TestS3ConnectionCommandTest {
     private ProbeReport next;
     private int probes;
 
-    private final BlobService blobs = new BlobService() {
-        @Override
-        public BlobRef put(UUID volumeId, InputStream data) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public InputStream open(BlobRef ref) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean exists(BlobRef ref) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void delete(BlobRef ref) {
-            throw new UnsupportedOperationException();
-        }
-
+    /** The contract-tested in-memory service, with the report of the next probe chosen by the test. */
+    private final BlobService blobs = new MemoryBlobService(registry) {
         @Override
         public ProbeReport probe(UUID bucketId) {
+            super.probe(bucketId); // an unknown bucket is refused as by the real service
             probes++;
             return next;
         }
