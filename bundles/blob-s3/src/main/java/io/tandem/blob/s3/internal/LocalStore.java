@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 
 /**
@@ -56,7 +57,7 @@ final class LocalStore {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 OutputStream out = Channels.newOutputStream(channel);
                 byte[] buffer = new byte[64 * 1024];
-                for (int n; (n = data.read(buffer)) != -1; ) {
+                for (int n; (n = read(volume, data, buffer)) != -1; ) {
                     digest.update(buffer, 0, n);
                     out.write(buffer, 0, n);
                     size += n;
@@ -92,6 +93,16 @@ final class LocalStore {
         }
     }
 
+    /** Reads the content to store: its failure is the caller's, permanent (trying again reads nothing better). */
+    private static int read(Volume volume, InputStream data, byte[] buffer) throws BlobException {
+        try {
+            return data.read(buffer);
+        } catch (IOException e) {
+            throw new BlobException("put on volume " + volume.name() + ": reading the content failed: " + e.getMessage(),
+                    false, e);
+        }
+    }
+
     InputStream open(Volume volume, BlobRef ref) throws BlobException {
         Path file = file(volume, ref.key());
         try {
@@ -106,7 +117,9 @@ final class LocalStore {
     boolean exists(Volume volume, BlobRef ref) throws BlobException {
         Path file = file(volume, ref.key());
         try {
-            return Files.isRegularFile(file) && Files.size(file) == ref.size();
+            // not Files.isRegularFile, which answers false for any I/O error: the storage could not tell
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return attributes.isRegularFile() && attributes.size() == ref.size();
         } catch (NoSuchFileException e) {
             return false;
         } catch (IOException e) {

@@ -159,11 +159,14 @@ public class LocalVolumeTest {
     }
 
     @Test
-    public void anUnwritableRootIsAPermanentFailure() throws Exception {
+    public void aRootUnderAFileFailsThePutNamingItTemporarily() throws Exception {
+        // not a permission problem nor a read-only filesystem (those need an operator: permanent), so temporary,
+        // as for any other I/O error of the disk (see LocalStore.failure)
         Path file = tmp.newFile("not-a-directory").toPath();
         Volume broken = registry.createVolume("broken", Volume.Kind.SECONDARY, Volume.Type.LOCAL, null,
                 file.resolve("sub").toString(), false);
         BlobException e = assertThrows(BlobException.class, () -> store.put(broken.id(), text("hello")));
         assertTrue(e.getMessage(), e.getMessage().startsWith("put of " + file.resolve("sub") + " on volume broken failed: "));
+        assertTrue(e.temporary());
     }
 }
