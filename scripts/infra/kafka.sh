@@ -21,6 +21,16 @@
 # data/ (the log directory, also the KRaft metadata log). Topics are never created implicitly
 # (auto.create.topics.enable=false); internal topics have replication factor 1.
 #
+# Several nodes form one cluster (each broker and controller, one DIR and port pair each) when
+# every node is started with the same DIR/cluster.id (write it before the first start) and:
+#   KAFKA_NODE_ID=N            this node's id (default 1)
+#   KAFKA_QUORUM_VOTERS=...    the controller quorum, 1@127.0.0.1:CPORT1,2@127.0.0.1:CPORT2,...
+#                              (default: this node alone)
+#   KAFKA_INTERNAL_RF=R        replication factor of __consumer_offsets and __transaction_state
+#                              (default 1; Kafka creates them only once R brokers are live)
+# Start the nodes of a new cluster concurrently: each start waits until its broker answers, which
+# needs a majority of the voters. (bundles/api/src/test/.../KafkaClusterFixture.java does this.)
+#
 # The jars (org.apache.kafka:kafka_2.13 and kafka-tools $KAFKA_VERSION, default 3.9.2, with their
 # runtime dependencies, ~100 jars / 55 MB) are fetched from Maven Central the first time with
 # "mvn dependency:copy-dependencies" on scripts/infra/kafka/pom.xml into
@@ -117,7 +127,7 @@ start() {
   dir=$(cd "$dir" && pwd)
   if pid=$(running_pid "$dir"); then die "already running in $dir (pid $pid)"; fi
   if [ -z "$cport" ] && [ -f "$dir/server.properties" ]; then
-    cport=$(sed -n 's/^controller\.quorum\.voters=1@127\.0\.0\.1://p' "$dir/server.properties")
+    cport=$(sed -n 's/^listeners=.*CONTROLLER:\/\/127\.0\.0\.1:\([0-9]*\).*$/\1/p' "$dir/server.properties")
   fi
   [ -n "$cport" ] || cport=$(free_port)
   check_port "$cport"
@@ -125,12 +135,17 @@ start() {
   port_open "$port" && die "port $port on 127.0.0.1 is already in use"
   port_open "$cport" && die "controller port $cport on 127.0.0.1 is already in use"
   fetch_lib
+  local node_id=${KAFKA_NODE_ID:-1} voters=${KAFKA_QUORUM_VOTERS:-} internal_rf=${KAFKA_INTERNAL_RF:-1}
+  [ -n "$voters" ] || voters="$node_id@127.0.0.1:$cport"
+  [[ "$node_id" =~ ^[0-9]+$ ]] || die "KAFKA_NODE_ID '$node_id' must be a number"
+  [[ "$internal_rf" =~ ^[1-9][0-9]*$ ]] || die "KAFKA_INTERNAL_RF '$internal_rf' must be a number >= 1"
+  [[ ",$voters," == *",$node_id@127.0.0.1:$cport,"* ]] || die "KAFKA_QUORUM_VOTERS '$voters' lacks this node ($node_id@127.0.0.1:$cport)"
 
   cat > "$dir/server.properties" <<PROPS
 # written by scripts/infra/kafka.sh at every start
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
+node.id=$node_id
+controller.quorum.voters=$voters
 controller.listener.names=CONTROLLER
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
@@ -141,9 +156,9 @@ auto.create.topics.enable=false
 num.partitions=1
 default.replication.factor=1
 min.insync.replicas=1
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$internal_rf
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
+transaction.state.log.replication.factor=$internal_rf
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 num.network.threads=2

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,7 +52,9 @@ import java.util.regex.Pattern;
  * <p>The brokers are the directory's global {@code brokers}, read every {@code brokers.poll.ms}: when the
  * value changes the producer and admin client are replaced and every subscription moves its consumer to the
  * new brokers, without a restart; while it is unset the log is disabled. The topic is created at the first
- * contact when missing (replication factor min(3, live brokers), {@code min.insync.replicas=2} from 3).
+ * contact when missing (replication factor min(3, live brokers), {@code min.insync.replicas=2} from 3); when
+ * more brokers are live later, the poller grows its replication and that of Kafka's transaction and offsets
+ * topics ({@link TopicGrowth}, decision 0025).
  * Every write of this node is a Kafka transaction of its own transactional id ({@link TransactionalWriter}:
  * concurrent appends share one transaction, {@code acks=all}); subscriptions read {@code read_committed}, so
  * records {@linkplain #prepare prepared} and then withdrawn, or left open by a node that died or was
@@ -116,6 +120,10 @@ public class KafkaEventLog implements EventLog {
 
         @AttributeDefinition(description = "Milliseconds a consumer's fetch waits for fetch.min.bytes (0..500); it adds to the replication lag")
         int fetch_max_wait_ms() default 10;
+
+        @AttributeDefinition(description = "Grow the replication of the topic and of Kafka's __transaction_state and __consumer_offsets "
+                + "when brokers join: partitions get replicas up to min(3, live brokers), then min.insync.replicas 2 (never lowered)")
+        boolean grow_replication() default true;
     }
 
     /**
@@ -124,7 +132,8 @@ public class KafkaEventLog implements EventLog {
      * snapshots), so a change withdrawn by its source never takes a marker or a snapshot down with it.
      */
     private record Clients(String brokers, List<TransactionalWriter> writers, TransactionalWriter appender, Admin admin,
-                           AtomicBoolean topicReady, AtomicInteger turn, java.util.concurrent.atomic.AtomicReference<String> identity) {
+                           AtomicBoolean topicReady, AtomicInteger turn, java.util.concurrent.atomic.AtomicReference<String> identity,
+                           GrowthSchedule growth) {
 
         /**
          * The writer for the next change: the one with the fewest changes waiting, from a turning start. While one
@@ -157,6 +166,7 @@ public class KafkaEventLog implements EventLog {
     private final int partitions;
     private final long appendTimeoutMillis;
     private final long pollMillis;
+    private final boolean growReplication;
     private final ClientSettings settings;
     private final KafkaSubscription.Timing timing;
     private final ScheduledExecutorService poller;
@@ -217,6 +227,7 @@ public class KafkaEventLog implements EventLog {
         this.partitions = config.partitions();
         this.appendTimeoutMillis = config.append_timeout_ms();
         this.pollMillis = config.brokers_poll_ms();
+        this.growReplication = config.grow_replication();
         this.settings = new ClientSettings(config.linger_ms(), compression, config.max_poll_records(), config.fetch_min_bytes(),
                 config.fetch_max_wait_ms());
         this.timing = timing;
@@ -370,7 +381,7 @@ public class KafkaEventLog implements EventLog {
         TransactionalWriter appender = new TransactionalWriter(topic, brokers, appendTimeoutMillis,
                 () -> transactionalProducer(brokers, appenderId), () -> reader(brokers), "tandem-replica-kafka-appender");
         return new Clients(brokers, List.copyOf(writers), appender, admin, new AtomicBoolean(), new AtomicInteger(),
-                new java.util.concurrent.atomic.AtomicReference<>());
+                new java.util.concurrent.atomic.AtomicReference<>(), new GrowthSchedule());
     }
 
     /**
@@ -425,12 +436,16 @@ public class KafkaEventLog implements EventLog {
         });
     }
 
-    /** A metadata request: sets {@link #connected}; creates the topic at the first contact. */
+    /**
+     * A metadata request: sets {@link #connected}; creates the topic at the first contact, then grows the
+     * replication of the topics when brokers joined ({@link #growReplication}).
+     */
     private void checkConnection(Clients c) {
         long timeout = Math.max(1000, Math.min(pollMillis, 10_000));
         try {
-            int nodes = KafkaLoader.call(() -> c.admin().describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout))
-                    .nodes().get(timeout, TimeUnit.MILLISECONDS).size());
+            Collection<Node> live = KafkaLoader.call(() -> c.admin().describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout))
+                    .nodes().get(timeout, TimeUnit.MILLISECONDS));
+            int nodes = live.size();
             if (clients != c) {
                 return;
             }
@@ -441,6 +456,7 @@ public class KafkaEventLog implements EventLog {
             lastWarning = null;
             ensureTopic(c, appendTimeoutMillis);
             askIdentity(c, timeout); // a topic deleted and made again is another log from the next poll on
+            growReplication(c, live);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -468,6 +484,65 @@ public class KafkaEventLog implements EventLog {
         }
         askIdentity(c, timeoutMillis); // what every prepared record names its log with (decision 0026)
         c.topicReady().set(true);
+    }
+
+    /**
+     * When the next look at the topics' replication is due: at once when the live brokers change, soon while
+     * something is under way, else now and then (an operator may also have added partitions or brokers). The
+     * first look comes {@link #PENDING_NANOS} after the clients are made, not while the topic is being created
+     * and the writers' first transactions make Kafka create its transaction log. Used by the poller thread only.
+     */
+    private static final class GrowthSchedule {
+        static final long SETTLED_NANOS = TimeUnit.SECONDS.toNanos(60);
+        static final long PENDING_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+        /** The live brokers at the last look; null before the first. */
+        Set<Integer> brokers;
+        long due = System.nanoTime() + PENDING_NANOS;
+        String lastFailure;
+    }
+
+    /**
+     * Grows the replication of the topic, {@code __transaction_state} and {@code __consumer_offsets} to the live
+     * brokers ({@link TopicGrowth}); bounded by the append time-out. A failure (brokers gone meanwhile, no
+     * permission on an external cluster) is logged once per reason and tried again at the next look.
+     */
+    private void growReplication(Clients c, Collection<Node> live) {
+        if (!growReplication || !c.topicReady().get()) {
+            return;
+        }
+        GrowthSchedule s = c.growth();
+        Set<Integer> ids = new java.util.TreeSet<>();
+        live.forEach(n -> ids.add(n.id()));
+        long now = System.nanoTime();
+        if ((s.brokers == null || ids.equals(s.brokers)) && now - s.due < 0) {
+            return;
+        }
+        s.brokers = ids;
+        List<String> topics = new ArrayList<>();
+        topics.add(topic);
+        topics.addAll(TopicGrowth.INTERNAL_TOPICS);
+        try {
+            Map<String, TopicGrowth.State> states = KafkaLoader.call(() -> TopicGrowth.grow(c.admin(), topics, live, appendTimeoutMillis));
+            // the log's own topic unknown right after its creation: look again soon as well
+            boolean pending = states.containsValue(TopicGrowth.State.PENDING) || states.get(topic) == TopicGrowth.State.MISSING;
+            s.due = System.nanoTime() + Math.max(TimeUnit.MILLISECONDS.toNanos(pollMillis),
+                    pending ? GrowthSchedule.PENDING_NANOS : GrowthSchedule.SETTLED_NANOS);
+            s.lastFailure = null;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            s.due = System.nanoTime() + Math.max(TimeUnit.MILLISECONDS.toNanos(pollMillis), GrowthSchedule.PENDING_NANOS);
+            String why = Failures.reason(e, appendTimeoutMillis);
+            if (!why.equals(s.lastFailure)) {
+                s.lastFailure = why;
+                LOG.warn("Cannot grow the replication of {} at {} to the {} live brokers (will try again): {}", topics, c.brokers(),
+                        live.size(), why);
+            }
+            LOG.debug("Growing the replication of {} at {} failed", topics, c.brokers(), e);
+        }
     }
 
     private void warnOnce(String message) {
