@@ -3,7 +3,8 @@
 # Long nemesis run: NemesisIT (itests) with faults applied for SECONDS (default 3600) under a given or
 # random SEED, on the built distribution. Three core Mailstores (127.0.9.1-3), Kafka, PostgreSQL and
 # S3Proxy started by the test; twelve replicated accounts under continuous LMTP load; random kill -9,
-# SIGSTOP, partitions and clock steps one at a time (docs/fault-harness.md).
+# SIGSTOP, partitions and clock steps of the nodes, kill -9 and SIGSTOP of the Kafka broker, PostgreSQL
+# and S3Proxy stopped and restarted, one at a time (docs/fault-harness.md).
 #
 #   bench/nemesis/run.sh [SECONDS] [SEED] [MAVEN ARGS...]     e.g. bench/nemesis/run.sh 3600 42 -o
 #

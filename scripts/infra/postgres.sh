@@ -4,13 +4,15 @@
 #
 #   scripts/infra/postgres.sh start DIR PORT   initdb DIR if new, start on 127.0.0.1:PORT, create database
 #                                              "tandem"; prints the JDBC URL. Installs the package if missing.
-#   scripts/infra/postgres.sh stop DIR         fast shutdown
+#   scripts/infra/postgres.sh stop DIR [MODE]  shutdown, MODE fast (default) or immediate (a crash: no
+#                                              checkpoint, the next start recovers from the WAL)
+#   scripts/infra/postgres.sh status DIR       exit 0 when running, else non-zero
 #
 # Authentication is "trust" on 127.0.0.1 only: never use this for anything but tests and demos.
 #
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '3,10p' "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '3,13p' "$0" >&2; exit 2; }
 
 bindir() {
   local d
@@ -46,8 +48,14 @@ case "$cmd" in
     echo "jdbc:postgresql://127.0.0.1:$port/tandem?user=postgres"
     ;;
   stop)
+    mode=${3:-fast}
+    case "$mode" in fast|immediate) ;; *) echo "postgres.sh: stop mode '$mode' must be fast or immediate" >&2; exit 2 ;; esac
     bin=$(bindir)
-    [ -f "$dir/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
+    [ -f "$dir/postmaster.pid" ] && as_pg "$bin/pg_ctl" -D "$dir" -m "$mode" -w stop >/dev/null || true
+    ;;
+  status)
+    bin=$(bindir)
+    as_pg "$bin/pg_ctl" -D "$dir" status >/dev/null
     ;;
   *) echo "postgres.sh: unknown command '$cmd'" >&2; exit 2 ;;
 esac

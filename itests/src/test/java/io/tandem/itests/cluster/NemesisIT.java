@@ -23,14 +23,15 @@ import static org.junit.Assert.assertTrue;
  * Random faults under load on three core Mailstores (n1..n3) with Kafka, PostgreSQL and S3Proxy: twelve
  * accounts spread over the nodes, each replicated to the two others, a client per account delivering
  * continuously to its owner, and a seeded {@link Nemesis} killing, pausing, partitioning and stepping the
- * clocks of the nodes one at a time. Afterwards, with every fault healed and the load stopped: no
+ * clocks of the nodes, killing and pausing the Kafka broker, stopping PostgreSQL and S3Proxy, one fault at a
+ * time. Afterwards, with every fault healed and the load stopped: no
  * acknowledged message is lost or stored twice (beyond what attempts in doubt allow), every copy converged
  * to its owner's, every account takes mail again, and the nodes' acknowledgement journals (when written)
  * show one writer per epoch in order. See docs/fault-harness.md.
  *
  * <p>{@code -Dtandem.nemesis.seed=N} replays a schedule (the seed is printed), {@code -Dtandem.nemesis.seconds=S}
  * sets how long faults are applied, {@code -Dtandem.nemesis.prefix=127.0.N.} the nodes' addresses (default
- * 127.0.9.). On failure the history and the nodes' logs are kept in
+ * 127.0.9.). On failure the history, the nodes' logs and the fixtures' logs are kept in
  * {@code itests/target/nemesis-<seed>/}.
  */
 public class NemesisIT {
@@ -84,10 +85,10 @@ public class NemesisIT {
             owners.forEach(load::start);
             Harness.await("every account took mail (not yet: " + load.notWritableSince(loadStart) + ")", Nemesis.RECOVERY,
                     () -> load.everyAccountWritableSince(loadStart));
-            new Nemesis(seed, harness, NODES, history, load).run(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds))
+            new Nemesis(seed, cluster, NODES, history, load).run(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds))
                     .ifPresent(stuck -> availability.add("schedule stopped: " + stuck));
         } finally {
-            Nemesis.healEverything(harness, NODES);
+            Nemesis.healEverything(cluster, NODES);
             load.close();
         }
         // (c) every account takes mail again after the heal
@@ -203,5 +204,17 @@ public class NemesisIT {
                 System.out.printf("[nemesis] cannot keep the logs of %s: %s%n", n, e);
             }
         }
+        // the fixtures' own logs: what Kafka, PostgreSQL and S3Proxy saw of their faults
+        Map<String, Path> fixtures = new TreeMap<>(Map.of("kafka.log", cluster.kafka.dir.resolve("kafka.log"),
+                "s3proxy.log", cluster.s3.dir.resolve("s3proxy.log"), "postgres.log", cluster.postgres.dataDir().resolve("server.log")));
+        fixtures.forEach((name, f) -> {
+            try {
+                if (Files.isRegularFile(f)) {
+                    Files.copy(f, out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (Exception e) {
+                System.out.printf("[nemesis] cannot keep %s: %s%n", f, e);
+            }
+        });
     }
 }

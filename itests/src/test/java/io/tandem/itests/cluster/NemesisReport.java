@@ -28,8 +28,8 @@ final class NemesisReport {
             List<String> replicas, List<String> clientFailures, String journal, List<String> availability) {
         StringBuilder b = new StringBuilder();
         b.append(String.format("nemesis seed %d, %d s of faults, %d s in all%n", seed, seconds, TimeUnit.NANOSECONDS.toSeconds(elapsedNanos)));
-        b.append(String.format("%-8s %6s %26s %26s%n", "fault", "count", "writable after heal (ms)", "longest outage (ms)"));
-        b.append(String.format("%-8s %6s %26s %26s%n", "", "", "median / max", "median / max"));
+        b.append(String.format("%-12s %6s %26s %26s%n", "fault", "count", "writable after heal (ms)", "longest outage (ms)"));
+        b.append(String.format("%-12s %6s %26s %26s%n", "", "", "median / max", "median / max"));
         Map<String, List<Fault>> byType = new TreeMap<>();
         faults.forEach(f -> byType.computeIfAbsent(f.type(), t -> new ArrayList<>()).add(f));
         for (Map.Entry<String, List<Fault>> e : byType.entrySet()) {
@@ -44,7 +44,7 @@ final class NemesisReport {
                 writable.add(TimeUnit.NANOSECONDS.toMillis(f.writable() - f.end()));
                 outage.add(TimeUnit.NANOSECONDS.toMillis(longestOutage(f, attempts)));
             }
-            b.append(String.format("%-8s %6d %26s %26s%s%n", e.getKey(), e.getValue().size(), medianMax(writable), medianMax(outage),
+            b.append(String.format("%-12s %6d %26s %26s%s%n", e.getKey(), e.getValue().size(), medianMax(writable), medianMax(outage),
                     unrecovered == 0 ? "" : "   " + unrecovered + " not recovered"));
         }
         Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);

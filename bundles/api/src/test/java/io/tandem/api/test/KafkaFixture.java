@@ -85,6 +85,44 @@ public final class KafkaFixture implements AutoCloseable {
         return p.waitFor() == 0;
     }
 
+    /**
+     * kill -9 of the broker (a crash: no clean shutdown, its data stays in {@link #dir}); returns once the
+     * process is gone (bounded: 60 s). {@link #start()} brings it back on the same ports with the same data.
+     */
+    public void kill() throws IOException, InterruptedException {
+        signal("KILL", pid());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (running()) { // an orphan is reaped by init a moment after it died: until then it still "runs"
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka in " + dir + " still running 60 s after kill -9");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** SIGSTOP of the broker: its connections stay open, nothing answers until {@link #resume()}. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP", pid());
+    }
+
+    /** SIGCONT of the broker (a no-op when it was not paused). */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT", pid());
+    }
+
+    /** The broker's process id; fails when it is not running. */
+    private long pid() throws IOException, InterruptedException {
+        return Long.parseLong(run("status", dir.toString()).trim());
+    }
+
+    private void signal(String name, long pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-s", name, Long.toString(pid)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("kill -s " + name + " " + pid + " (Kafka in " + dir + ") failed: " + out);
+        }
+    }
+
     /** The last {@code lines} lines of the broker's log ("" when there is none). */
     public String logTail(int lines) {
         Path log = dir.resolve("kafka.log");

@@ -56,6 +56,11 @@ public final class PostgresFixture implements AutoCloseable {
         return port;
     }
 
+    /** The server's data directory (its log is {@code server.log} in it). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
     /** Creates an empty database named {@code prefix} + a random suffix and returns its JDBC URL. */
     public String createDatabase(String prefix) throws SQLException {
         String db = prefix + UUID.randomUUID().toString().replace("-", "");
@@ -69,6 +74,29 @@ public final class PostgresFixture implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         run(script.toString(), "stop", dataDir.toString());
+    }
+
+    /**
+     * Stops the server the crash-like way ({@code pg_ctl stop -m immediate}: no checkpoint, open connections cut);
+     * {@link #restart()} brings it back, recovering from its WAL.
+     */
+    public void stopImmediately() throws IOException, InterruptedException {
+        run(script.toString(), "stop", dataDir.toString(), "immediate");
+    }
+
+    /** Starts the server again on the same port with the same data (after {@link #stopImmediately()} or {@link #close()}). */
+    public void restart() throws IOException, InterruptedException {
+        String out = run(script.toString(), "start", dataDir.toString(), Integer.toString(port));
+        if (out.lines().noneMatch(baseUrl::equals)) {
+            throw new AssertionError("postgres.sh restarted with another URL than " + baseUrl + ": " + out);
+        }
+    }
+
+    /** Whether the server runs ({@code pg_ctl status}). */
+    public boolean running() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(script.toString(), "status", dataDir.toString()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {
