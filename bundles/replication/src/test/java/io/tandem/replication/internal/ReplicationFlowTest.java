@@ -264,9 +264,20 @@ public class ReplicationFlowTest {
     }
 
     private static void hook(MailstoreDatabase db, MailboxChangeHook hook) throws Exception {
+        hook(db, hook, "replication");
+    }
+
+    /** Registers {@code hook} under {@code name}, after the hooks already there (they run in that order). */
+    private static void hook(MailstoreDatabase db, MailboxChangeHook hook, String name) throws Exception {
         Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class, Map.class);
         add.setAccessible(true);
-        add.invoke(db, hook, Map.of(MailboxChangeHook.NAME_PROPERTY, "replication"));
+        add.invoke(db, hook, Map.of(MailboxChangeHook.NAME_PROPERTY, name));
+    }
+
+    private static void unhook(MailstoreDatabase db, MailboxChangeHook hook) throws Exception {
+        Method remove = MailstoreDatabase.class.getDeclaredMethod("removeHook", MailboxChangeHook.class);
+        remove.setAccessible(true);
+        remove.invoke(db, hook);
     }
 
     @After
@@ -982,19 +993,15 @@ public class ReplicationFlowTest {
         MailboxChangeHook killed = change -> {
             throw new IllegalStateException("killed between the log's commit and the database's");
         };
-        Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class, Map.class);
-        add.setAccessible(true);
-        add.invoke(s1, killed, Map.of(MailboxChangeHook.NAME_PROPERTY, "after-replication"));
+        hook(s1, killed, "after-replication");
         assertThrows(IllegalStateException.class, () -> deliver(s1, account.epoch(), 2));
         r2.pump(log);
         long source = s1.info(account.id()).orElseThrow().sequence();
         assertEquals("the replica applied the change the source lost", source + 1, s2.info(account.id()).orElseThrow().sequence());
 
         // started again: a new publisher, nothing of the former one's state
-        Method remove = MailstoreDatabase.class.getDeclaredMethod("removeHook", MailboxChangeHook.class);
-        remove.setAccessible(true);
-        remove.invoke(s1, killed);
-        remove.invoke(s1, before);
+        unhook(s1, killed);
+        unhook(s1, before);
         Publisher after = new Publisher("ms1", dir, log, TestLease.HELD);
         HeadCheck check = new HeadCheck("ms1", s1, dir, log, Duration.ofSeconds(5));
         after.headChecked(check::checked);
@@ -1029,14 +1036,10 @@ public class ReplicationFlowTest {
         MailboxChangeHook failing = change -> {
             throw new IllegalStateException("failed after the log's commit");
         };
-        Method add = MailstoreDatabase.class.getDeclaredMethod("addHook", MailboxChangeHook.class, Map.class);
-        add.setAccessible(true);
-        add.invoke(s1, failing, Map.of(MailboxChangeHook.NAME_PROPERTY, "after-replication"));
+        hook(s1, failing, "after-replication");
         assertThrows(IllegalStateException.class, () -> deliver(s1, account.epoch(), 2));
         long orphan = log.records.size() - 1;
-        Method remove = MailstoreDatabase.class.getDeclaredMethod("removeHook", MailboxChangeHook.class);
-        remove.setAccessible(true);
-        remove.invoke(s1, failing);
+        unhook(s1, failing);
 
         deliver(s1, account.epoch(), 3); // takes the orphan's sequence
         assertEquals("still held while that change committed", orphan, (long) s1.sourcePositions(LOG_NAME).get(0));
