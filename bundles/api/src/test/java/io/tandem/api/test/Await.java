@@ -23,13 +23,21 @@ public final class Await {
 
     /** Waits for {@code condition}; on time-out fails with {@code what} and {@code state} at that moment. */
     public static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
+        until(what, timeout, Duration.ofNanos(CHECK_NANOS), condition, state);
+    }
+
+    /**
+     * As {@link #until(String, Duration, BooleanSupplier, Supplier)}, looking every {@code every}: for a condition
+     * that is costly to look at (a process started, a request to a server).
+     */
+    public static void until(String what, Duration timeout, Duration every, BooleanSupplier condition, Supplier<String> state) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
                 String s = state.get();
                 throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what + (s.isEmpty() ? "" : " (" + s + ")"));
             }
-            LockSupport.parkNanos(CHECK_NANOS);
+            LockSupport.parkNanos(every.toNanos());
         }
     }
 }

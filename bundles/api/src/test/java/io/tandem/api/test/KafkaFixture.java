@@ -1,6 +1,8 @@
 package io.tandem.api.test;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,13 +93,17 @@ public final class KafkaFixture implements AutoCloseable {
      */
     public void kill() throws IOException, InterruptedException {
         signal("KILL", pid());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (running()) { // an orphan is reaped by init a moment after it died: until then it still "runs"
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Kafka in " + dir + " still running 60 s after kill -9");
+        // an orphan is reaped by init a moment after it died: until then it still "runs"
+        Await.until("Kafka in " + dir + " gone after kill -9", Duration.ofSeconds(60), Duration.ofMillis(100), () -> {
+            try {
+                return !running();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
             }
-            Thread.sleep(100);
-        }
+        }, () -> "");
     }
 
     /** SIGSTOP of the broker: its connections stay open, nothing answers until {@link #resume()}. */

@@ -4,6 +4,7 @@ import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
 import io.tandem.api.replication.LogRecord;
 import io.tandem.api.test.ConfigProxy;
+import io.tandem.api.test.Await;
 import io.tandem.api.test.KafkaClusterFixture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -110,21 +111,14 @@ public class TopicGrowthIT {
     }
 
     /** Polls {@code condition} every 500 ms until {@link #WAIT}; fails with the state at the end. */
-    private static void await(String what, Supplier<Boolean> condition, Supplier<?> state) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
+    private static void await(String what, Supplier<Boolean> condition, Supplier<?> state) {
+        Await.until(what, WAIT, java.time.Duration.ofMillis(500), () -> {
             try {
-                if (condition.get()) {
-                    return;
-                }
+                return condition.get();
             } catch (RuntimeException e) {
-                // not yet (a topic not created, a broker moving): look again
+                return false; // not yet (a topic not created, a broker moving): look again
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what + " (" + state.get() + ")");
-            }
-            Thread.sleep(500);
-        }
+        }, () -> String.valueOf(state.get()));
     }
 
     private static final class Collector implements EventLog.Handler {
