@@ -165,13 +165,7 @@ public final class KafkaClusterFixture implements AutoCloseable {
 
     /** The last {@code lines} lines of node {@code id}'s log ("" when there is none). */
     public String logTail(int id, int lines) {
-        Path log = node(id).dir().resolve("kafka.log");
-        try {
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "";
-        }
+        return KafkaFixture.tail(node(id).dir().resolve("kafka.log"), lines);
     }
 
     @Override

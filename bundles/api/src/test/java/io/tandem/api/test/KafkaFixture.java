@@ -131,7 +131,11 @@ public final class KafkaFixture implements AutoCloseable {
 
     /** The last {@code lines} lines of the broker's log ("" when there is none). */
     public String logTail(int lines) {
-        Path log = dir.resolve("kafka.log");
+        return tail(dir.resolve("kafka.log"), lines);
+    }
+
+    /** The last {@code lines} lines of a broker's log file ("" when there is none). */
+    static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

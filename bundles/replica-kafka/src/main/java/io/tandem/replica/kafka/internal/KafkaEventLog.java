@@ -443,8 +443,11 @@ public class KafkaEventLog implements EventLog {
     private void checkConnection(Clients c) {
         long timeout = Math.max(1000, Math.min(pollMillis, 10_000));
         try {
-            Collection<Node> live = KafkaLoader.call(() -> c.admin().describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout))
-                    .nodes().get(timeout, TimeUnit.MILLISECONDS));
+            // one request answers both: the live brokers, and the cluster id the log's identity starts with
+            org.apache.kafka.clients.admin.DescribeClusterResult described = KafkaLoader.call(() ->
+                    c.admin().describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout)));
+            Collection<Node> live = KafkaLoader.call(() -> described.nodes().get(timeout, TimeUnit.MILLISECONDS));
+            String cluster = KafkaLoader.call(() -> described.clusterId().get(timeout, TimeUnit.MILLISECONDS));
             int nodes = live.size();
             if (clients != c) {
                 return;
@@ -455,7 +458,7 @@ public class KafkaEventLog implements EventLog {
             connected = true;
             lastWarning = null;
             ensureTopic(c, appendTimeoutMillis);
-            askIdentity(c, timeout); // a topic deleted and made again is another log from the next poll on
+            askIdentity(c, cluster, timeout); // a topic deleted and made again is another log from the next poll on
             growReplication(c, live);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -522,27 +525,38 @@ public class KafkaEventLog implements EventLog {
         List<String> topics = new ArrayList<>();
         topics.add(topic);
         topics.addAll(TopicGrowth.INTERNAL_TOPICS);
-        try {
-            Map<String, TopicGrowth.State> states = KafkaLoader.call(() -> TopicGrowth.grow(c.admin(), topics, live, appendTimeoutMillis));
-            // the log's own topic unknown right after its creation: look again soon as well
-            boolean pending = states.containsValue(TopicGrowth.State.PENDING) || states.get(topic) == TopicGrowth.State.MISSING;
-            s.due = System.nanoTime() + Math.max(TimeUnit.MILLISECONDS.toNanos(pollMillis),
-                    pending ? GrowthSchedule.PENDING_NANOS : GrowthSchedule.SETTLED_NANOS);
-            s.lastFailure = null;
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-                return;
+        // topic by topic: one that cannot grow (a replica on a broker no longer registered, no permission on an
+        // external cluster) does not keep the others, the internal ones included, at their replication
+        Map<String, TopicGrowth.State> states = new java.util.HashMap<>();
+        List<String> failures = new ArrayList<>();
+        long deadline = now + TimeUnit.MILLISECONDS.toNanos(appendTimeoutMillis);
+        for (String t : topics) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                failures.add(t + ": not looked at, the time-out of " + appendTimeoutMillis + " ms ran out");
+                continue;
             }
-            s.due = System.nanoTime() + Math.max(TimeUnit.MILLISECONDS.toNanos(pollMillis), GrowthSchedule.PENDING_NANOS);
-            String why = Failures.reason(e, appendTimeoutMillis);
-            if (!why.equals(s.lastFailure)) {
-                s.lastFailure = why;
-                LOG.warn("Cannot grow the replication of {} at {} to the {} live brokers (will try again): {}", topics, c.brokers(),
-                        live.size(), why);
+            try {
+                states.putAll(KafkaLoader.call(() -> TopicGrowth.grow(c.admin(), List.of(t), live, left)));
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                failures.add(t + ": " + Failures.reason(e, left));
+                LOG.debug("Growing the replication of {} at {} failed", t, c.brokers(), e);
             }
-            LOG.debug("Growing the replication of {} at {} failed", topics, c.brokers(), e);
         }
+        // the log's own topic unknown right after its creation: look again soon as well
+        boolean pending = !failures.isEmpty() || states.containsValue(TopicGrowth.State.PENDING)
+                || states.get(topic) == TopicGrowth.State.MISSING;
+        s.due = System.nanoTime() + Math.max(TimeUnit.MILLISECONDS.toNanos(pollMillis),
+                pending ? GrowthSchedule.PENDING_NANOS : GrowthSchedule.SETTLED_NANOS);
+        String why = failures.isEmpty() ? null : String.join("; ", failures);
+        if (why != null && !why.equals(s.lastFailure)) {
+            LOG.warn("Cannot grow the replication at {} to the {} live brokers (will try again): {}", c.brokers(), live.size(), why);
+        }
+        s.lastFailure = why;
     }
 
     private void warnOnce(String message) {
@@ -655,9 +669,13 @@ public class KafkaEventLog implements EventLog {
         if (c == null || stopped) {
             throw new EventLogException(stopped ? STOPPING : unavailable());
         }
-        long millis = Math.max(100, timeout.toMillis());
+        return identity(c, Math.max(100, timeout.toMillis()));
+    }
+
+    /** The identity of the log at {@code c}, its topic made first when missing (the topic's id is part of it). */
+    private String identity(Clients c, long millis) {
         try {
-            ensureTopic(c, millis); // the topic's id is part of the identity: made first when missing
+            ensureTopic(c, millis);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -672,11 +690,16 @@ public class KafkaEventLog implements EventLog {
      * what {@link Prepared#log()} names (refreshed at every poll of the brokers).
      */
     private String askIdentity(Clients c, long timeoutMillis) {
+        return askIdentity(c, null, timeoutMillis);
+    }
+
+    /** @param knownCluster the cluster id when the caller just asked for it, else null */
+    private String askIdentity(Clients c, String knownCluster, long timeoutMillis) {
         try {
             String id = KafkaLoader.call(() -> {
                 int timeout = (int) timeoutMillis;
-                String cluster = c.admin().describeCluster(new DescribeClusterOptions().timeoutMs(timeout)).clusterId()
-                        .get(timeout, TimeUnit.MILLISECONDS);
+                String cluster = knownCluster != null ? knownCluster : c.admin().describeCluster(
+                        new DescribeClusterOptions().timeoutMs(timeout)).clusterId().get(timeout, TimeUnit.MILLISECONDS);
                 org.apache.kafka.common.Uuid topicId = c.admin().describeTopics(List.of(topic),
                                 new org.apache.kafka.clients.admin.DescribeTopicsOptions().timeoutMs(timeout))
                         .allTopicNames().get(timeout, TimeUnit.MILLISECONDS).get(topic).topicId();
@@ -705,8 +728,7 @@ public class KafkaEventLog implements EventLog {
         long millis = Math.max(100, timeout.toMillis());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         try {
-            ensureTopic(c, millis);
-            String id = askIdentity(c, millis);
+            String id = identity(c, millis);
             // this node's former writer settled first: what it committed is below the end read next
             List<TransactionalWriter> all = new ArrayList<>(c.writers());
             all.add(c.appender());
