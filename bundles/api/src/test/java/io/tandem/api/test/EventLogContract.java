@@ -247,6 +247,36 @@ public abstract class EventLogContract {
         assertEquals("what is left", List.of("second"), tail.records().stream().map(EventLogContract::text).toList());
     }
 
+    /**
+     * A read-back from several partitions, one of them with nothing after its offset (the usual case: a node's
+     * changes went to a few partitions since its last start), returns the others' records and that partition's
+     * offset as its end.
+     */
+    @Test
+    public void readFromSeveralPartitionsOneOfThemAlreadyAtItsEnd() throws Exception {
+        EventLog log = log();
+        List<LogRecord> written = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            written.add(log.append("acct-" + i, bytes("r" + i)));
+        }
+        assertSpread(written);
+        Map<Integer, Long> from = new java.util.HashMap<>();
+        written.forEach(r -> from.merge(r.partition(), r.offset(), Math::min));
+        EventLog.Tail all = log.read(from, 100, timeout());
+        assertEquals(8, all.records().size());
+        // one more record in one partition: every other partition is at its end
+        LogRecord more = log.append(written.get(0).key(), bytes("more"));
+        EventLog.Tail tail = log.read(all.end(), 100, timeout());
+        assertTrue(tail.complete());
+        assertEquals("the one record after the ends", List.of("more"), tail.records().stream().map(EventLogContract::text).toList());
+        all.end().forEach((p, end) -> {
+            if (p != more.partition()) {
+                assertEquals("partition " + p + " at its end stays there", end, tail.end().get(p));
+            }
+        });
+        assertTrue(tail.end().get(more.partition()) > more.offset());
+    }
+
     @Test
     public void readStopsAtItsRecordLimitAndSaysWhereToReadOn() throws Exception {
         EventLog log = log();

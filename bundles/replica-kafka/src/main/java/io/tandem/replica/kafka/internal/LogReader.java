@@ -48,23 +48,22 @@ final class LogReader {
                     .all().get(remaining(deadlineNanos), TimeUnit.MILLISECONDS)
                     .forEach((tp, info) -> earliest.put(tp.partition(), info.offset()));
             List<TopicPartition> reading = new ArrayList<>();
-            List<TopicPartition> all = new ArrayList<>();
-            for (Map.Entry<Integer, Long> e : from.entrySet()) {
-                all.add(new TopicPartition(topic, e.getKey()));
-            }
-            consumer.assign(all);
+            Map<TopicPartition, Long> starts = new HashMap<>();
             Map<Integer, Long> reached = new HashMap<>();
-            for (TopicPartition tp : all) {
-                long start = Math.max(from.get(tp.partition()), earliest.get(tp.partition())); // before: deleted by retention
-                long stop = end.get(tp.partition());
-                if (start < stop) {
-                    consumer.seek(tp, start);
+            for (Integer partition : from.keySet()) {
+                long start = Math.max(from.get(partition), earliest.get(partition)); // before: deleted by retention
+                if (start < end.get(partition)) {
+                    TopicPartition tp = new TopicPartition(topic, partition);
                     reading.add(tp);
+                    starts.put(tp, start);
                 } else {
-                    reached.put(tp.partition(), start);
+                    reached.put(partition, start);
                 }
             }
-            consumer.pause(all.stream().filter(tp -> !reading.contains(tp)).toList());
+            // only the partitions with something to read are assigned: one assigned without a position would make
+            // every poll fail ("Undefined offset with no reset policy"), and with it every read-back
+            consumer.assign(reading);
+            starts.forEach(consumer::seek);
             List<LogRecord> out = new ArrayList<>();
             while (!reading.isEmpty()) {
                 if (System.nanoTime() >= deadlineNanos) {
