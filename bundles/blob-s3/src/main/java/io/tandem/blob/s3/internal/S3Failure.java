@@ -39,8 +39,9 @@ record S3Failure(String reason, boolean temporary, boolean missing, Throwable ca
         Throwable e = unwrap(thrown);
         String hostPort = hostPort(bucket.endpoint());
         if (e instanceof ErrorResponseException ere) {
-            return ofCode(ere.errorResponse() == null ? null : ere.errorResponse().code(),
+            S3Failure byCode = ofCode(ere.errorResponse() == null ? null : ere.errorResponse().code(),
                     ere.response() == null ? 0 : ere.response().code(), bucket);
+            return ere.response() == null ? byCode : clock(byCode, ere.response().header("Date"), java.time.Instant.now());
         }
         if (e instanceof ServerException se) {
             return new S3Failure("S3 server error (HTTP " + se.statusCode() + ") from " + hostPort, true, false, null);
@@ -109,6 +110,33 @@ record S3Failure(String reason, boolean temporary, boolean missing, Throwable ca
                 boolean busy = BUSY.contains(c) || status >= 500;
                 return new S3Failure("S3 error " + (c.isEmpty() ? "" : c + " ") + "(HTTP " + status + ")", busy, false, null);
         }
+    }
+
+    /** A clock this far from the server's makes S3 refuse signatures (AWS allows 15 minutes; some servers less). */
+    static final java.time.Duration SKEW = java.time.Duration.ofMinutes(5);
+
+    /**
+     * A refusal of the request's signature or credentials from a server whose clock ({@code serverDate}, its
+     * {@code Date} header) is {@link #SKEW} or more away from this node's ({@code now}) names the clock: the
+     * credentials are most likely right, and changing them would not help.
+     */
+    static S3Failure clock(S3Failure byCode, String serverDate, java.time.Instant now) {
+        if (serverDate == null || !byCode.reason().startsWith("access denied") && !byCode.reason().contains("clock")) {
+            return byCode;
+        }
+        java.time.Instant server;
+        try {
+            server = java.time.ZonedDateTime.parse(serverDate, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return byCode;
+        }
+        long skew = java.time.Duration.between(server, now).getSeconds();
+        if (Math.abs(skew) < SKEW.getSeconds()) {
+            return byCode;
+        }
+        return new S3Failure("request refused: this node's clock is " + Math.abs(skew) + " s " + (skew > 0 ? "ahead of" : "behind")
+                + " the S3 server's (" + serverDate + "), and S3 refuses signatures made with a clock that far off: "
+                + "fix the node's time (NTP), not the credentials", false, false, null);
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -110,4 +110,20 @@ public class S3FailureTest {
         assertFalse(f.temporary());
         assertEquals("unexpected IllegalStateException with s3.test:9000", f.reason());
     }
+
+    /** A node an hour behind gets "wrong credentials" from S3; the reason must name the clock instead. */
+    @Test
+    public void aSignatureRefusedByAServerWhoseClockIsFarOffNamesTheClock() {
+        java.time.Instant now = java.time.Instant.parse("2026-12-07T10:00:00Z");
+        S3Failure refused = S3Failure.ofCode("SignatureDoesNotMatch", 403, BUCKET);
+        S3Failure behind = S3Failure.clock(refused, "Mon, 07 Dec 2026 11:00:00 GMT", now);
+        assertTrue(behind.reason(), behind.reason().contains("clock is 3600 s behind the S3 server's"));
+        S3Failure ahead = S3Failure.clock(S3Failure.ofCode("RequestTimeTooSkewed", 403, BUCKET), "Mon, 07 Dec 2026 09:50:00 GMT", now);
+        assertTrue(ahead.reason(), ahead.reason().contains("600 s ahead of"));
+        assertEquals("a clock close enough: the credentials", refused.reason(),
+                S3Failure.clock(refused, "Mon, 07 Dec 2026 10:01:00 GMT", now).reason());
+        assertEquals("no date, or another refusal: as it was", refused.reason(), S3Failure.clock(refused, null, now).reason());
+        S3Failure noBucket = S3Failure.ofCode("NoSuchBucket", 404, BUCKET);
+        assertEquals(noBucket.reason(), S3Failure.clock(noBucket, "Mon, 07 Dec 2026 11:00:00 GMT", now).reason());
+    }
 }
