@@ -55,6 +55,25 @@ public interface DirectoryAdminService extends DirectoryService {
     record OwnerChange(UUID accountId, String expectedHost, long expectedEpoch, String newHost) {
     }
 
+    /**
+     * Claims epochs for {@code owner} before its copies adopt them (docs/decisions/0027): each account whose
+     * owner is {@code owner} under the given epoch records {@code owner} and that epoch as its claim. A claim is
+     * what allows the owner to acknowledge changes under the epoch; an epoch never claimed had none.
+     *
+     * @return the accounts claimed (those the directory no longer names {@code owner} under that epoch are not)
+     */
+    java.util.Set<UUID> claim(String owner, java.util.Map<UUID, Long> epochs);
+
+    /**
+     * Gives accounts back to their claimant (docs/decisions/0027): each account still owned by {@code
+     * expectedHost} under {@code expectedEpoch}, whose owner never claimed that epoch and whose claimant is
+     * {@code newHost}, gets {@code newHost} as owner under the next epoch (the claim stays as it was until {@code
+     * newHost} claims the new epoch). One transaction; each account succeeds or not on its own.
+     *
+     * @return in order, the account as given back, or {@code null} when that account changed meanwhile (or was claimed)
+     */
+    List<Account> giveBack(List<OwnerChange> changes);
+
     /** Sets a global configuration key (e.g. {@code brokers}); {@code null} value removes it. */
     void setGlobal(String key, String value);
 

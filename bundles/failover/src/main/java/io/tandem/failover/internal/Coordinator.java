@@ -241,8 +241,11 @@ final class Coordinator {
         List<Account> hosted = directory.accountsOn(d.mailstore);
         Map<UUID, List<Replica>> replicas = directory.replicasOf(hosted.stream().map(Account::id).toList()).stream()
                 .collect(Collectors.groupingBy(Replica::accountId));
-        List<Account> promotable = hosted.stream().filter(a -> replicas.getOrDefault(a.id(), List.of()).stream()
-                .anyMatch(r -> r.inSync() && live.contains(r.destination()))).toList();
+        // an account whose owner never claimed its epoch can also be given back to its live claimant (decision 0027)
+        List<Account> promotable = hosted.stream().filter(a -> {
+            List<Replica> rs = replicas.getOrDefault(a.id(), List.of());
+            return rs.stream().anyMatch(r -> r.inSync() && live.contains(r.destination())) || a.claimantCopy(rs, live).isPresent();
+        }).toList();
         if (promotable.isEmpty()) {
             d.outcome = hosted.isEmpty() ? "nothing to promote: no account is hosted there"
                     : "nothing promoted: none of its " + hosted.size() + " account(s) has an in-sync replica on a live Mailstore";

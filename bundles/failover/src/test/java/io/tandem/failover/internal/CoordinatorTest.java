@@ -242,6 +242,28 @@ public class CoordinatorTest {
         assertTrue(n.body(), n.body().contains("alice@example.com") && n.body().contains("bob@example.com"));
     }
 
+    /**
+     * alice went from ms1 to ms2 (which claimed her epoch) and back to ms1, which never took her over (never
+     * claimed) before it died. ms2, her claimant, is an initialising replica: not in sync, but it holds every
+     * acknowledged change, so the failover of ms1 starts, to give her back to ms2 (decision 0027). bob's only copy
+     * is initialising and ms1 claimed his epoch: he alone would not be promotable.
+     */
+    @Test
+    public void anAccountItsOwnerNeverTookOverCountsAsPromotableToItsClaimant() throws Exception {
+        Account toMs2 = dir.changeOwner(alice.id(), "ms1", alice.epoch(), "ms2");
+        dir.claim("ms2", Map.of(alice.id(), toMs2.epoch()));
+        dir.addReplica(alice.id(), "ms1", 5, null);
+        Account back = dir.changeOwner(alice.id(), "ms2", toMs2.epoch(), "ms1"); // ms1 keeps its row: not taken over
+        assertFalse(back.claimed());
+        dir.setReplicaState(alice.id(), "ms2", Replica.INITIALISING, "");
+        dir.setReplicaState(bob.id(), "ms2", Replica.INITIALISING, "");
+        leave(core2, c1); // core2 is now the coordinator
+        leave(core2, ms1);
+        pass(3000);
+        core2.tick();
+        assertEquals(List.of("ms1 8 " + Coordinator.KIND), promoted);
+    }
+
     @Test
     public void theSummarySaysWhatWasPromotedWhereAndWhatWasNot() throws Exception {
         leave(core2, c1);

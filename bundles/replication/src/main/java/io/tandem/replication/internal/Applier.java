@@ -99,6 +99,18 @@ final class Applier implements EventLog.Handler {
         }
     }
 
+    /** Whether this node read back the changes it made before it started (decision 0026). */
+    private volatile java.util.function.BooleanSupplier headChecked = () -> true;
+
+    /**
+     * A copy taken over while it is not in sync (a give-back, or an epoch this node claimed already) must first
+     * hold this node's own changes that the log has and its database lost: until {@code checked} says they are
+     * read back, such a marker is refused (its batch comes again).
+     */
+    void headChecked(java.util.function.BooleanSupplier checked) {
+        this.headChecked = checked;
+    }
+
     /** Promotion markers of the batch being handled whose epoch is not adopted yet. */
     private final Map<UUID, Event.Promotion> adopting = new java.util.LinkedHashMap<>();
 
@@ -524,6 +536,26 @@ final class Applier implements EventLog.Handler {
             return;
         }
         if (!Replica.IN_SYNC.equals(slot.state)) {
+            if (p.newOwner().equals(node) && !Replica.PAUSED.equals(slot.state)) {
+                // given back: this copy is still at the epoch this node claimed last, and the owner it replaced never
+                // claimed one; or this node claimed the epoch already (it stopped before it recorded the take-over) and
+                // may have acknowledged changes under it. Either way the copy holds every acknowledged change, in sync
+                // or not (decision 0027)
+                boolean back = p.giveBack() && store.epoch(p.accountId()).orElse(-1) == p.returnEpoch();
+                if (back || claimedHere(p)) {
+                    if (!headChecked.getAsBoolean()) {
+                        // its own changes the database lost are not read back yet: taken over now, it would skip them
+                        throw new IllegalStateException("promotion marker of " + p.accountId() + " for this node's copy that is "
+                                + "not in sync: waits until this node read back its own changes from the log");
+                    }
+                    if (back) {
+                        LOG.warn("{} given back to this node under epoch {}: taking it over from this copy (at the epoch {} it "
+                                + "claimed)", p.accountId(), p.epoch(), p.returnEpoch());
+                    }
+                    adopting.put(p.accountId(), p);
+                    return;
+                }
+            }
             if (p.newOwner().equals(node) && stillPromotedHere(p)) {
                 fail(p.accountId(), slot, "promoted to this node while its copy was " + slot.state
                         + (slot.detail.isEmpty() ? "" : " (" + slot.detail + ")") + ": not taken over");
@@ -531,6 +563,12 @@ final class Applier implements EventLog.Handler {
             return;
         }
         adopting.put(p.accountId(), p); // adopted with the batch's other markers, before any later event of the account
+    }
+
+    /** Whether the directory names this node the owner under the marker's epoch and records that it claimed it. */
+    private boolean claimedHere(Event.Promotion p) {
+        return directory.account(p.accountId()).map(a -> a.claimed() && a.mailHost().equals(node) && a.epoch() == p.epoch()
+                && store.epoch(p.accountId()).isPresent()).orElse(false);
     }
 
     /** Whether the directory still names this node the owner under the marker's epoch (a late marker: not any more). */
@@ -543,19 +581,39 @@ final class Applier implements EventLog.Handler {
         if (adopting.isEmpty()) {
             return;
         }
+        // the epochs this node is promoted to are claimed before its copies adopt them: a change is acknowledged
+        // only after adoption, so an epoch never claimed had none, and the account can be given back (decision 0027)
+        Map<UUID, Long> mine = new java.util.LinkedHashMap<>();
+        adopting.forEach((id, p) -> {
+            if (p.newOwner().equals(node) && store.epoch(id).isPresent()) {
+                // only with a copy to adopt it: a claim without one would keep the account from its claimant
+                mine.put(id, p.epoch());
+            }
+        });
+        Set<UUID> claimed = mine.isEmpty() ? Set.of() : directory.claim(node, mine);
         Map<UUID, Long> epochs = new java.util.LinkedHashMap<>();
-        adopting.forEach((id, p) -> epochs.put(id, p.epoch()));
-        Map<UUID, Long> adopted = store.adoptEpochs(epochs);
+        adopting.forEach((id, p) -> {
+            if (!p.giveBack() || !p.newOwner().equals(node) || claimed.contains(id)) {
+                // a promotion not claimed (the directory moved on) is still adopted, as a replica's, and so is a
+                // give-back to another node; a give-back to this node not claimed leaves the copy as it was, a
+                // replica waiting for its snapshot
+                epochs.put(id, p.epoch());
+            }
+        });
+        Map<UUID, Long> adopted = epochs.isEmpty() ? Map.of() : store.adoptEpochs(epochs);
         for (Event.Promotion p : adopting.values()) {
             Slot slot = slots.get(p.accountId());
-            if (slot == null) {
+            if (slot == null || !epochs.containsKey(p.accountId())) {
                 continue;
             }
             if (!adopted.containsKey(p.accountId())) {
                 fail(p.accountId(), slot, "promotion marker for epoch " + p.epoch() + " but no copy here");
-            } else if (p.newOwner().equals(node)) {
+            } else if (p.newOwner().equals(node) && claimed.contains(p.accountId())) {
                 // recorded at the batch's end, only if the directory still names this node under this epoch
                 tookOver.add(new DirectoryAdminService.TakeOver(p.accountId(), p.epoch(), p.previousOwner(), slot.priority));
+            } else if (p.newOwner().equals(node)) {
+                LOG.info("Promotion marker of {} for this node under epoch {} is stale (the directory moved on): not claimed, "
+                        + "not taken over, the copy stays a replica", p.accountId(), p.epoch());
             }
         }
         adopting.clear();

@@ -55,13 +55,29 @@ public sealed interface Event {
     /**
      * Written after the directory moved ownership to {@code newOwner} under {@code epoch}: the new owner
      * takes over once it has applied everything before this marker; every copy fences older epochs.
+     *
+     * @param returnEpoch 0 for a promotion; for a give-back (decision 0027), the epoch {@code newOwner} claimed
+     *                    last: it takes the account over from its own copy if that copy is still at this epoch,
+     *                    in sync or not (the owner it replaced never took the account over)
      */
     record Promotion(UUID accountId, long epoch, String newOwner, String previousOwner, UUID operationId,
-                     long createdMillis) implements Event {
+                     long createdMillis, long returnEpoch) implements Event {
         public Promotion {
             Objects.requireNonNull(accountId, "accountId");
             Objects.requireNonNull(newOwner, "newOwner");
             Objects.requireNonNull(previousOwner, "previousOwner");
+            if (returnEpoch < 0 || returnEpoch >= epoch && returnEpoch != 0) {
+                throw new IllegalArgumentException("return epoch " + returnEpoch + " is not below epoch " + epoch);
+            }
+        }
+
+        Promotion(UUID accountId, long epoch, String newOwner, String previousOwner, UUID operationId, long createdMillis) {
+            this(accountId, epoch, newOwner, previousOwner, operationId, createdMillis, 0);
+        }
+
+        /** Whether this marker gives the account back to its claimant. */
+        boolean giveBack() {
+            return returnEpoch > 0;
         }
     }
 }

@@ -93,6 +93,11 @@ public final class EventCodec {
             type = TYPE_PROMOTION;
             body.uuid(p.accountId()).i64(p.epoch()).str(p.newOwner()).str(p.previousOwner())
                     .optUuid(p.operationId()).i64(p.createdMillis());
+            if (p.giveBack()) {
+                // appended, and only to a give-back: ordinary markers keep their bytes, and a node of an older
+                // version skips it and reads a promotion of a copy that is not in sync, which it refuses
+                body.i64(p.returnEpoch());
+            }
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }
@@ -178,7 +183,8 @@ public final class EventCodec {
                 case TYPE_CHANGE -> change(body);
                 case TYPE_SNAPSHOT_BEGIN -> snapshotBegin(body);
                 case TYPE_SNAPSHOT_CHUNK -> snapshotChunk(body);
-                case TYPE_PROMOTION -> new Event.Promotion(body.uuid(), body.i64(), body.str(), body.str(), body.optUuid(), body.i64());
+                case TYPE_PROMOTION -> new Event.Promotion(body.uuid(), body.i64(), body.str(), body.str(), body.optUuid(), body.i64(),
+                        body.optTrailingLong());
                 default -> throw new UnreadableEventException("event type " + type + " is unknown to this node (encoding "
                         + MAJOR + "): upgrade this node to apply it");
             };

@@ -395,6 +395,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         Map<Account, String> failures = new LinkedHashMap<>();
         Set<String> live = liveMailstores();
         List<Account> staying = new ArrayList<>();      // already owned by the chosen replica (a promotion run again)
+        List<Account> returning = new ArrayList<>();    // given back to their claimant
         List<Account> moving = new ArrayList<>();
         Map<UUID, Replica> targets = new HashMap<>();
         for (Account account : accounts) {
@@ -418,14 +419,24 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                     staying.add(account);
                     continue;
                 }
-                if (finishing && own.inSync() && live.contains(own.destination())) {
-                    target = own; // finish this take-over rather than move the account once more
+                if (finishing && live.contains(own.destination()) && (own.inSync() || account.claimed())) {
+                    // finish this take-over rather than move the account once more; an owner that claimed its epoch
+                    // may have acknowledged changes under it, so its copy is the one to finish, in sync or not
+                    target = own;
                 } else {
                     target = rs.stream().filter(r -> r.inSync() && live.contains(r.destination())
                                     && !(finishing && r.destination().equals(account.mailHost())))
                             .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
                 }
                 if (target == null) {
+                    Replica claimant = account.claimantCopy(rs, live).orElse(null);
+                    if (claimant != null) {
+                        // nothing was acknowledged under an epoch its owner never claimed: the claimant's copy holds
+                        // every acknowledged change, in sync or not (decision 0027)
+                        targets.put(account.id(), claimant);
+                        returning.add(account);
+                        continue;
+                    }
                     failures.put(account, rs.isEmpty() ? "no replica" : "no available replica ("
                             + rs.stream().map(r -> describe(r, live)).collect(Collectors.joining("; ")) + ")");
                     continue;
@@ -444,6 +455,21 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                 owned.put(moving.get(i), moved.get(i));
             }
         }
+        Map<UUID, Long> returnEpochs = new HashMap<>();
+        List<Account> given = returning.isEmpty() ? List.of() : directory.giveBack(returning.stream().map(a ->
+                new DirectoryAdminService.OwnerChange(a.id(), a.mailHost(), a.epoch(), a.claimedHost())).toList());
+        for (int i = 0; i < returning.size(); i++) {
+            Account was = returning.get(i);
+            if (given.get(i) == null) {
+                failures.put(was, "ownership changed meanwhile (see ha:getAccountStatus accounts " + was.name() + ")");
+            } else {
+                owned.put(was, given.get(i));
+                returnEpochs.put(was.id(), was.claimedEpoch());
+                restartFailed(was, replicas.getOrDefault(was.id(), List.of()));
+                LOG.warn("{}: no in-sync copy on a live Mailstore and {} never took it over under epoch {}: given back to {}, "
+                        + "its claimant under epoch {}", was.name(), was.mailHost(), was.epoch(), was.claimedHost(), was.claimedEpoch());
+            }
+        }
         staying.forEach(a -> owned.put(a, a));
         rejoinBeforeMarkers(moving, moved, targets);
         if (owned.isEmpty()) {
@@ -453,7 +479,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         Map<String, byte[]> markers = new LinkedHashMap<>();
         long now = System.currentTimeMillis();
         owned.forEach((was, is) -> markers.put(is.id().toString(), EventCodec.encode(new Event.Promotion(is.id(), is.epoch(),
-                is.mailHost(), was.mailHost(), operationId, now))));
+                is.mailHost(), was.mailHost(), operationId, now, returnEpochs.getOrDefault(is.id(), 0L)))));
         // the ownership has moved: until the markers are in the log the new owner refuses the accounts' writes, so
         // they are retried with a growing, jittered back-off for as long as a take-over may take
         EventLogException last = null;
@@ -489,6 +515,13 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         List<Pending> pending = new ArrayList<>();
         owned.forEach((was, is) -> pending.add(new Pending(was, is, targets.get(is.id()), deadline)));
         return new Moved(failures, pending);
+    }
+
+    /** The copy of an owner that could not take over and stopped re-syncs from the claimant the account went back to. */
+    private void restartFailed(Account was, List<Replica> replicas) {
+        replicas.stream().filter(r -> r.destination().equals(was.mailHost()) && Replica.FAILED.equals(r.state())).findFirst()
+                .ifPresent(r -> directory.setReplicaState(r.accountId(), r.destination(), Replica.INITIALISING,
+                        "given back to " + was.claimedHost() + " after this copy could not take it over: re-syncing from it"));
     }
 
     /**

@@ -93,6 +93,15 @@ final class HeadCheck {
                 node, read, start, applied, applied == 1 ? "" : "s");
     }
 
+    /**
+     * Whether this node wrote the account's changes under {@code epoch}: it owns the account under it, or it is the
+     * account's claimant under it (a promotion away that its new owner never took over may give it back: this
+     * copy must then hold every change it acknowledged, decision 0027).
+     */
+    private boolean wroteUnder(Account a, long epoch) {
+        return a.mailHost().equals(node) && a.epoch() == epoch || node.equals(a.claimedHost()) && a.claimedEpoch() == epoch;
+    }
+
     /** Applies the record's change if it is one of this node's that its database lacks. */
     private boolean rollForward(LogRecord r) {
         Event event;
@@ -118,7 +127,7 @@ final class HeadCheck {
             return false;
         }
         Optional<Account> owner = directory.account(change.accountId());
-        if (owner.isEmpty() || !owner.get().mailHost().equals(node) || owner.get().epoch() != change.epoch()) {
+        if (owner.isEmpty() || !wroteUnder(owner.get(), change.epoch())) {
             return false; // promoted away meanwhile: the copy follows the new owner like any replica
         }
         boolean applied;

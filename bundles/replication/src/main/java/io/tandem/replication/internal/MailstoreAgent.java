@@ -65,6 +65,7 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
                 (account, destination) -> messaging.publish(Topics.SNAPSHOT, account + " " + destination), this::readyForSnapshot,
                 Clock.systemUTC());
         this.heads = new HeadCheck(node, store, directory, log, Duration.ofMillis(Math.max(10_000, config.head_check_timeout_ms())));
+        applier.headChecked(heads::checked);
         this.subscription = log.subscribe("tandem-applier-" + node, applier);
         // nothing is fetched until the first refresh said which copies this node keeps (the applier refuses
         // batches until then anyway: they would come again)

@@ -2,7 +2,7 @@ package io.tandem.replication.internal;
 
 import io.tandem.api.cluster.OwnershipLease;
 import io.tandem.api.directory.Account;
-import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.mailbox.StaleEpochException;
@@ -47,7 +47,7 @@ final class Publisher implements MailboxChangeHook {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
 
     private final String node;
-    private final DirectoryService directory;
+    private final DirectoryAdminService directory;
     private final EventLog log;
     private final OwnershipLease lease;
     private final ReplicatedAccounts replicated;
@@ -65,11 +65,11 @@ final class Publisher implements MailboxChangeHook {
     /** Whether this node read back the changes it made before it started (decision 0026). */
     private volatile java.util.function.BooleanSupplier headChecked = () -> true;
 
-    Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease) {
+    Publisher(String node, DirectoryAdminService directory, EventLog log, OwnershipLease lease) {
         this(node, directory, log, lease, Clock.systemUTC(), AckJournal.OFF);
     }
 
-    Publisher(String node, DirectoryService directory, EventLog log, OwnershipLease lease, Clock clock, AckJournal journal) {
+    Publisher(String node, DirectoryAdminService directory, EventLog log, OwnershipLease lease, Clock clock, AckJournal journal) {
         this.node = node;
         this.journal = journal;
         this.directory = directory;
@@ -125,6 +125,10 @@ final class Publisher implements MailboxChangeHook {
         byte[] event = EventCodec.encode(new Event.Change(change));
         try {
             publish(change, event, transaction);
+        } catch (NotWritten e) {
+            // the log could not take it at all (brokers unreachable or hung): a second try would only double the
+            // client's wait before the same refusal
+            throw e.cause;
         } catch (EventLogException e) {
             if (e.outcomeUnknown()) {
                 throw unknown(change, e);
@@ -134,6 +138,8 @@ final class Publisher implements MailboxChangeHook {
             LOG.debug("Change {} of {} discarded by the log ({}): writing it again", change.sequence(), change.accountId(), e.getMessage());
             try {
                 publish(change, event, transaction);
+            } catch (NotWritten again) {
+                throw again.cause;
             } catch (EventLogException again) {
                 throw again.outcomeUnknown() ? unknown(change, again) : again;
             }
@@ -147,7 +153,12 @@ final class Publisher implements MailboxChangeHook {
         boolean unknown = false;
         try {
             // written but invisible until committed: if this change is not acknowledged, no replica ever sees it
-            EventLog.Prepared prepared = log.prepare(Map.of(change.accountId().toString(), event));
+            EventLog.Prepared prepared;
+            try {
+                prepared = log.prepare(Map.of(change.accountId().toString(), event));
+            } catch (EventLogException e) {
+                throw new NotWritten(e); // nothing of it committed: whatever was written is aborted, never visible
+            }
             try {
                 if (open != null) {
                     positions.written(open, prepared.records());
@@ -212,13 +223,28 @@ final class Publisher implements MailboxChangeHook {
         });
     }
 
+    /** The log refused to write a change at all: nothing of it is in the log. */
+    private static final class NotWritten extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final EventLogException cause;
+
+        NotWritten(EventLogException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.cause = cause;
+        }
+    }
+
     private static EventLogException unknown(MailboxChange change, EventLogException e) {
         LOG.error("Change {} of {} (epoch {}) not acknowledged and the log cannot say whether it holds it: {}",
                 change.sequence(), change.accountId(), change.epoch(), e.getMessage());
         return e;
     }
 
-    /** Whether the directory's database names this node the owner under the change's epoch; throws when not. */
+    /**
+     * Whether the directory's database names this node the owner under the change's epoch, and whether this node
+     * claimed that epoch (decision 0027), replicated or not (an account whose replicas are all paused is not
+     * replicated now, and could be given back once one is restarted); throws when not.
+     */
     private void checkOwner(MailboxChange change) {
         Account owner = directory.account(change.accountId())
                 .orElseThrow(() -> new ReplicationException("account " + change.accountId() + " no longer exists: change not acknowledged"));
@@ -228,5 +254,29 @@ final class Publisher implements MailboxChangeHook {
                     change.sequence(), owner.name(), owner.mailHost(), owner.epoch(), change.epoch());
             throw new StaleEpochException(change.accountId(), owner.epoch(), change.epoch());
         }
+        if (!owner.claimed() && !claimAdopted(owner, change)) {
+            // an epoch its owner never claimed may be given back to its claimant, whose copy would not hold this
+            // change (a mailbox created on an owner that never took the account over, for example)
+            throw new WritesFencedException("change of " + owner.name() + " refused: " + node + " has not taken it over under "
+                    + "epoch " + owner.epoch() + " yet (its last claimant is " + owner.claimedHost() + " under epoch "
+                    + owner.claimedEpoch() + "); try again in a moment");
+        }
+    }
+
+    /**
+     * Claims the owner's epoch for a copy that adopted it without claiming (only a node of an older version does,
+     * before a rolling upgrade reached it): that copy took the account over and may have acknowledged changes, so
+     * the claim says what is. A mailbox being created (sequence 1) adopted nothing: not claimed.
+     */
+    private boolean claimAdopted(Account owner, MailboxChange change) {
+        if (change.sequence() <= 1) {
+            return false;
+        }
+        boolean claimed = directory.claim(node, Map.of(owner.id(), owner.epoch())).contains(owner.id());
+        if (claimed) {
+            LOG.warn("{} was taken over here under epoch {} without a claim (by an older version): claimed now", owner.name(),
+                    owner.epoch());
+        }
+        return claimed;
     }
 }

@@ -2,7 +2,7 @@ package io.tandem.replication.internal;
 
 import io.tandem.api.cluster.ClusterMessageListener;
 import io.tandem.api.cluster.OwnershipLease;
-import io.tandem.api.directory.DirectoryService;
+import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.mailbox.MailboxChange;
 import io.tandem.api.mailbox.MailboxChangeHook;
 import io.tandem.api.node.LocalNode;
@@ -31,7 +31,7 @@ public class ReplicationHook implements MailboxChangeHook, ClusterMessageListene
     private final AckJournal journal;
 
     @Activate
-    public ReplicationHook(@Reference LocalNode local, @Reference DirectoryService directory, @Reference EventLog log,
+    public ReplicationHook(@Reference LocalNode local, @Reference DirectoryAdminService directory, @Reference EventLog log,
                            @Reference OwnershipLease lease, ReplicationConfig config) {
         this.journal = AckJournal.open(local.identity().name(), config.history_file());
         this.publisher = new Publisher(local.identity().name(), directory, log, lease, java.time.Clock.systemUTC(), journal);

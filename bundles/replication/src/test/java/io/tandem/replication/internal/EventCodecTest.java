@@ -60,6 +60,7 @@ public class EventCodecTest {
                         Set.of("\\Seen"), Set.of("red", "blue")))));
         v.put("promotion", new Event.Promotion(ACCOUNT, 4, "mbox2", "mbox1", OP, 1_700_000_001_000L));
         v.put("promotion-no-operation", new Event.Promotion(ACCOUNT, 5, "mbox1", "mbox2", null, 1_700_000_002_000L));
+        v.put("promotion-give-back", new Event.Promotion(ACCOUNT, 7, "mbox1", "mbox2", OP, 1_700_000_003_000L, 5));
         return v;
     }
 
@@ -103,6 +104,20 @@ public class EventCodecTest {
             assertEquals(name + ": today's encoding is the older one plus the stamp", older.length + Long.BYTES,
                     EventCodec.encode(today).length);
         }
+    }
+
+    /** A give-back appends its return epoch; read as an older node reads it, it is an ordinary promotion. */
+    @Test
+    public void aGiveBackIsAPromotionWithItsReturnEpochAppended() {
+        Event.Promotion back = (Event.Promotion) vectors().get("promotion-give-back");
+        Event.Promotion plain = new Event.Promotion(back.accountId(), back.epoch(), back.newOwner(), back.previousOwner(),
+                back.operationId(), back.createdMillis());
+        byte[] withReturn = EventCodec.encode(back);
+        byte[] without = EventCodec.encode(plain);
+        assertEquals(without.length + Long.BYTES, withReturn.length);
+        assertEquals(0, ((Event.Promotion) EventCodec.decode(without)).returnEpoch());
+        assertEquals(5, ((Event.Promotion) EventCodec.decode(withReturn)).returnEpoch());
+        assertThrows(IllegalArgumentException.class, () -> new Event.Promotion(ACCOUNT, 5, "a", "b", null, 1, 5));
     }
 
     @Test

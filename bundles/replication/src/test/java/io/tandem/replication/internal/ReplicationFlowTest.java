@@ -641,6 +641,38 @@ public class ReplicationFlowTest {
     }
 
     /**
+     * A log that cannot take a change at all (its brokers hung: the write times out) refuses it once: the client
+     * is not made to wait for a second time-out before the same refusal. Only a change written and then discarded
+     * is written again.
+     */
+    @Test
+    public void aChangeTheLogCouldNotWriteIsNotWrittenASecondTime() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+        ListLog hangs = new ListLog() {
+            @Override
+            public synchronized Prepared prepare(Map<String, byte[]> values) {
+                if (down.get()) {
+                    tries.incrementAndGet();
+                    throw new io.tandem.api.replication.EventLogException("brokers did not answer within 10000 ms");
+                }
+                return super.prepare(values);
+            }
+        };
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, hangs);
+        Reader r2 = deliveredThenInSyncOnMs2(hangs, w1);
+        down.set(true);
+        String before = s1.checksum(account.id());
+        assertThrows(io.tandem.api.replication.EventLogException.class, () -> deliver(s1, account.epoch(), 2));
+        assertEquals("one try", 1, tries.get());
+        assertEquals("nothing kept", before, s1.checksum(account.id()));
+        down.set(false);
+        deliver(s1, account.epoch(), 3);
+        r2.pump(hangs);
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+    }
+
+    /**
      * The log cannot say whether it committed the change (outcome unknown) and it did: the source rolled the
      * change back and makes its next change under the same sequence. The replica applied the landed one; it must
      * not take the source's next change for a replay of it (that would lose an acknowledged change on
@@ -731,9 +763,9 @@ public class ReplicationFlowTest {
     }
 
     /** The directory as the publisher sees it, counting its reads of an account's replicas. */
-    private io.tandem.api.directory.DirectoryService counting(java.util.concurrent.atomic.AtomicInteger replicaReads) {
-        return (io.tandem.api.directory.DirectoryService) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {io.tandem.api.directory.DirectoryService.class}, (proxy, m, args) -> {
+    private io.tandem.api.directory.DirectoryAdminService counting(java.util.concurrent.atomic.AtomicInteger replicaReads) {
+        return (io.tandem.api.directory.DirectoryAdminService) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {io.tandem.api.directory.DirectoryAdminService.class}, (proxy, m, args) -> {
                     if (m.getName().equals("replicas") && args != null && args.length == 1) {
                         replicaReads.incrementAndGet();
                     }
@@ -1145,6 +1177,230 @@ public class ReplicationFlowTest {
         deliver(s3, toMs3.epoch(), 2);
         r2.pump(log);
         assertEquals("ms2 follows the new owner", s3.checksum(account.id()), s2.checksum(account.id()));
+    }
+
+    /** Mailstores the HaService of a test sees in the cluster. */
+    private final Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A real HaService on {@code node} over this test's directory and log; the cluster is {@link #live}. */
+    private HaService ha(String node) {
+        io.tandem.api.cluster.ClusterService cluster = fake(io.tandem.api.cluster.ClusterService.class, (m, args) ->
+                m.getName().equals("nodes") ? live.stream().map(n -> new io.tandem.api.cluster.ClusterNode(n, n, n + ".example.com",
+                        "127.0.0.1", "test", Set.of(Role.MAILSTORE), Set.of(), Map.of(), n.equals(node))).toList() : null);
+        io.tandem.api.cluster.ClusterMessaging messaging = fake(io.tandem.api.cluster.ClusterMessaging.class, (m, args) -> null);
+        io.tandem.api.node.LocalNode local = fake(io.tandem.api.node.LocalNode.class, (m, args) ->
+                m.getName().equals("identity") ? new io.tandem.api.node.NodeIdentity(node, node + ".example.com", "127.0.0.1", "test") : null);
+        HaService ha = new HaService(dir, log, cluster, messaging, fake(io.tandem.api.license.LicenseService.class, (m, args) -> null),
+                fake(io.tandem.api.blob.VolumeRegistry.class, (m, args) -> null), local,
+                ConfigProxy.of(ReplicationConfig.class, Map.of("promotion_timeout_seconds", 30)));
+        open.add(ha::deactivate);
+        return ha;
+    }
+
+    /** Waits until the log holds {@code n} promotion markers (a promotion writes them from its own threads). */
+    private void awaitMarkers(int n) {
+        io.tandem.api.test.Await.until(n + " promotion marker(s) in the log", Duration.ofSeconds(30), () -> {
+            synchronized (log) {
+                return log.records.stream().filter(ReplicationFlowTest::isMarker).count() == n;
+            }
+        });
+    }
+
+    private static boolean isMarker(LogRecord r) {
+        return EventCodec.decode(r.value()) instanceof Event.Promotion;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T fake(Class<T> type, java.util.function.BiFunction<Method, Object[], Object> answer) {
+        return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            if (m.isDefault()) {
+                return java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args);
+            }
+            return m.getDeclaringClass() == Object.class ? (m.getName().equals("toString") ? type.getSimpleName() : null)
+                    : answer.apply(m, args);
+        });
+    }
+
+    /** Waits for a promotion operation to count all its accounts; returns it. */
+    private Operation finished(Operation op) {
+        io.tandem.api.test.Await.until("operation " + op.id() + " finished", Duration.ofSeconds(30),
+                () -> !Operation.RUNNING.equals(dir.operation(op.id()).orElseThrow().state()),
+                () -> dir.operation(op.id()).orElseThrow().toString());
+        return dir.operation(op.id()).orElseThrow();
+    }
+
+    /**
+     * alice on ms1 with four messages, in sync on ms2, promoted to ms2 by a real HaService: the marker is in the log
+     * and ms1 is an initialising replica. ms2 has not read the marker.
+     */
+    private Reader promotedToMs2NotTakenOverYet(Publisher p1, HaService ha) throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1, p1);
+        for (int n = 1; n <= 4; n++) {
+            deliver(s1, account.epoch(), n);
+        }
+        r2.pump(log);
+        live.addAll(Set.of("ms1", "ms2"));
+        Operation op = ha.promote(List.of("alice@example.com"), null, null, 1);
+        awaitMarkers(1);
+        assertEquals("ms2", dir.account(account.id()).orElseThrow().mailHost());
+        assertEquals(Replica.INITIALISING, state("ms1"));
+        assertEquals(op.id(), op.id());
+        return r2;
+    }
+
+    /** As {@link #promotedToMs2NotTakenOverYet}, then ms2's copy restarted by an operator before it read its marker. */
+    private Reader promotedToMs2ThatCannotTakeOver(HaService ha) throws Exception {
+        Reader r2 = promotedToMs2NotTakenOverYet(new Publisher("ms1", dir, log, TestLease.HELD), ha);
+        dir.setReplicaState(account.id(), "ms2", Replica.INITIALISING, "restarted by an operator");
+        r2.applier.refresh();
+        r2.pump(log);
+        return r2;
+    }
+
+    /**
+     * The copy promoted was in sync when it was chosen and stopped before it read its marker (here an operator's
+     * restart, as after a gap or a re-initialisation): the new owner cannot take the account over, and the former
+     * owner, which holds every acknowledged change, is an initialising replica waiting for a snapshot nobody can
+     * serve. The account must not stay unwritable: the new owner never claimed its epoch, so nothing was
+     * acknowledged under it, and the heal gives the account back to its claimant (decision 0027).
+     */
+    @Test
+    public void aTakeOverTheNewOwnerCouldNotMakeHandsTheAccountBackToItsFormerOwner() throws Exception {
+        HaService ha = ha("ms3");
+        Reader r2 = promotedToMs2ThatCannotTakeOver(ha);
+        assertEquals("ms2", dir.account(account.id()).orElseThrow().mailHost());
+        assertFalse("ms2 did not take it over", dir.account(account.id()).orElseThrow().claimed());
+        Reader r1 = new Reader(applier("ms1", s1));
+        r1.applier.refresh();
+        r1.pump(log);
+        String acknowledged = s1.checksum(account.id());
+
+        Operation heal = ha.finishTakeOvers(List.of("alice@example.com"), 1, "healTakeOver");
+        awaitMarkers(2);
+        Account back = dir.account(account.id()).orElseThrow();
+        r1.pump(log);
+        r2.pump(log);
+        assertEquals(finished(heal).toString(), Operation.DONE, finished(heal).state());
+        assertEquals("ms1 took it over", "none", state("ms1"));
+        assertTrue(dir.account(account.id()).orElseThrow().claimed());
+        assertEquals("nothing acknowledged is lost", acknowledged, s1.checksum(account.id()));
+        deliver(s1, back.epoch(), 5);
+
+        // the copy that could not take over (it stopped on the marker) re-syncs from it
+        assertEquals(Replica.INITIALISING, state("ms2"));
+        r2.applier.refresh(); // as on the announcement of the replica rows' change
+        new SnapshotWriter("ms1", dir, s1, log).snapshot(account.id(), "ms2");
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+    }
+
+    /** As above, with the new owner dead before it read its marker: the automatic failover gives the account back. */
+    @Test
+    public void aNewOwnerThatDiesBeforeItsMarkerHandsTheAccountBackOnTheFailoverOfIt() throws Exception {
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
+        HaService ha = ha("ms3");
+        promotedToMs2NotTakenOverYet(p1, ha);
+        live.remove("ms2");
+        Reader r1 = new Reader(applier("ms1", s1));
+        r1.applier.refresh();
+        r1.pump(log);
+        String acknowledged = s1.checksum(account.id());
+        Operation op = ha.promoteAllOf("ms2", 1, "autoFailover");
+        awaitMarkers(2);
+        assertEquals("ms1", dir.account(account.id()).orElseThrow().mailHost());
+        r1.pump(log);
+        assertEquals(Operation.DONE, finished(op).state());
+        assertEquals(acknowledged, s1.checksum(account.id()));
+        deliver(s1, dir.account(account.id()).orElseThrow().epoch(), 5);
+        assertEquals("ms2 stays its replica (in sync up to the marker it never read)", Replica.IN_SYNC, state("ms2"));
+    }
+
+    /**
+     * An owner that never took the account over (it never claimed its epoch) acknowledges no replicated change,
+     * not even the creation of a mailbox it does not have: the account could be given back past it.
+     */
+    @Test
+    public void anOwnerThatNeverTookTheAccountOverAcknowledgesNoReplicatedChange() throws Exception {
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        Publisher p2 = new Publisher("ms2", dir, log, TestLease.HELD);
+        hook(s2, p2);
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        dir.addReplica(account.id(), "ms3", 10, null);
+        Account toMs2 = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
+        assertThrows(WritesFencedException.class, () -> s2.create(account.id(), toMs2.epoch()));
+        assertTrue("nothing of it kept", s2.info(account.id()).isEmpty());
+        dir.setReplicaState(account.id(), "ms3", Replica.PAUSED, "paused"); // not replicated now: refused all the same
+        p2.replicasChanged();
+        assertThrows(WritesFencedException.class, () -> s2.create(account.id(), toMs2.epoch()));
+        assertTrue(s2.info(account.id()).isEmpty());
+
+        // a copy that adopted the epoch without claiming it (a node of an older version took the account over)
+        // claims it at its next change: it may have acknowledged changes under it already
+        s2.restore(s1.snapshot(account.id(), snap -> { }));
+        s2.adoptEpoch(account.id(), toMs2.epoch());
+        assertFalse(dir.account(account.id()).orElseThrow().claimed());
+        deliver(s2, toMs2.epoch(), 2);
+        assertTrue(dir.account(account.id()).orElseThrow().claimed());
+        assertEquals(3, s2.info(account.id()).orElseThrow().sequence());
+    }
+
+    /**
+     * A give-back read before this node read back its own changes from the log waits for the read-back: taken
+     * over first, the copy would adopt the new epoch and the read-back would skip a change it lost.
+     */
+    @Test
+    public void aGiveBackWaitsForTheReadBackOfTheClaimantsOwnChanges() throws Exception {
+        HaService ha = ha("ms3");
+        Reader r2 = promotedToMs2ThatCannotTakeOver(ha);
+        Applier a1 = applier("ms1", s1);
+        java.util.concurrent.atomic.AtomicBoolean readBack = new java.util.concurrent.atomic.AtomicBoolean();
+        a1.headChecked(readBack::get);
+        Reader r1 = new Reader(a1);
+        a1.refresh();
+        r1.pump(log);
+        Operation heal = ha.finishTakeOvers(List.of("alice@example.com"), 1, "healTakeOver");
+        awaitMarkers(2);
+        int at = r1.position;
+        assertThrows(IllegalStateException.class, () -> r1.pump(log));
+        r1.position = at; // the batch comes again
+        assertEquals(Replica.INITIALISING, state("ms1"));
+        readBack.set(true);
+        r1.pump(log);
+        assertEquals(Operation.DONE, finished(heal).state());
+        assertEquals("none", state("ms1"));
+    }
+
+    /**
+     * An owner that claimed its epoch and stopped before it recorded its take-over (its copy now not in sync) is
+     * never given back past: it may have acknowledged changes under that epoch. The heal sends it its marker again,
+     * and it finishes the take-over from its own copy.
+     */
+    @Test
+    public void anOwnerThatClaimedItsEpochIsNeverGivenBackPastAndFinishesItsTakeOver() throws Exception {
+        Publisher p1 = new Publisher("ms1", dir, log, TestLease.HELD);
+        HaService ha = ha("ms3");
+        Reader r2 = promotedToMs2NotTakenOverYet(p1, ha);
+        hook(s2, new Publisher("ms2", dir, log, TestLease.HELD));
+        long epoch = dir.account(account.id()).orElseThrow().epoch();
+        dir.claim("ms2", Map.of(account.id(), epoch)); // claimed, then stopped before adopting
+        dir.setReplicaState(account.id(), "ms2", Replica.INITIALISING, "restarted");
+        r2.applier.refresh();
+        Reader r1 = new Reader(applier("ms1", s1));
+        r1.applier.refresh();
+        Operation heal = ha.finishTakeOvers(List.of("alice@example.com"), 1, "healTakeOver");
+        awaitMarkers(2);
+        r1.pump(log);
+        r2.pump(log);
+        assertEquals(Operation.DONE, finished(heal).state());
+        Account now = dir.account(account.id()).orElseThrow();
+        assertEquals("ms2", now.mailHost());
+        assertEquals(epoch, now.epoch());
+        assertEquals("ms2 took it over", "none", state("ms2"));
+        assertEquals(Replica.INITIALISING, state("ms1"));
+        deliver(s2, epoch, 5);
     }
 
     /**

@@ -54,7 +54,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     private static final Logger LOG = LoggerFactory.getLogger(JdbcDirectory.class);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
     private static final Pattern GLOBAL_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,127}");
-    private static final String ACCOUNT_COLUMNS = "id, name, domain, mail_host, epoch, status, created_ms";
+    private static final String ACCOUNT_COLUMNS = "id, name, domain, mail_host, epoch, status, created_ms, claimed_host, claimed_epoch";
 
     private final Sql sql;
     private final JdbcVolumes volumes;
@@ -161,8 +161,9 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
                 throw new IllegalArgumentException("account '" + a + "' already exists");
             }
             requireMailstore(c, host);
-            Sql.update(c, "INSERT INTO accounts (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    id, a, d, host, 1L, AccountStatus.ACTIVE.name(), now);
+            // its first owner claims its first epoch: nobody else wrote to it (decision 0027)
+            Sql.update(c, "INSERT INTO accounts (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    id, a, d, host, 1L, AccountStatus.ACTIVE.name(), now, host, 1L);
             return new Account(id, a, d, host, 1L, AccountStatus.ACTIVE, Instant.ofEpochMilli(now));
         });
     }
@@ -244,22 +245,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
             int[] counts = Batches.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
                     changes.stream().map(ch -> new Object[] {hosts.get(ch.newHost()), ch.accountId(), ch.expectedHost(),
                             ch.expectedEpoch()}).toList());
-            Object[] ids = changes.stream().map(OwnerChange::accountId).distinct().toArray();
-            Map<UUID, Account> now = new HashMap<>();
-            for (Account a : Sql.list(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
-                    JdbcDirectory::accountRow, ids)) {
-                now.put(a.id(), a);
-            }
-            List<Account> out = new ArrayList<>(changes.size());
-            for (int i = 0; i < changes.size(); i++) {
-                OwnerChange ch = changes.get(i);
-                Account a = now.get(ch.accountId());
-                // the count says whether this row matched; the row read back must show exactly this move
-                boolean hit = counts[i] != 0 && a != null && a.mailHost().equals(hosts.get(ch.newHost()))
-                        && a.epoch() == ch.expectedEpoch() + 1;
-                out.add(hit ? a : null);
-            }
-            return out;
+            return moved(c, changes, counts, hosts);
         });
         List<Account> changed = new ArrayList<>();
         Map<String, List<Account>> byMove = new java.util.TreeMap<>();
@@ -285,6 +271,81 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
                     names(accounts, 10)));
         }
         return moved;
+    }
+
+    @Override
+    public Set<UUID> claim(String owner, Map<UUID, Long> epochs) {
+        if (epochs.isEmpty()) {
+            return Set.of();
+        }
+        String h = host(owner);
+        List<Map.Entry<UUID, Long>> list = new ArrayList<>(epochs.entrySet());
+        return sql.tx(c -> {
+            // a compare-and-set on the owner and epoch: a give-back (which needs the epoch unclaimed) and a claim of
+            // the same account update the same row, so exactly one of them wins
+            int[] counts = Batches.batch(c, "UPDATE accounts SET claimed_host = ?, claimed_epoch = ? WHERE id = ? AND mail_host = ?"
+                    + " AND epoch = ?", list.stream().map(e -> new Object[] {h, e.getValue(), e.getKey(), h, e.getValue()}).toList());
+            Set<UUID> claimed = new java.util.LinkedHashSet<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (counts[i] != 0) {
+                    claimed.add(list.get(i).getKey());
+                }
+            }
+            return claimed;
+        });
+    }
+
+    @Override
+    public List<Account> giveBack(List<OwnerChange> changes) {
+        if (changes.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> hosts = new HashMap<>();
+        for (OwnerChange ch : changes) {
+            hosts.computeIfAbsent(ch.newHost(), JdbcDirectory::host);
+        }
+        List<Account> back = sql.tx(c -> {
+            int[] counts = Batches.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ?"
+                            + " AND epoch = ? AND claimed_host = ? AND claimed_epoch < epoch",
+                    changes.stream().map(ch -> new Object[] {hosts.get(ch.newHost()), ch.accountId(), ch.expectedHost(), ch.expectedEpoch(),
+                            hosts.get(ch.newHost())}).toList());
+            return moved(c, changes, counts, hosts);
+        });
+        List<Account> changed = back.stream().filter(Objects::nonNull).toList();
+        for (int i = 0; i < back.size(); i++) {
+            Account a = back.get(i);
+            if (a != null) {
+                LOG.warn("{} given back to {} (epoch {}), its claimant: {} never took it over under epoch {}", a.name(), a.mailHost(),
+                        a.epoch(), changes.get(i).expectedHost(), changes.get(i).expectedEpoch());
+            }
+        }
+        if (!changed.isEmpty()) {
+            announce(changed);
+        }
+        return back;
+    }
+
+    /**
+     * Reads back the accounts of a batch of ownership compare-and-sets ({@code counts}, in order): each the account as
+     * moved, or {@code null} where its row did not match. One read for the whole batch.
+     */
+    private static List<Account> moved(Connection c, List<OwnerChange> changes, int[] counts, Map<String, String> hosts)
+            throws SQLException {
+        Object[] ids = changes.stream().map(OwnerChange::accountId).distinct().toArray();
+        Map<UUID, Account> now = new HashMap<>();
+        for (Account a : Sql.list(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
+                JdbcDirectory::accountRow, ids)) {
+            now.put(a.id(), a);
+        }
+        List<Account> out = new ArrayList<>(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            OwnerChange ch = changes.get(i);
+            Account a = now.get(ch.accountId());
+            // the count says whether this row matched; the row read back must show exactly this move
+            boolean hit = counts[i] != 0 && a != null && a.mailHost().equals(hosts.get(ch.newHost())) && a.epoch() == ch.expectedEpoch() + 1;
+            out.add(hit ? a : null);
+        }
+        return out;
     }
 
     private static String names(List<Account> accounts, int max) {
@@ -744,7 +805,17 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     }
 
     private static Account accountRow(ResultSet rs) throws SQLException {
+        String claimedHost = rs.getString(8);
+        long claimedEpoch = rs.getLong(9);
+        if (claimedHost == null) {
+            // created by a node of a version before claims (a rolling upgrade), which writes no claim: its first
+            // owner holds its first epoch; after a promotion by that version, nobody is known to (never given back)
+            boolean first = rs.getLong(5) == 1;
+            claimedHost = first ? rs.getString(4) : "";
+            claimedEpoch = first ? 1 : 0;
+        }
         return new Account(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                rs.getLong(5), AccountStatus.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7)));
+                rs.getLong(5), AccountStatus.valueOf(rs.getString(6)), Instant.ofEpochMilli(rs.getLong(7)), claimedHost,
+                claimedEpoch);
     }
 }

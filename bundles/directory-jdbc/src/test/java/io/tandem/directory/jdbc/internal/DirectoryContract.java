@@ -269,6 +269,77 @@ public abstract class DirectoryContract {
                 new Replica(a.id(), "mbox3", 5, Replica.IN_SYNC, "", null, 0))));
     }
 
+    /**
+     * Claims (decision 0027): an account's first owner holds its first epoch's claim; a promotion leaves the claim
+     * where it was until the new owner claims; only an account whose owner never claimed its epoch is given back,
+     * and only to its claimant.
+     */
+    @Test
+    public void anEpochNeverClaimedIsGivenBackToItsClaimantAndAClaimedOneNever() throws Exception {
+        dir.createDomain("example.com");
+        Account a = dir.createAccount("a@example.com", "mbox1");
+        assertTrue("its first owner claimed its first epoch", a.claimed());
+        assertEquals(a, dir.account(a.id()).orElseThrow());
+        Account toMbox2 = dir.changeOwner(a.id(), "mbox1", a.epoch(), "mbox2");
+        assertFalse("promoted, not claimed yet", toMbox2.claimed());
+        assertEquals("mbox1", toMbox2.claimedHost());
+        assertEquals(1, toMbox2.claimedEpoch());
+        assertEquals("only the owner under that epoch claims it", Set.of(), dir.claim("mbox1", Map.of(a.id(), toMbox2.epoch())));
+        assertEquals("not an epoch it does not own", Set.of(), dir.claim("mbox2", Map.of(a.id(), a.epoch())));
+        assertEquals("not to anyone but the claimant", java.util.Arrays.asList((Account) null), dir.giveBack(List.of(
+                new DirectoryAdminService.OwnerChange(a.id(), "mbox2", toMbox2.epoch(), "mbox2"))));
+        List<Account> back = dir.giveBack(List.of(new DirectoryAdminService.OwnerChange(a.id(), "mbox2", toMbox2.epoch(), "mbox1")));
+        assertEquals("mbox1", back.get(0).mailHost());
+        assertEquals(3, back.get(0).epoch());
+        assertFalse("its claimant claims the new epoch when it takes it over", back.get(0).claimed());
+        assertEquals(1, back.get(0).claimedEpoch());
+        assertEquals(Set.of(a.id()), dir.claim("mbox1", Map.of(a.id(), 3L)));
+        assertTrue(dir.account(a.id()).orElseThrow().claimed());
+        assertEquals("a claimed epoch is never given back", java.util.Arrays.asList((Account) null), dir.giveBack(List.of(
+                new DirectoryAdminService.OwnerChange(a.id(), "mbox1", 3, "mbox1"))));
+        assertEquals(3, dir.account(a.id()).orElseThrow().epoch());
+    }
+
+    /** A claim and a give-back of the same epoch, from two nodes at once: exactly one of them wins, every time. */
+    @Test
+    public void aClaimAndAGiveBackRacingHaveExactlyOneWinner() throws Exception {
+        dir.createDomain("example.com");
+        DirectoryComponent other = connect();
+        for (int i = 0; i < 10; i++) {
+            Account a = dir.createAccount("race" + i + "@example.com", "mbox1");
+            Account promoted = dir.changeOwner(a.id(), "mbox1", a.epoch(), "mbox2");
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.atomic.AtomicReference<Set<UUID>> claimed = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<List<Account>> given = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread claimer = new Thread(() -> {
+                await(start);
+                claimed.set(dir.claim("mbox2", Map.of(a.id(), promoted.epoch())));
+            });
+            Thread giver = new Thread(() -> {
+                await(start);
+                given.set(other.giveBack(List.of(new DirectoryAdminService.OwnerChange(a.id(), "mbox2", promoted.epoch(), "mbox1"))));
+            });
+            claimer.start();
+            giver.start();
+            claimer.join(30_000);
+            giver.join(30_000);
+            boolean claimWon = claimed.get().contains(a.id());
+            boolean giveBackWon = given.get().get(0) != null;
+            assertTrue("round " + i + ": claim " + claimWon + ", give-back " + giveBackWon, claimWon ^ giveBackWon);
+            Account now = dir.account(a.id()).orElseThrow();
+            assertEquals(claimWon ? "mbox2" : "mbox1", now.mailHost());
+            assertEquals(claimWon, now.claimed());
+        }
+    }
+
+    private static void await(java.util.concurrent.CyclicBarrier barrier) {
+        try {
+            barrier.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The applier's own transition loses against an operator's change made since it last read the row. */
     @Test
     public void aReplicaStateChangesByCompareAndSetOnStateAndTime() {
