@@ -301,14 +301,25 @@ members() {
   cmd_exec "$1" cluster node-list --json 2>/dev/null | grep -c '"name"' || true
 }
 
+# health_members NODE -> the live members NODE's /health counts (its cluster:node-list's), or nothing. An HTTP
+# request, not a client JVM per look: while a cluster boots on two cores those JVMs took the CPU its nodes needed
+# (a look took 2-3 s, and each node's wait ended with one)
+health_members() {
+  local port
+  port=$(sed -n -E 's/^[[:space:]]*port[[:space:]]*=[[:space:]]*([0-9]+).*/\1/p' "$(node_dir "$1")/etc/tandem.health.cfg" | tail -1)
+  curl -s -m 2 "http://$(node_address "$1"):${port:-8405}/health" 2>/dev/null | grep -o '"members": *[0-9]*' | grep -o '[0-9]*$' || true
+}
+
 cmd_wait() {
   local name=$1 count=$2 timeout=${3:-60}
   local deadline=$((SECONDS + timeout)) seen=""
   while [ $SECONDS -lt $deadline ]; do
-    seen=$(members "$name")
+    # the count cluster:node-list gives, from the node's /health (bin/tandem retries its connection meanwhile)
+    seen=$(health_members "$name")
     [ "$seen" = "$count" ] && { log "$name sees $count members"; return 0; }
-    sleep 0.5
+    sleep 0.5 # polling interval of a bounded wait
   done
+  seen=$(members "$name")
   die "$name sees ${seen:-no} members after ${timeout} s, expected $count (see $(node_dir "$name")/data/log/karaf.log)"
 }
 

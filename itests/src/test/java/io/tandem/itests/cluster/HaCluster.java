@@ -11,6 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,29 +87,61 @@ final class HaCluster implements AutoCloseable {
             String... nodes) throws Exception {
         Path it = Path.of(System.getProperty("tandem.it.dir"));
         PostgresFixture postgres = PostgresFixture.start(it.resolve(name + "-pg"));
-        KafkaFixture kafka = embeddedKafka ? null : KafkaFixture.start(name + "-kafka");
-        S3ProxyFixture s3 = S3ProxyFixture.start(name + "-s3");
-        s3.bucket("mail");
-        String directory = postgres.createDatabase("directory");
-        Path spec = it.resolve(name + "-it.spec");
-        Files.createDirectories(it);
-        List<String> lines = new ArrayList<>(List.of("set cluster.name " + clusterName, "set directory.url " + directory));
-        if (embeddedKafka) {
-            lines.add("set kafka embedded");
-        }
-        lines.addAll(settings);
-        List<String> names = new ArrayList<>();
-        for (String n : nodes) {
-            String[] w = n.trim().split("\\s+");
-            names.add(w[0]);
-            lines.add(w[0] + "   " + addressPrefix + w[0].substring(1) + "   " + w[1]);
-        }
-        lines.add("");
-        Files.writeString(spec, String.join("\n", lines));
+        // the nodes need only the directory to start: Kafka and S3Proxy start while they boot
+        ExecutorService starting = Executors.newFixedThreadPool(2);
+        Future<KafkaFixture> kafkaStarted = embeddedKafka ? CompletableFuture.completedFuture(null)
+                : starting.submit(() -> KafkaFixture.start(name + "-kafka"));
+        Future<S3ProxyFixture> s3Started = starting.submit(() -> {
+            S3ProxyFixture s3 = S3ProxyFixture.start(name + "-s3");
+            try {
+                s3.bucket("mail");
+            } catch (Exception | AssertionError e) {
+                s3.close();
+                throw e;
+            }
+            return s3;
+        });
+        starting.shutdown();
         Harness harness = Harness.fromSystemProperties("it-" + name);
+        List<String> names = new ArrayList<>();
+        try {
+            String directory = postgres.createDatabase("directory");
+            Path spec = it.resolve(name + "-it.spec");
+            Files.createDirectories(it);
+            List<String> lines = new ArrayList<>(List.of("set cluster.name " + clusterName, "set directory.url " + directory));
+            if (embeddedKafka) {
+                lines.add("set kafka embedded");
+            }
+            lines.addAll(settings);
+            for (String n : nodes) {
+                String[] w = n.trim().split("\\s+");
+                names.add(w[0]);
+                lines.add(w[0] + "   " + addressPrefix + w[0].substring(1) + "   " + w[1]);
+            }
+            lines.add("");
+            Files.writeString(spec, String.join("\n", lines));
+            harness.tryRun(60, "clean");
+            harness.run(400, "up", spec.toString());
+        } catch (Exception | AssertionError e) {
+            harness.tryRun(60, "down");
+            closeStarted(kafkaStarted, s3Started);
+            postgres.close();
+            throw e;
+        }
+        KafkaFixture kafka;
+        S3ProxyFixture s3;
+        try {
+            kafka = started(kafkaStarted);
+            s3 = started(s3Started);
+        } catch (Exception | AssertionError e) {
+            harness.tryRun(60, "down");
+            closeStarted(kafkaStarted, s3Started);
+            postgres.close();
+            throw e;
+        }
         HaCluster c = new HaCluster(harness, postgres, kafka, s3, addressPrefix);
         try {
-            c.setUp(spec, names);
+            c.setUp(names);
         } catch (Exception | AssertionError e) {
             c.close(); // the test class gets no cluster to close: stop the servers here
             throw e;
@@ -111,16 +149,53 @@ final class HaCluster implements AutoCloseable {
         return c;
     }
 
-    private void setUp(Path spec, List<String> names) throws Exception {
-        harness.tryRun(60, "clean");
-        harness.run(400, "up", spec.toString());
+    /** A fixture started on another thread; its failure as thrown there. */
+    private static <T> T started(Future<T> future) throws Exception {
+        try {
+            return future.get(300, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /** Closes the fixtures that started (waiting for those still starting). */
+    private static void closeStarted(Future<? extends AutoCloseable>... futures) {
+        for (Future<? extends AutoCloseable> f : futures) {
+            try {
+                AutoCloseable fixture = f.get(300, TimeUnit.SECONDS);
+                if (fixture != null) {
+                    fixture.close();
+                }
+            } catch (Exception e) {
+                // did not start, or failed to close: nothing more to do here
+            }
+        }
+    }
+
+    /** Licenses, the S3 primary volume and the domain, once the nodes are up. */
+    private void setUp(List<String> names) throws Exception {
         Path repo = Path.of(System.getProperty("tandem.repo"));
+        // one license, installed on every node as an operator does (a JVM per license issued was the cost)
+        Path issued = null;
         for (String n : names) {
-            Path etc = Path.of(harness.run(30, "dir", n).trim()).resolve("etc/tandem.license");
-            Process p = new ProcessBuilder(repo.resolve("scripts/issue-test-license.sh").toString(), etc.toString(),
-                    "ZxHA=10000", "ha_basic=5000").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertEquals("license for " + n + ": " + out, 0, p.waitFor());
+            Path license = Path.of(harness.run(30, "dir", n).trim()).resolve("etc/tandem.license");
+            if (issued == null) {
+                Process p = new ProcessBuilder(repo.resolve("scripts/issue-test-license.sh").toString(), license.toString(),
+                        "ZxHA=10000", "ha_basic=5000").redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                assertEquals("license for " + n + ": " + out, 0, p.waitFor());
+                issued = license;
+            } else {
+                Path part = license.resolveSibling(".tandem.license.part");
+                Files.copy(issued, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(part, license, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
         String first = names.get(0);
         String bucket = uuid(harness.exec(first, "core", "doCreateBucket", "MinIO", "mail", s3.accessKey, s3.secretKey, s3.endpoint));

@@ -42,7 +42,7 @@ public class NemesisIT {
      * Faults for this long by default: with the set-up (about 2.5 min here) and the checks, the whole test
      * takes about five minutes (a fault started before the end still runs its course).
      */
-    private static final int DEFAULT_SECONDS = 60;
+    private static final int DEFAULT_SECONDS = 40;
     private static final Duration PROBE = Duration.ofSeconds(60);
     private static final Duration CONVERGENCE = Duration.ofSeconds(120);
     private static final int SHOWN = 20;

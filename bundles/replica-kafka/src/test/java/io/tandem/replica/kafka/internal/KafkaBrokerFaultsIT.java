@@ -107,7 +107,16 @@ public class KafkaBrokerFaultsIT {
         KafkaEventLog log = log(topic);
         Values seen = new Values();
         log.subscribe("g-" + topic, seen);
-        log.append("acct", bytes("before"));
+        // the first append of a fresh log creates the topic and its writer: on a loaded machine that can take longer
+        // than the append time-out, which is the subject of what follows, not of this set-up
+        Await.until("a first append", WAIT, () -> {
+            try {
+                log.append("acct", bytes("before"));
+                return true;
+            } catch (EventLogException e) {
+                return false;
+            }
+        }, () -> "not acknowledged");
         Await.until("the record before the fault", WAIT, () -> seen.values.contains("before"));
         Await.until("connected", WAIT, log::connected);
 
