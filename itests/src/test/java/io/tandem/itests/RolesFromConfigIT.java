@@ -5,14 +5,24 @@ import io.tandem.api.node.Role;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
+import javax.inject.Inject;
+
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import static org.junit.Assert.assertEquals;
@@ -30,6 +40,12 @@ import static org.junit.Assert.fail;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class RolesFromConfigIT extends TandemKarafTestSupport {
+
+    /** The start level below which a bundle is one of etc/startup.properties (features get 80). */
+    private static final int STARTUP_LEVELS = 30;
+
+    @Inject
+    private BundleContext bundleContext;
 
     @org.ops4j.pax.exam.Configuration
     public Option[] config() {
@@ -181,6 +197,54 @@ public class RolesFromConfigIT extends TandemKarafTestSupport {
 
         HttpResponse<String> node = httpGet("/health");
         assertEquals(node.body(), 200, node.statusCode());
+    }
+
+    /**
+     * The first boot installs the boot features in one deployment that stops and refreshes none of the
+     * bundles Karaf starts before the features service (etc/startup.properties). When it refreshed them
+     * (an optional import of a boot feature's package, the Event Admin's), it restarted the features
+     * service itself, which ran the boot again: a bundle installed in that window (Pax Exam's probe, an
+     * operator's) was in no region and the resolver hook refused it for good.
+     */
+    @Test
+    public void theFirstBootIsOneDeploymentThatRefreshesNothing() throws Exception {
+        Set<String> startup = new TreeSet<>();
+        for (Bundle b : bundleContext.getBundles()) {
+            if (b.getBundleId() != 0 && b.adapt(BundleStartLevel.class).getStartLevel() < STARTUP_LEVELS) {
+                startup.add(b.getSymbolicName() + "/" + b.getVersion());
+            }
+        }
+        assertTrue("startup bundles: " + startup, startup.stream().anyMatch(b -> b.startsWith("org.apache.karaf.features.core/")));
+
+        List<String> steps = deploymentSteps(Path.of(System.getProperty("karaf.log"), "karaf.log"));
+        long deployments = steps.stream().filter("Changes to perform:"::equals).count();
+        assertTrue("the features service's steps are in the log:\n" + String.join("\n", steps), deployments >= 1);
+
+        List<String> touched = new ArrayList<>();
+        String section = "";
+        for (String step : steps) {
+            if (step.endsWith(":")) {
+                section = step;
+            } else if ((section.equals("Stopping bundles:") || section.equals("Refreshing bundles:")) && startup.contains(step.split(" ")[0])) {
+                touched.add(section + " " + step);
+            }
+        }
+        assertEquals("startup bundles stopped or refreshed by a deployment:\n" + String.join("\n", steps), List.of(), touched);
+        // the boot is one deployment: the features service was never restarted to run it again
+        assertEquals("features service starts:\n" + String.join("\n", steps), 1,
+                Files.readAllLines(Path.of(System.getProperty("karaf.log"), "karaf.log"), StandardCharsets.UTF_8).stream()
+                        .filter(l -> l.contains("Adding features:") && l.contains("tandem-base")).count());
+    }
+
+    /** The features service's messages of the container's log, trimmed, in order. */
+    private static List<String> deploymentSteps(Path log) throws Exception {
+        List<String> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            if (line.contains("| FeaturesServiceImpl ") || line.contains("| Deployer ")) {
+                steps.add(line.substring(line.lastIndexOf(" | ") + 3).trim());
+            }
+        }
+        return steps;
     }
 
     /** Asserts a "key : value" line of Karaf's info style output. */

@@ -140,6 +140,9 @@ public abstract class TandemKarafTestSupport {
                 when(Boolean.getBoolean("tandem.itests.keepRuntime")).useOptions(keepRuntimeFolder()),
                 configureConsole().ignoreLocalConsole(),
                 logLevel(LogLevel.WARN),
+                // the features service's deployment steps stay in the log (RolesFromConfigIT reads the boot's)
+                editConfigurationFilePut("etc/org.ops4j.pax.logging.cfg", "log4j2.logger.features.name", "org.apache.karaf.features"),
+                editConfigurationFilePut("etc/org.ops4j.pax.logging.cfg", "log4j2.logger.features.level", "INFO"),
 
                 // Karaf's own ports
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
@@ -269,13 +272,13 @@ public abstract class TandemKarafTestSupport {
     /** Waits until exactly the features of {@code roles} are installed (as the features service records them). */
     protected void awaitRoleFeatures(Role... expected) {
         Set<String> wanted = features(expected);
-        await("installed role features = " + wanted, this::installedRoleFeatures, wanted::equals);
+        await("installed role features = " + wanted, this::installedRoleFeatures, wanted::equals, FEATURE_WAIT);
     }
 
     /** Waits until exactly {@code roles} are active on the local node (their role services registered). */
     protected void awaitActiveRoles(Role... expected) {
         Set<Role> wanted = roles(expected);
-        await("active roles = " + wanted, () -> localNode.activeRoles(), wanted::equals);
+        await("active roles = " + wanted, () -> localNode.activeRoles(), wanted::equals, FEATURE_WAIT);
     }
 
     /**
@@ -287,8 +290,14 @@ public abstract class TandemKarafTestSupport {
         Set<Role> wantedRoles = roles(expected);
         await("installed role features = " + wanted + " and active roles = " + wantedRoles,
                 () -> new RoleState(installedRoleFeatures(), localNode.activeRoles(), localNode.activationError().orElse("none")),
-                state -> state.features().equals(wanted) && state.active().equals(wantedRoles));
+                state -> state.features().equals(wanted) && state.active().equals(wantedRoles), FEATURE_WAIT);
     }
+
+    /**
+     * The bound of a role switch: the features service resolves, uninstalls and installs whole features, which on a
+     * loaded 2-core machine once took more than {@link #WAIT}.
+     */
+    protected static final Duration FEATURE_WAIT = Duration.ofSeconds(90);
 
     private record RoleState(Set<String> features, Set<Role> active, String activationError) {
     }
