@@ -68,28 +68,29 @@ public final class Spool {
         Spool spool = new Spool(root);
         int discarded = 0;
         for (Path p : list(spool.tmp)) {
-            Files.deleteIfExists(p);
-            discarded++;
+            discarded += spool.discard(p, "it was being received");
         }
         List<Envelope> queued = new ArrayList<>();
         for (Path p : list(spool.queue)) {
             String name = p.getFileName().toString();
             if (name.endsWith(".msg")) {
                 if (!Files.exists(spool.queue.resolve(id(name) + ".env"))) {
-                    LOG.info("Spool: discarding {}: its envelope was never committed (the message was not acknowledged)", name);
-                    Files.deleteIfExists(p);
-                    discarded++;
+                    discarded += spool.discard(p, "its envelope was never committed (the message was not acknowledged)");
                 }
             } else if (name.endsWith(".env")) {
                 Envelope e = read(p);
                 if (!Files.exists(spool.queue.resolve(e.id() + ".msg"))) {
-                    spool.finishMove(e);
+                    try {
+                        spool.finishMove(e);
+                    } catch (IOException ex) {
+                        // its message is kept in the failed area; the move is finished at a later start
+                        LOG.error("Spool: cannot finish moving {} to the failed area now ({}): left for the next start", e.id(), ex.toString());
+                    }
                 } else {
                     queued.add(e);
                 }
             } else if (name.endsWith(".tmp")) {
-                Files.deleteIfExists(p);
-                discarded++;
+                discarded += spool.discard(p, "it is an envelope never renamed into place");
             } else {
                 throw new IOException("spool " + spool.queue + ": unexpected file " + name);
             }
@@ -99,6 +100,21 @@ public final class Spool {
         }
         queued.sort(Comparator.comparingLong(Envelope::received).thenComparing(Envelope::id));
         return new Contents(spool, queued, discarded);
+    }
+
+    /**
+     * Deletes what was never acknowledged; one that cannot be deleted now (a read-only file system) is left for the
+     * next start rather than keeping the spool, and its acknowledged mail, from opening. 1 if deleted, else 0.
+     */
+    private int discard(Path p, String why) {
+        try {
+            Files.deleteIfExists(p);
+            LOG.info("Spool: discarded {}: {}", p.getFileName(), why);
+            return 1;
+        } catch (IOException e) {
+            LOG.warn("Spool: cannot discard {} ({}) now: {}; left for the next start", p.getFileName(), why, e.toString());
+            return 0;
+        }
     }
 
     /** A queue envelope whose message is gone: the move to the failed area was interrupted; finish it. */
@@ -197,8 +213,38 @@ public final class Spool {
             channel.force(true);
             channel.close();
             move(file, queue.resolve(id + ".msg"));
-            writeEnvelope(queue, envelope);
+            try {
+                writeEnvelope(queue, envelope);
+            } catch (IOException e) {
+                // the sender is told to retry: nothing of this message may stay committed (it would be delivered at the
+                // next start as well as the retried copy, whose spool id differs), nor hold the space it lacked
+                rollBack(e);
+                throw e;
+            }
             committed = true;
+        }
+
+        /** Each file on its own: the envelope first (without it the message is discarded at the next start). */
+        private void rollBack(IOException cause) {
+            IOException failed = null;
+            for (String name : List.of(id + ".env", id + ".env.tmp", id + ".msg")) {
+                try {
+                    Files.deleteIfExists(queue.resolve(name));
+                } catch (IOException e) {
+                    failed = e;
+                    cause.addSuppressed(e);
+                }
+            }
+            try {
+                sync(queue);
+            } catch (IOException e) {
+                failed = e;
+                cause.addSuppressed(e);
+            }
+            if (failed != null && Files.exists(queue.resolve(id + ".env"))) {
+                LOG.error("Spool: message {} was answered 'try again' but cannot be removed from the queue ({}): if it is still "
+                        + "there at the next start it is delivered as well as the sender's retry", id, failed.toString());
+            }
         }
 
         @Override
@@ -237,7 +283,9 @@ public final class Spool {
     /** Moves a message whose recipients are all done, some failed, to the failed area with its state. */
     public void moveToFailed(Envelope envelope) throws IOException {
         String id = envelope.id();
-        move(queue.resolve(id + ".msg"), failed.resolve(id + ".msg"));
+        if (Files.exists(queue.resolve(id + ".msg")) || !Files.exists(failed.resolve(id + ".msg"))) {
+            move(queue.resolve(id + ".msg"), failed.resolve(id + ".msg"));
+        } // else an earlier move got the message there and failed after: it is finished now
         writeEnvelope(failed, envelope);
         Files.delete(queue.resolve(id + ".env"));
         sync(queue);

@@ -157,4 +157,53 @@ public class SpoolTest {
         IOException e = assertThrows(IOException.class, () -> Spool.open(root));
         assertTrue(e.getMessage(), e.getMessage().contains(id + ".env") && e.getMessage().contains("format 9"));
     }
+    /** A file system that cannot take the envelope: the sender is told to retry, and nothing of the message stays queued. */
+    @Test
+    public void aMessageWhoseEnvelopeCannotBeWrittenLeavesNothingQueued() throws Exception {
+        Path root = tmp.newFolder().toPath();
+        Spool spool = Spool.open(root).spool();
+        String id = Spool.newId(1000);
+        // the envelope's temporary file cannot be created (what ENOSPC does to it)
+        Files.createDirectories(root.resolve("queue").resolve(id + ".env.tmp").resolve("obstacle"));
+        try (Spool.Incoming in = spool.receive(id)) {
+            in.out().write("body\r\n".getBytes(StandardCharsets.UTF_8));
+            assertThrows(IOException.class, () -> in.commit(envelope(id, 1000)));
+        }
+        assertFalse("the message left the queue at once (its space too)", Files.exists(root.resolve("queue").resolve(id + ".msg")));
+        assertFalse(Files.exists(root.resolve("queue").resolve(id + ".env")));
+        assertEquals(List.of(), Spool.open(root).queued());
+    }
+
+    /** A move to the failed area that failed after moving the message (its envelope could not be written) is finished by the next try. */
+    @Test
+    public void aMoveToTheFailedAreaThatFailedHalfwayIsFinishedByTheNextTry() throws Exception {
+        Path root = tmp.newFolder().toPath();
+        Spool spool = Spool.open(root).spool();
+        String id = commit(spool, 1000, "body\r\n");
+        Envelope e = Spool.open(root).queued().get(0);
+        e.recipients().forEach(r -> r.attempted(Recipient.State.FAILED, "550 5.1.1 no such user", "mbox1", 0));
+        Path obstacle = root.resolve("failed").resolve(id + ".env.tmp").resolve("obstacle");
+        Files.createDirectories(obstacle);
+        assertThrows(IOException.class, () -> spool.moveToFailed(e));
+        assertTrue("the message got there first", Files.exists(root.resolve("failed").resolve(id + ".msg")));
+        Files.delete(obstacle);
+        Files.delete(obstacle.getParent());
+
+        spool.moveToFailed(e); // the deliverer's next tick
+        assertEquals(List.of(id), spool.failed().stream().map(Envelope::id).toList());
+        assertFalse(Files.exists(root.resolve("queue").resolve(id + ".env")));
+        assertEquals(List.of(), Spool.open(root).queued());
+    }
+
+    /** What cannot be discarded at a start (a read-only file system) does not keep the acknowledged mail from being read. */
+    @Test
+    public void anEntryThatCannotBeDiscardedDoesNotKeepTheSpoolFromOpening() throws Exception {
+        Path root = tmp.newFolder().toPath();
+        Spool spool = Spool.open(root).spool();
+        String id = commit(spool, 1000, "body\r\n");
+        Files.createDirectories(root.resolve("tmp").resolve("X-000000000000.msg").resolve("not empty"));
+        Spool.Contents reopened = Spool.open(root);
+        assertEquals(List.of(id), reopened.queued().stream().map(Envelope::id).toList());
+        assertEquals(0, reopened.discarded());
+    }
 }
