@@ -13,6 +13,7 @@ import io.tandem.role.mta.internal.smtp.RecipientCheck;
 import io.tandem.role.mta.internal.smtp.SmtpListener;
 import io.tandem.role.mta.internal.spool.Envelope;
 import io.tandem.role.mta.internal.spool.Spool;
+import io.tandem.role.mta.internal.spool.SpoolSpace;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -65,6 +66,9 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         @AttributeDefinition(description = "Spool directory; empty = ${karaf.data}/mta/spool")
         String spool_dir() default "";
 
+        @AttributeDefinition(description = "Free space, MiB, the spool's file system keeps: below it new mail is answered 452 4.3.1 and the role reports itself down")
+        long spool_min_free_mb() default 100;
+
         @AttributeDefinition(description = "Messages delivered in parallel")
         int delivery_threads() default 4;
 
@@ -89,6 +93,7 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
 
     private final Deliverer deliverer;
     private final SmtpListener smtp;
+    private final SpoolSpace space;
     private final String uri;
 
     @Activate
@@ -100,6 +105,8 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         check(config.smtp_max_recipients() >= 1, "smtp.max.recipients", config.smtp_max_recipients(), ">= 1");
         check(config.max_message_bytes() >= 1024 && config.max_message_bytes() <= Integer.MAX_VALUE, "max.message.bytes",
                 config.max_message_bytes(), "1024.." + Integer.MAX_VALUE);
+        check(config.spool_min_free_mb() >= 0 && config.spool_min_free_mb() <= Long.MAX_VALUE / (1024 * 1024), "spool.min.free.mb",
+                config.spool_min_free_mb(), "0.." + Long.MAX_VALUE / (1024 * 1024));
         check(config.delivery_threads() >= 1, "delivery.threads", config.delivery_threads(), ">= 1");
         check(config.retry_initial_millis() >= 1, "retry.initial.millis", config.retry_initial_millis(), ">= 1");
         check(config.retry_max_seconds() * 1000 >= config.retry_initial_millis(), "retry.max.seconds", config.retry_max_seconds(),
@@ -117,6 +124,7 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         } catch (IOException e) {
             throw new IOException(PID + ": cannot open the spool " + root + ": " + e.getMessage(), e);
         }
+        this.space = SpoolSpace.of(root, config.spool_min_free_mb() * 1024 * 1024);
         Clock clock = Clock.systemDefaultZone();
         LmtpClient lmtp = new LmtpClient(node.identity().fqdn(), config.lmtp_connect_timeout_seconds() * 1000,
                 config.lmtp_timeout_seconds() * 1000);
@@ -127,7 +135,7 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         try {
             this.smtp = new SmtpListener(new SmtpListener.Settings(bind, config.smtp_port(), node.identity().fqdn(),
                     config.smtp_max_connections(), config.smtp_timeout_seconds() * 1000, config.smtp_max_recipients(),
-                    config.max_message_bytes()), contents.spool(), new RecipientCheck(directory), deliverer::enqueue, clock);
+                    config.max_message_bytes()), contents.spool(), space, new RecipientCheck(directory), deliverer::enqueue, clock);
         } catch (RuntimeException e) {
             deliverer.close();
             throw new IOException(PID + ": cannot listen for SMTP on " + address + ":" + config.smtp_port() + ": " + e.getMessage(), e);
@@ -174,7 +182,8 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
 
     @Override
     public Health health() {
-        return Health.up("SMTP on " + uri);
+        return space.shortage().map(why -> Health.down("SMTP on " + uri + " takes no new mail: " + why))
+                .orElseGet(() -> Health.up("SMTP on " + uri));
     }
 
     @Override

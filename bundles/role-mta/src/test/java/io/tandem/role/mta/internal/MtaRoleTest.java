@@ -300,4 +300,86 @@ public class MtaRoleTest {
         IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> CommandsProbe.flush(mta.role, "NOPE-000000000000"));
         assertEquals("mta:flush refused: no queued message 'NOPE-000000000000' (mta:queue lists them)", e.getMessage());
     }
+    @Test
+    public void aSpoolBelowItsFreeSpaceFloorTakesNoMailSaysWhyAndReportsTheRoleDown() throws Exception {
+        // a floor no disk reaches: the real file system's free space is read, nothing is filled
+        start(Map.of("spool_min_free_mb", 1L << 40));
+        String out = python(
+                "print('MAIL', *c.mail('sender@remote.test'))",
+                "print('RCPT', *c.rcpt('alice@example.com'))");
+        assertTrue(out, out.contains("MAIL 452 b'4.3.1 insufficient system storage, try again later'"));
+        assertTrue("no recipient without a transaction: " + out, out.contains("RCPT 503"));
+        assertTrue(mta.role.health().toString(), !mta.role.health().up());
+        assertTrue(mta.role.health().detail(), mta.role.health().detail().contains("below spool.min.free.mb = " + (1L << 40)));
+        assertSpoolEmpty();
+    }
+
+    @Test
+    public void aMessageTheSpoolHasNoRoomForWhenItsDataArrivesIsRefused452AndTheSessionGoesOn() throws Exception {
+        start(Map.of());
+        // the free space each check of the listener reads, in order: MAIL, DATA | MAIL | MAIL, DATA
+        long plenty = 1L << 40;
+        java.util.Deque<Long> free = new java.util.ArrayDeque<>(List.of(plenty, 0L, 0L, plenty, plenty));
+        Path root = tmp.newFolder("spool2").toPath();
+        io.tandem.role.mta.internal.spool.Spool spool = io.tandem.role.mta.internal.spool.Spool.open(root).spool();
+        List<Envelope> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var listener = new io.tandem.role.mta.internal.smtp.SmtpListener(
+                new io.tandem.role.mta.internal.smtp.SmtpListener.Settings(java.net.InetAddress.getByName("127.0.0.1"), 0,
+                        "mta2.test", 4, 10_000, 10, 1 << 20),
+                spool, new io.tandem.role.mta.internal.spool.SpoolSpace(() -> free.isEmpty() ? 0L : free.poll(), 100L << 20, root.toString()),
+                new io.tandem.role.mta.internal.smtp.RecipientCheck(mta.directory), accepted::add, java.time.Clock.systemUTC())) {
+            String out = python(listener.port(),
+                    "print('MAIL', *c.mail('sender@remote.test'))",
+                    "print('RCPT', *c.rcpt('alice@example.com'))",
+                    "try:",
+                    "    print('DATA', *c.data(b'Subject: one\\r\\n\\r\\nfirst\\r\\n'))",
+                    "except smtplib.SMTPDataError as e:",
+                    "    print('DATA', e.smtp_code, e.smtp_error)",
+                    "print('MAIL', *c.mail('sender@remote.test'))",
+                    "c.rset()",
+                    "print('MAIL', *c.mail('sender@remote.test'))",
+                    "print('RCPT', *c.rcpt('alice@example.com'))",
+                    "print('DATA', *c.data(b'Subject: two\\r\\n\\r\\nsecond\\r\\n'))");
+            List<String> lines = out.lines().toList();
+            assertEquals(out, 7, lines.size());
+            assertTrue(out, lines.get(0).startsWith("MAIL 250"));
+            assertTrue(out, lines.get(1).startsWith("RCPT 250"));
+            assertEquals(out, "DATA 452 b'4.3.1 insufficient system storage, try again later'", lines.get(2));
+            assertEquals(out, "MAIL 452 b'4.3.1 insufficient system storage, try again later'", lines.get(3));
+            assertTrue(out, lines.get(4).startsWith("MAIL 250"));
+            assertTrue(out, lines.get(6).startsWith("DATA 250 b'2.0.0 Ok: queued as "));
+            assertEquals("only the second message was acknowledged", 1, accepted.size());
+            try (var files = Files.list(root.resolve("queue"))) {
+                assertEquals("the second message and its envelope, nothing of the first", 2, files.count());
+            }
+            try (var files = Files.list(root.resolve("tmp"))) {
+                assertEquals(0, files.count());
+            }
+        }
+    }
+
+    /** Runs {@code lines} with {@code c}, an smtplib client of the role's listener after EHLO; returns what they print. */
+    private String python(String... lines) throws Exception {
+        return python(mta.port(), lines);
+    }
+
+    private String python(int port, String... lines) throws Exception {
+        Path py = tmp.newFile().toPath();
+        Files.writeString(py, "import smtplib\nc = smtplib.SMTP('127.0.0.1', " + port + ", local_hostname='client.remote.test')\nc.ehlo()\n"
+                + String.join("\n", lines) + "\nc.quit()\n");
+        Process p = new ProcessBuilder("python3", py.toString()).redirectErrorStream(true).start();
+        assertTrue("python3 finished", p.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(out, 0, p.exitValue());
+        return out;
+    }
+
+    private void assertSpoolEmpty() throws Exception {
+        assertEquals(List.of(), mta.role.queued());
+        for (String area : List.of("queue", "tmp")) {
+            try (var files = Files.list(mta.spool.resolve(area))) {
+                assertEquals(area, 0, files.count());
+            }
+        }
+    }
 }

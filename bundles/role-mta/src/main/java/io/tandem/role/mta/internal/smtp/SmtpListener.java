@@ -3,6 +3,7 @@ package io.tandem.role.mta.internal.smtp;
 import io.tandem.role.mta.internal.spool.Envelope;
 import io.tandem.role.mta.internal.spool.Recipient;
 import io.tandem.role.mta.internal.spool.Spool;
+import io.tandem.role.mta.internal.spool.SpoolSpace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.MessageContext;
@@ -31,8 +32,9 @@ import java.util.function.Consumer;
 /**
  * The MTA's SMTP server (SubEthaSMTP, docs/decisions/0011): recipients checked at RCPT time
  * ({@link RecipientCheck}), the message written to the spool with a {@code Received} header carrying its
- * unique spool id, and {@code 250 queued as <id>} only after the spool committed it durably. The only
- * class that sees SubEthaSMTP types.
+ * unique spool id, and {@code 250 queued as <id>} only after the spool committed it durably. While the
+ * spool's file system is below its floor ({@link SpoolSpace}), MAIL and DATA are answered 452 4.3.1. The
+ * only class that sees SubEthaSMTP types.
  */
 public final class SmtpListener implements AutoCloseable {
 
@@ -47,6 +49,7 @@ public final class SmtpListener implements AutoCloseable {
     private final SMTPServer server;
     private final java.util.concurrent.ExecutorService sessions;
     private final Spool spool;
+    private final SpoolSpace space;
     private final RecipientCheck check;
     private final Consumer<Envelope> accepted;
     private final Clock clock;
@@ -55,9 +58,11 @@ public final class SmtpListener implements AutoCloseable {
     /**
      * @param accepted called with every committed message (after the spool made it durable, before the 250)
      */
-    public SmtpListener(Settings settings, Spool spool, RecipientCheck check, Consumer<Envelope> accepted, Clock clock) {
+    public SmtpListener(Settings settings, Spool spool, SpoolSpace space, RecipientCheck check, Consumer<Envelope> accepted,
+                        Clock clock) {
         this.settings = settings;
         this.spool = spool;
+        this.space = space;
         this.check = check;
         this.accepted = accepted;
         this.clock = clock;
@@ -113,8 +118,11 @@ public final class SmtpListener implements AutoCloseable {
         }
 
         @Override
-        public void from(String from) {
+        public void from(String from) throws RejectException {
             this.sender = from == null ? "" : from;
+            if (space.shortage().isPresent()) {
+                throw noRoom();
+            }
         }
 
         @Override
@@ -137,6 +145,10 @@ public final class SmtpListener implements AutoCloseable {
 
         @Override
         public String data(InputStream data) throws RejectException, IOException {
+            if (space.shortage().isPresent()) {
+                drain(data);
+                throw over(noRoom());
+            }
             long now = clock.millis();
             String id = Spool.newId(now);
             Envelope envelope;
@@ -149,7 +161,7 @@ public final class SmtpListener implements AutoCloseable {
                     if (in.size() > settings.maxMessageBytes()) {
                         // the server answers as soon as this returns: read DATA to its end first; nothing is spooled
                         drain(data);
-                        throw new RejectException(552, "5.3.4 message larger than " + settings.maxMessageBytes() + " bytes");
+                        throw over(new RejectException(552, "5.3.4 message larger than " + settings.maxMessageBytes() + " bytes"));
                     }
                 }
                 envelope = new Envelope(id, sender, now, client(), in.size(), recipients);
@@ -157,11 +169,28 @@ public final class SmtpListener implements AutoCloseable {
             } catch (IOException e) {
                 LOG.error("SMTP message from <{}> not queued: the spool failed ({})", sender, e.toString());
                 drain(data);
-                throw new RejectException(451, "4.3.0 cannot queue the message now, try again later");
+                throw over(space.shortage().isPresent() ? noRoom()
+                        : new RejectException(451, "4.3.0 cannot queue the message now, try again later"));
             }
             accepted.accept(envelope);
             LOG.debug("SMTP queued {} from <{}> for {} recipient(s), {} bytes", id, sender, recipients.size(), envelope.size());
             return "2.0.0 Ok: queued as " + id;
+        }
+
+        /**
+         * Ends the mail transaction with a refused DATA, as RFC 5321 4.1.1.4 has it: the next MAIL starts a new one.
+         * SubEthaSMTP resets it after an accepted DATA only.
+         */
+        private RejectException over(RejectException refusal) {
+            if (context instanceof org.subethamail.smtp.server.Session session) {
+                session.resetMailTransaction();
+            }
+            return refusal;
+        }
+
+        /** 452 4.3.1 (RFC 5321 4.5.3.1.10, RFC 3463) while the spool cannot take a message. */
+        private RejectException noRoom() {
+            return new RejectException(452, "4.3.1 insufficient system storage, try again later");
         }
 
         /** Reads the rest of DATA (up to the terminating dot) so the reply is read as one. */
