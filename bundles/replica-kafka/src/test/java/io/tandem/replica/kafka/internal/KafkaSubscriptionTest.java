@@ -1,5 +1,6 @@
 package io.tandem.replica.kafka.internal;
 
+import io.tandem.api.test.Await;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.LogRecord;
 import org.apache.kafka.clients.consumer.Consumer;
