@@ -48,12 +48,23 @@ import java.util.function.BiConsumer;
  * skipped for want of a view. Where each log partition resumes is stored in the mailbox database, with the
  * changes applied from the records before it (decision 0022), and given back to the subscription through
  * {@link #positions}: a copy restarted after a crash reads again exactly what its data lacks.
+ *
+ * <p>A store failure on one account's changes or snapshot (its rows damaged, say) holds only that account: the
+ * batch's other copies are applied, and the batch comes again. After {@link #ISOLATE_AFTER} batches in a row
+ * where that account failed while the database took a write, its copy fails alone (its later events are
+ * ignored, its row says why), so the other copies of this node stop waiting on it. When the database takes no
+ * write at all, no copy is blamed: the batch comes again until it does.
  */
 final class Applier implements EventLog.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
     /** How long an initialising replica waits for a snapshot before asking again. */
     static final long SNAPSHOT_RETRY_MILLIS = 10_000;
+    /**
+     * Batches in a row in which the store failed on one account's events while it took a write, after which that
+     * account's copy fails alone: a passing cause (a lock time-out) clears before that.
+     */
+    static final int ISOLATE_AFTER = 3;
 
     private final String node;
     private final MailboxStore store;
@@ -86,6 +97,8 @@ final class Applier implements EventLog.Handler {
         long lastAppliedMillis;
         long lastCommitMillis;
         long fenced;
+        /** Batches in a row in which the store failed on this copy's events while it took other writes. */
+        int storeFailures;
         /** When a snapshot was last asked for (monotonic: a clock step never delays the next request), null: ask now. */
         Long requestedNanos;
         Pending pending;
@@ -109,6 +122,25 @@ final class Applier implements EventLog.Handler {
      */
     void headChecked(java.util.function.BooleanSupplier checked) {
         this.headChecked = checked;
+    }
+
+    /** The store's failures on accounts' events in the batch being handled (the first per account). */
+    private final Map<UUID, RuntimeException> storeFailed = new java.util.LinkedHashMap<>();
+    /** The accounts with a copy here that have events in the batch being handled. */
+    private final Set<UUID> batchAccounts = new java.util.HashSet<>();
+    /** Where each partition of the batch being handled starts (its first record). */
+    private final Map<Integer, Long> batchStart = new TreeMap<>();
+    /** Whether the store took the probe write in the batch being handled (null: not tried yet). */
+    private Boolean probed;
+
+    /** The store failed on one account's event for a reason the protocol does not handle (not a refusal). */
+    private static final class StoreFailure extends RuntimeException {
+        final UUID accountId;
+
+        StoreFailure(UUID accountId, RuntimeException cause) {
+            super(cause.toString(), cause);
+            this.accountId = accountId;
+        }
     }
 
     /** Promotion markers of the batch being handled whose epoch is not adopted yet. */
@@ -177,6 +209,7 @@ final class Applier implements EventLog.Handler {
                 slot.operationId = r.operationId();
                 slot.pending = null;
                 slot.requestedNanos = null;
+                slot.storeFailures = 0;
             }
             slot.priority = r.priority(); // an operator's change (setAccountDestination again)
             if (Replica.INITIALISING.equals(slot.state) && slot.pending == null
@@ -224,16 +257,23 @@ final class Applier implements EventLog.Handler {
                     + "(or the last refresh failed): the batch is handled once they are");
         }
         batchPositions.clear();
+        batchStart.clear();
         for (LogRecord r : batch) {
             batchPositions.merge(r.partition(), r.offset() + 1, Math::max);
+            batchStart.merge(r.partition(), r.offset(), Math::min);
         }
         positionsStored = false;
+        storeFailed.clear();
+        batchAccounts.clear();
+        probed = null;
         try {
             apply(batch);
         } finally {
             // take-overs are recorded once per batch (a failover brings hundreds of markers at once): the replica
             // row's deletion is what the promoting node waits for
             adopting.clear(); // non-empty only when the batch failed: it comes again
+            // not an account whose later event failed: the copy would be taken over without it (it comes again)
+            tookOver.removeIf(t -> storeFailed.containsKey(t.accountId()));
             if (!tookOver.isEmpty()) {
                 // this node's replica rows go and the former owners' come in one transaction: the account is never
                 // left without a copy to re-sync (decision 0023)
@@ -252,7 +292,73 @@ final class Applier implements EventLog.Handler {
                 tookOver.clear();
             }
         }
+        isolateStoreFailures();
         storePositionsAlone();
+    }
+
+    /**
+     * Whether the store takes a write: the batch's start positions are stored again, which never moves them past
+     * what is applied (every record before them was handled by a batch that completed). Tried once per batch, at
+     * its first failure; when the store takes no write, the batch is refused at once (it comes again) and no copy is
+     * blamed.
+     */
+    private void requireWritable(RuntimeException failure) {
+        if (probed == null) {
+            probed = false;
+            if (log != null) {
+                try {
+                    store.saveLogPositions(log, batchStart);
+                    probed = true;
+                } catch (RuntimeException e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (!probed) {
+            throw new IllegalStateException("the mailbox store takes no write (" + failure + "): the batch is handled again", failure);
+        }
+    }
+
+    /**
+     * After a batch in which the store failed on some accounts' events while it took writes: each such account
+     * counts one more failure, if at most half the batch's accounts failed (more is the database's trouble, not an
+     * account's), and one that reached {@link #ISOLATE_AFTER} fails alone; while any failed account has not, the batch
+     * is refused so that it comes again (what it applied is skipped as replayed then). The other accounts of the
+     * batch start counting again.
+     */
+    private void isolateStoreFailures() {
+        for (UUID id : batchAccounts) {
+            Slot slot = slots.get(id);
+            if (slot != null && !storeFailed.containsKey(id)) {
+                slot.storeFailures = 0;
+            }
+        }
+        if (storeFailed.isEmpty()) {
+            return;
+        }
+        Map<UUID, RuntimeException> failed = new java.util.LinkedHashMap<>(storeFailed);
+        storeFailed.clear();
+        boolean narrow = failed.size() * 2 <= batchAccounts.size();
+        RuntimeException again = null;
+        for (Map.Entry<UUID, RuntimeException> f : failed.entrySet()) {
+            Slot slot = slots.get(f.getKey());
+            if (slot == null || !(Replica.IN_SYNC.equals(slot.state) || Replica.INITIALISING.equals(slot.state))) {
+                continue; // failed, paused or dropped meanwhile: its events are not applied any more
+            }
+            if (narrow && ++slot.storeFailures >= ISOLATE_AFTER) {
+                fail(f.getKey(), slot, "its database failed on its events " + slot.storeFailures + " times in a row while it "
+                        + "took this node's other writes (" + f.getValue().getMessage() + "): stopped so that the other copies "
+                        + "here go on. Check the Mailstore database before restarting the replica");
+                slot.storeFailures = 0;
+            } else if (again == null) {
+                again = f.getValue();
+            }
+        }
+        if (again != null) {
+            throw new IllegalStateException("the mailbox store failed on the events of " + failed.keySet() + (narrow ? ""
+                    : " (" + failed.size() + " of the batch's " + batchAccounts.size() + " accounts: no copy is blamed)")
+                    + ": the batch is handled again", again);
+        }
     }
 
     /**
@@ -283,6 +389,14 @@ final class Applier implements EventLog.Handler {
                 LOG.warn("Ignored a record with key '{}' at {}/{}: not an account id", record.key(), record.partition(), record.offset());
                 continue;
             }
+            if (storeFailed.containsKey(accountId)) {
+                // the store failed on an earlier event of the account: nothing after it is applied in this batch (a
+                // marker adopted now would take over a copy that lacks it)
+                continue;
+            }
+            if (slots.containsKey(accountId)) {
+                batchAccounts.add(accountId);
+            }
             if (!slots.containsKey(accountId) && !adopting.containsKey(accountId) && !EventCodec.isSnapshotBegin(record.value())) {
                 // no copy of this account here (most records on a Mailstore): only a snapshot for this node could
                 // start one, and every other event of such an account is ignored anyway, so it is not even decoded
@@ -309,6 +423,9 @@ final class Applier implements EventLog.Handler {
             }
             adoptBefore(accountId);
             flush(accountId, pending.remove(accountId));
+            if (storeFailed.containsKey(accountId)) {
+                continue; // its change before this event failed: the event waits with it
+            }
             if (event instanceof Event.SnapshotBegin b) {
                 begin(b);
             } else if (event instanceof Event.SnapshotChunk ch) {
@@ -338,8 +455,8 @@ final class Applier implements EventLog.Handler {
         if (!all.isEmpty()) {
             try {
                 // the positions go with the changes, unless a take-over's replica rows must be removed first (a
-                // crash in between must make the marker come again)
-                boolean withPositions = log != null && tookOver.isEmpty();
+                // crash in between must make the marker come again), or an account's events failed (they must come again)
+                boolean withPositions = log != null && tookOver.isEmpty() && storeFailed.isEmpty();
                 int applied = withPositions ? store.applyAll(all, log, batchPositions) : store.applyAll(all);
                 positionsStored = withPositions;
                 if (applied > 0) {
@@ -353,6 +470,12 @@ final class Applier implements EventLog.Handler {
             } catch (StaleEpochException | SequenceGapException | ChangeConflictException | IllegalArgumentException e) {
                 LOG.debug("Batch of {} changes of {} accounts refused ({}): applying them account by account", all.size(),
                         pending.size(), e.getMessage());
+            } catch (RuntimeException e) {
+                // the database failed: on everything (refused at once), or on some accounts' rows (account by account
+                // tells which)
+                requireWritable(e);
+                LOG.debug("Batch of {} changes of {} accounts failed ({}): applying them account by account", all.size(),
+                        pending.size(), e.toString());
             }
         }
         pending.forEach(this::flush);
@@ -381,10 +504,19 @@ final class Applier implements EventLog.Handler {
             } catch (StaleEpochException | SequenceGapException | ChangeConflictException | IllegalArgumentException e) {
                 LOG.debug("Batch of {} changes of {} refused ({}): applying them one by one", changes.size(), accountId,
                         e.getMessage());
+            } catch (RuntimeException e) {
+                requireWritable(e);
+                LOG.debug("Batch of {} changes of {} failed ({}): applying them one by one", changes.size(), accountId, e.toString());
             }
         }
-        for (Event.Change c : changes) {
-            change(c);
+        try {
+            for (Event.Change c : changes) {
+                change(c);
+            }
+        } catch (StoreFailure e) {
+            // the account's later changes wait for the batch to come again (or for its copy to fail alone)
+            requireWritable((RuntimeException) e.getCause());
+            storeFailed.putIfAbsent(e.accountId, (RuntimeException) e.getCause());
         }
     }
 
@@ -428,6 +560,8 @@ final class Applier implements EventLog.Handler {
             diverged(event.accountId(), slot, e);
         } catch (IllegalArgumentException e) {
             fail(event.accountId(), slot, "change " + event.change().sequence() + " does not fit this copy: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new StoreFailure(event.accountId(), e);
         }
     }
 
@@ -497,13 +631,19 @@ final class Applier implements EventLog.Handler {
         Event.SnapshotBegin b = slot.pending.begin();
         List<Message> messages = new ArrayList<>();
         slot.pending.chunks().values().forEach(messages::addAll);
-        slot.pending = null;
         try {
             store.restore(new MailboxSnapshot(accountId, b.epoch(), b.sequence(), b.itemId(), b.folders(), messages, b.stamp()));
         } catch (StaleEpochException | IllegalArgumentException e) {
             fail(accountId, slot, "snapshot " + b.snapshotId() + " does not fit this copy: " + e.getMessage());
             return;
+        } catch (RuntimeException e) {
+            // the snapshot stays received: restored again when the batch comes again (its chunks, re-read, complete it
+            // at once), or the copy fails alone
+            requireWritable(e);
+            storeFailed.putIfAbsent(accountId, e);
+            return;
         }
+        slot.pending = null;
         slot.lastAppliedMillis = clock.millis();
         // in sync only if nobody paused or restarted the replica since this applier last saw its row
         Optional<Replica> row = directory.compareAndSetReplicaState(new Replica(accountId, node, slot.priority, slot.state,

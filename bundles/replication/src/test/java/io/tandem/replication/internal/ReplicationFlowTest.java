@@ -1451,4 +1451,209 @@ public class ReplicationFlowTest {
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
     }
+    /** {@code store}, whose calls that write {@code accountId}'s rows (or any row, with {@code everything}) fail while {@code broken}. */
+    private static MailboxStore failingOn(MailboxStore store, UUID accountId, java.util.concurrent.atomic.AtomicBoolean broken,
+                                          boolean everything) {
+        return failingOn(store, c -> c.accountId().equals(accountId), accountId, broken, everything);
+    }
+
+    /** {@code store}, whose calls that write a change {@code bad} accepts or restore {@code restored}'s copy fail while {@code broken}. */
+    private static MailboxStore failingOn(MailboxStore store, java.util.function.Predicate<MailboxChange> bad, UUID restored,
+                                          java.util.concurrent.atomic.AtomicBoolean broken, boolean everything) {
+        // every call goes to the store, its default methods too (its own versions of them)
+        return (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(MailboxStore.class.getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> {
+            if (broken.get() && (everything && !m.getName().equals("logPositions") && !m.getName().startsWith("info")
+                    || touches(m, args, bad, restored))) {
+                // what H2 reported for a damaged index in a long fault run
+                throw new IllegalStateException("mailstore database error: Timeout trying to lock table ; Row \"58002\" not found "
+                        + "in primary index \"PUBLIC.MESSAGES_DATA\"");
+            }
+            try {
+                return m.invoke(store, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static boolean touches(Method m, Object[] args, java.util.function.Predicate<MailboxChange> bad, UUID restored) {
+        if (args == null) {
+            return false;
+        }
+        return switch (m.getName()) {
+            case "apply" -> bad.test((MailboxChange) args[0]);
+            case "applyAll" -> ((List<?>) args[0]).stream().anyMatch(c -> bad.test((MailboxChange) c));
+            case "restore" -> ((io.tandem.api.mailbox.MailboxSnapshot) args[0]).accountId().equals(restored);
+            default -> false;
+        };
+    }
+
+    private static void deliverTo(MailboxStore store, Account to, int n) {
+        store.execute(to.id(), to.epoch(), tx -> tx.addMessage(Folder.INBOX,
+                new BlobRef(VOLUME, "k/" + to.id() + "/" + n, String.format("%064x", n), 100 + n), 100 + n, 1_700_000_000_000L + n,
+                "subject " + n, "from" + n + "@example.org", to.name() + "@" + to.domain(), Set.of(), Set.of()));
+    }
+
+    /** alice and bob on ms1, both replicated to ms2 through {@code onMs2}, in sync there; returns ms2's reader. */
+    private Reader aliceAndBobInSyncOnMs2(Account bob, MailboxStore onMs2) throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        s1.create(account.id(), account.epoch());
+        s1.create(bob.id(), bob.epoch());
+        dir.addReplica(account.id(), "ms2", 10, null);
+        dir.addReplica(bob.id(), "ms2", 10, null);
+        Reader r2 = Reader.restarted(applier("ms2", onMs2), 0);
+        r2.applier.refresh();
+        w1.snapshot(account.id(), "ms2");
+        w1.snapshot(bob.id(), "ms2");
+        r2.pump(log);
+        assertEquals(List.of(Replica.IN_SYNC, Replica.IN_SYNC), List.of(state("ms2"), stateOf(bob, "ms2")));
+        return r2;
+    }
+
+    private String stateOf(Account a, String node) {
+        return dir.replicas(a.id()).stream().filter(r -> r.destination().equals(node)).findFirst().map(Replica::state).orElse("none");
+    }
+
+    /**
+     * ms2's database fails for good on alice's rows (a damaged index, as a long fault run found after two kill -9s)
+     * and not on bob's: bob's copy there keeps up meanwhile, and alice's fails alone after a few batches, saying why,
+     * instead of holding every copy of ms2 behind it while its replica row still says in sync.
+     */
+    @Test
+    public void aCopyWhoseRowsTheDatabaseFailsOnStopsAloneAndTheNodesOtherCopiesGoOn() throws Exception {
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        Reader r2 = aliceAndBobInSyncOnMs2(bob, failingOn(s2, account.id(), broken, false));
+        broken.set(true);
+        int logged = log.records.size();
+        for (int i = 1; i <= 3; i++) {
+            deliver(s1, account.epoch(), i);
+            deliverTo(s1, bob, i);
+        }
+        assertEquals("both accounts' changes are in the log", logged + 6, log.records.size());
+
+        for (int attempt = 1; attempt < Applier.ISOLATE_AFTER; attempt++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> r2.pump(log));
+            assertTrue(e.getMessage(), e.getMessage().contains(account.id().toString()) && e.getMessage().contains("handled again"));
+            assertEquals("a failure that may pass does not stop the copy", Replica.IN_SYNC, state("ms2"));
+            assertEquals("bob's changes are applied meanwhile", s1.info(bob.id()).orElseThrow().sequence(),
+                    s2.info(bob.id()).orElseThrow().sequence());
+            assertTrue("a restart reads alice's changes again", Reader.restarted(r2.applier, 0).position <= logged);
+        }
+        r2.pump(log); // the batch in which alice's copy has failed ISOLATE_AFTER times: it stops alone, the batch is done
+        Replica alice = dir.replicas(account.id()).get(0);
+        assertEquals(Replica.FAILED, alice.state());
+        assertTrue(alice.detail(), alice.detail().contains("its database failed on its events " + Applier.ISOLATE_AFTER + " times")
+                && alice.detail().contains("not found in primary index"));
+        assertTrue(dir.notifications(10).stream().anyMatch(n -> n.subject().equals("Replica of " + account.id() + " on ms2 stopped")));
+        assertTrue("alice's copy took none of the changes it failed on", s2.info(account.id()).orElseThrow().sequence()
+                < s1.info(account.id()).orElseThrow().sequence());
+
+        deliver(s1, account.epoch(), 4);
+        deliverTo(s1, bob, 4);
+        r2.pump(log);
+        assertEquals(Replica.IN_SYNC, stateOf(bob, "ms2"));
+        assertEquals(s1.checksum(bob.id()), s2.checksum(bob.id()));
+    }
+
+    /** A database that takes no write at all (down, its disk full) blames no copy: the batch comes again until it does. */
+    @Test
+    public void aDatabaseThatTakesNoWriteStopsNoCopyAndEverythingIsAppliedOnceItDoes() throws Exception {
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        Reader r2 = aliceAndBobInSyncOnMs2(bob, failingOn(s2, account.id(), broken, true));
+        broken.set(true);
+        for (int i = 1; i <= 3; i++) {
+            deliver(s1, account.epoch(), i);
+            deliverTo(s1, bob, i);
+        }
+        for (int attempt = 1; attempt <= 2 * Applier.ISOLATE_AFTER; attempt++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> r2.pump(log));
+            assertTrue(e.getMessage(), e.getMessage().contains("takes no write"));
+            assertEquals(List.of(Replica.IN_SYNC, Replica.IN_SYNC), List.of(state("ms2"), stateOf(bob, "ms2")));
+        }
+        broken.set(false);
+        r2.pump(log);
+        assertEquals(List.of(Replica.IN_SYNC, Replica.IN_SYNC), List.of(state("ms2"), stateOf(bob, "ms2")));
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertEquals(s1.checksum(bob.id()), s2.checksum(bob.id()));
+    }
+
+    /**
+     * A promotion marker of an account whose change the store just failed on is not adopted in that batch: taken
+     * over then, the copy would lack that change.
+     */
+    @Test
+    public void aMarkerAfterAChangeTheStoreFailedOnIsNotAdoptedInThatBatch() throws Exception {
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        Reader r2 = aliceAndBobInSyncOnMs2(bob, failingOn(s2, account.id(), broken, false));
+        deliver(s1, account.epoch(), 1);
+        Account moved = dir.changeOwner(account.id(), "ms1", account.epoch(), "ms2");
+        log.append(account.id().toString(), EventCodec.encode(new Event.Promotion(account.id(), moved.epoch(), "ms2", "ms1",
+                null, System.currentTimeMillis())));
+        broken.set(true);
+        assertThrows(IllegalStateException.class, () -> r2.pump(log));
+        assertEquals("not taken over", Replica.IN_SYNC, state("ms2"));
+        assertEquals("the copy kept its epoch", java.util.OptionalLong.of(account.epoch()), s2.epoch(account.id()));
+        broken.set(false);
+        r2.pump(log); // the batch again: the change, then the marker
+        assertEquals("taken over with the change", "none", state("ms2"));
+        assertEquals(s1.info(account.id()).orElseThrow().sequence(), s2.info(account.id()).orElseThrow().sequence());
+        assertEquals(java.util.OptionalLong.of(moved.epoch()), s2.epoch(account.id()));
+    }
+    /**
+     * Only alice's second change fails (a damaged row it touches); her first is applied at the first try and skipped as
+     * replayed at the next ones. A replay is not a success: the copy still fails alone after ISOLATE_AFTER batches.
+     */
+    @Test
+    public void aCopyWhoseLaterChangeFailsStopsAloneThoughItsEarlierOneIsReplayed() throws Exception {
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        long[] badFrom = {Long.MAX_VALUE};
+        Reader r2 = aliceAndBobInSyncOnMs2(bob, failingOn(s2, c -> c.accountId().equals(account.id()) && c.sequence() >= badFrom[0],
+                account.id(), broken, false));
+        broken.set(true);
+        deliver(s1, account.epoch(), 1);
+        badFrom[0] = s1.info(account.id()).orElseThrow().sequence() + 1;
+        deliver(s1, account.epoch(), 2);
+        deliverTo(s1, bob, 1);
+        for (int attempt = 1; attempt < Applier.ISOLATE_AFTER; attempt++) {
+            assertThrows(IllegalStateException.class, () -> r2.pump(log));
+            assertEquals("alice's first change is in", badFrom[0] - 1, s2.info(account.id()).orElseThrow().sequence());
+        }
+        r2.pump(log);
+        assertEquals(Replica.FAILED, state("ms2"));
+        assertEquals(Replica.IN_SYNC, stateOf(bob, "ms2"));
+        assertEquals(s1.checksum(bob.id()), s2.checksum(bob.id()));
+    }
+
+    /**
+     * The database takes the probe write but fails on every account's changes (a table it cannot write): that is not
+     * one account's trouble, and no copy is blamed however long it lasts; everything is applied once it passes.
+     */
+    @Test
+    public void aFailureOnEveryAccountsChangesStopsNoCopy() throws Exception {
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        Reader r2 = aliceAndBobInSyncOnMs2(bob, failingOn(s2, c -> true, null, broken, false));
+        broken.set(true);
+        for (int i = 1; i <= 2; i++) {
+            deliver(s1, account.epoch(), i);
+            deliverTo(s1, bob, i);
+        }
+        for (int attempt = 1; attempt <= 2 * Applier.ISOLATE_AFTER; attempt++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> r2.pump(log));
+            assertTrue(e.getMessage(), e.getMessage().contains("2 of the batch's 2 accounts: no copy is blamed"));
+        }
+        assertEquals(List.of(Replica.IN_SYNC, Replica.IN_SYNC), List.of(state("ms2"), stateOf(bob, "ms2")));
+        broken.set(false);
+        r2.pump(log);
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+        assertEquals(s1.checksum(bob.id()), s2.checksum(bob.id()));
+    }
 }
