@@ -294,6 +294,27 @@ public class MailboxHttpApiTest {
         assertEquals("the flags were not changed", java.util.Set.of(), parts.store.message(alice, itemId).orElseThrow().flags());
     }
 
+    /**
+     * Promoted here, not taken over yet (the copy has not applied the log up to its marker): the copy may lack the
+     * former owner's last changes, so it is neither read nor written until it holds the directory's epoch.
+     */
+    @Test
+    public void anAccountThisNodeIsStillTakingOverIsNotReadFromItsStaleCopy() throws Exception {
+        Account bob = parts.directory.account("bob@example.com").orElseThrow();
+        parts.store.create(bob.id(), bob.epoch()); // a replica copy of bob, at the epoch it followed
+        Account promoted = parts.directory.changeOwner(bob.id(), "mbox2", bob.epoch(), "mbox1");
+
+        Answer read = get("/accounts/bob@example.com/folders");
+        assertStatus(503, read);
+        assertEquals("bob@example.com is being taken over by this node (epoch " + promoted.epoch() + "), try again in a moment",
+                read.error());
+        assertTrue(read.response().headers().firstValue("Retry-After").isPresent());
+        assertStatus(503, call("POST", "/accounts/bob@example.com/folders/2/messages", MESSAGE));
+
+        parts.store.adoptEpochs(java.util.Map.of(bob.id(), promoted.epoch())); // the marker applied: taken over
+        assertStatus(200, get("/accounts/bob@example.com/folders"));
+    }
+
     @Test
     public void anUnknownAccountIsNotFoundAndABadAddressIsABadRequest() throws Exception {
         Answer nobody = get("/accounts/nobody@example.com/folders");

@@ -66,7 +66,8 @@ import java.util.function.Supplier;
  * </pre>
  * An account owned by another node answers 421 with its owner (body {@code owner}, header
  * {@value #OWNER_HEADER}); an unknown account 404; bad input (ids, unknown folder or message, JSON)
- * 400 naming the value; a storage failure that may pass 503 with {@code Retry-After}. Every write is
+ * 400 naming the value; a storage failure that may pass, or an account this node is still taking over (its
+ * copy below the directory's epoch: neither read nor written), 503 with {@code Retry-After}. Every write is
  * one {@link MailboxStore#execute} under the account's current ownership epoch; the mailbox of an
  * owned account is created by its first write (reads of a missing mailbox answer empty lists).
  */
@@ -425,6 +426,13 @@ public final class MailboxApi {
             }
             case MAINTENANCE -> throw ApiException.unavailable(account.name() + " is in maintenance, try again later");
             default -> throw new ApiException(403, account.name() + " is " + owner.status().id());
+        }
+        // a copy still below the directory's epoch is being taken over here: it may lack the former owner's last
+        // changes until it applied the log up to its promotion marker, so it is not read (as it is not written)
+        java.util.OptionalLong copy = store.epoch(account.id());
+        if (copy.isPresent() && copy.getAsLong() < owner.epoch()) {
+            throw ApiException.unavailable(account.name() + " is being taken over by this node (epoch " + owner.epoch()
+                    + "), try again in a moment");
         }
         return new Owned(account.id(), account.name(), owner.epoch());
     }
