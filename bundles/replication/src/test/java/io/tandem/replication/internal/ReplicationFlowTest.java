@@ -302,8 +302,7 @@ public class ReplicationFlowTest {
     }
 
     private String state(String node) {
-        return dir.replicas(account.id()).stream().filter(r -> r.destination().equals(node)).findFirst()
-                .map(Replica::state).orElse("none");
+        return stateOf(account, node);
     }
 
     @Test

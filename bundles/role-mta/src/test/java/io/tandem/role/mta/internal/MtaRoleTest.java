@@ -51,10 +51,7 @@ public class MtaRoleTest {
         for (String r : recipients) {
             list.append('\'').append(r).append("',");
         }
-        String script = String.join("\n",
-                "import smtplib",
-                "c = smtplib.SMTP('127.0.0.1', " + mta.port() + ", local_hostname='client.remote.test')",
-                "c.ehlo()",
+        return session(mta.port(),
                 "print('SIZE', c.has_extn('size'))",
                 "c.mail('sender@remote.test')",
                 "ok = 0",
@@ -64,15 +61,7 @@ public class MtaRoleTest {
                 "    ok += code == 250",
                 "if ok:",
                 "    code, msg = c.data(" + python(body) + ")",
-                "    print('DATA', code, msg.decode())",
-                "c.quit()");
-        Path py = tmp.newFile().toPath();
-        Files.writeString(py, script);
-        Process p = new ProcessBuilder("python3", py.toString()).redirectErrorStream(true).start();
-        assertTrue("python3 finished", p.waitFor(60, TimeUnit.SECONDS));
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(out, 0, p.exitValue());
-        return out;
+                "    print('DATA', code, msg.decode())");
     }
 
     private static String python(String body) {
@@ -304,7 +293,7 @@ public class MtaRoleTest {
     public void aSpoolBelowItsFreeSpaceFloorTakesNoMailSaysWhyAndReportsTheRoleDown() throws Exception {
         // a floor no disk reaches: the real file system's free space is read, nothing is filled
         start(Map.of("spool_min_free_mb", 1L << 40));
-        String out = python(
+        String out = session(
                 "print('MAIL', *c.mail('sender@remote.test'))",
                 "print('RCPT', *c.rcpt('alice@example.com'))");
         assertTrue(out, out.contains("MAIL 452 b'4.3.1 insufficient system storage, try again later'"));
@@ -328,7 +317,7 @@ public class MtaRoleTest {
                         "mta2.test", 4, 10_000, 10, 1 << 20),
                 spool, new io.tandem.role.mta.internal.spool.SpoolSpace(() -> free.isEmpty() ? 0L : free.poll(), 100L << 20, root.toString()),
                 new io.tandem.role.mta.internal.smtp.RecipientCheck(mta.directory), accepted::add, java.time.Clock.systemUTC())) {
-            String out = python(listener.port(),
+            String out = session(listener.port(),
                     "print('MAIL', *c.mail('sender@remote.test'))",
                     "print('RCPT', *c.rcpt('alice@example.com'))",
                     "try:",
@@ -359,11 +348,12 @@ public class MtaRoleTest {
     }
 
     /** Runs {@code lines} with {@code c}, an smtplib client of the role's listener after EHLO; returns what they print. */
-    private String python(String... lines) throws Exception {
-        return python(mta.port(), lines);
+    private String session(String... lines) throws Exception {
+        return session(mta.port(), lines);
     }
 
-    private String python(int port, String... lines) throws Exception {
+    /** As {@link #session(String...)} with the listener on {@code port}; the client quits after the lines. */
+    private String session(int port, String... lines) throws Exception {
         Path py = tmp.newFile().toPath();
         Files.writeString(py, "import smtplib\nc = smtplib.SMTP('127.0.0.1', " + port + ", local_hostname='client.remote.test')\nc.ehlo()\n"
                 + String.join("\n", lines) + "\nc.quit()\n");
