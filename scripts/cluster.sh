@@ -16,6 +16,7 @@
 #   scripts/cluster.sh pause NODE         SIGSTOP (a hung node)     resume NODE: SIGCONT
 #   scripts/cluster.sh start NODE         start a stopped or killed node again (same directory)
 #   scripts/cluster.sh pid NODE | dir NODE | log NODE
+#   scripts/cluster.sh threads NODE       a thread dump of the node's JVM (jcmd Thread.print, with locks)
 #   scripts/cluster.sh down               kill every node of the cluster and heal every partition
 #                                         (directories are kept)
 #   scripts/cluster.sh clean              down, then remove the cluster directory and the nodes' cgroups
@@ -287,6 +288,13 @@ cmd_resume() {
   pid=$(node_pid "$1") || die "node $1 is not running"
   kill -CONT "$pid"
   log "resumed $1 (pid $pid)"
+}
+
+cmd_threads() {
+  local pid
+  pid=$(node_pid "$1") || die "$1 is not running"
+  # bounded: a paused JVM does not answer the attach
+  timeout 30 "$(java_home)/bin/jcmd" "$pid" Thread.print -l || die "no thread dump of $1 (pid $pid) within 30 s"
 }
 
 cmd_exec() {
@@ -579,6 +587,7 @@ main() {
     pause) cmd_pause "$1" ;;
     resume) cmd_resume "$1" ;;
     pid) node_pid "$1" ;;
+    threads) cmd_threads "$1" ;;
     dir) node_dir "$1" ;;
     log) echo "$(node_dir "$1")/data/log/karaf.log" ;;
     down) cmd_down ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #
 # Installs what the build, the demo and the tests need on a fresh Debian machine, when missing:
-# a JDK 17, Maven, curl, ps, python3 (the LMTP interoperability test uses its smtplib). Idempotent; uses apt-get only when something is missing.
+# a JDK 17, Maven, curl, ps, python3 (the LMTP interoperability test uses its smtplib), OpenSSH's client
+# (bin/tandem logs in with it and a key; without it bin/tandem falls back to Karaf's slower client). Idempotent; uses apt-get only when something is missing.
 #
 set -euo pipefail
 missing=()
@@ -10,6 +11,7 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+{ command -v ssh && command -v ssh-keygen; } >/dev/null 2>&1 || missing+=(openssh-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]}" >&2
   SUDO=""

@@ -6,12 +6,19 @@ import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -65,6 +72,65 @@ public class ClusterIT {
         assertTrue(status, status.contains("PRESENT"));
         String local = harness.exec("n2", "cluster", "node-list", "--no-format");
         assertTrue("local marker on n2: " + local, local.lines().anyMatch(l -> l.startsWith("*") && l.contains("n2")));
+    }
+
+    /**
+     * bin/tandem logs in with the node's key through OpenSSH (no JVM per command: a Java home that does not
+     * exist does not stop it), and refuses a node whose host key is not the one the node wrote.
+     */
+    @Test
+    public void aa_binTandemLogsInWithTheNodesKeyAndChecksTheHostKey() throws Exception {
+        Path node = Path.of(harness.run(10, "dir", "n1").trim());
+        Path key = node.resolve("etc/tandem.admin.key");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        String publicKey = Files.readString(node.resolve("etc/tandem.admin.key.pub")).split(" ")[1];
+        assertTrue("keys.properties registers the key for admin",
+                Files.readAllLines(node.resolve("etc/keys.properties")).contains("admin = " + publicKey + ",_g_:tandemadmins"));
+
+        ProcessResult viaKey = binTandem(node, Map.of("JAVA_HOME", "/nonexistent"), "cluster", "node-list", "--json");
+        assertEquals(viaKey.output, 0, viaKey.code);
+        assertEquals(List.of("n1", "n2", "n3"), List.copyOf(Harness.members("n1", viaKey.output).keySet()));
+        assertFalse("ssh's closing chatter is filtered: " + viaKey.output, viaKey.output.contains("closed by remote host"));
+
+        ProcessResult failing = binTandem(node, Map.of(), "ha", "getAccountStatus", "nosuch@example.org");
+        assertEquals(failing.output, 1, failing.code);
+        assertTrue(failing.output, failing.output.contains("'nosuch@example.org' has no value"));
+
+        ProcessResult viaClient = binTandem(node, Map.of("TANDEM_CLIENT", "karaf"), "cluster", "node-list", "--json");
+        assertEquals("the Karaf client still works: " + viaClient.output, 0, viaClient.code);
+
+        // a copy of bin/tandem whose idea of the node's host key is another key: refused before any command
+        Path impostor = Files.createTempDirectory("tandem-hostkey");
+        Files.createDirectories(impostor.resolve("bin"));
+        Files.createDirectories(impostor.resolve("etc"));
+        Files.copy(node.resolve("bin/tandem"), impostor.resolve("bin/tandem"));
+        for (String f : List.of("tandem.admin.properties", "tandem.admin.key", "org.apache.karaf.shell.cfg")) {
+            Files.copy(node.resolve("etc").resolve(f), impostor.resolve("etc").resolve(f));
+        }
+        Files.copy(node.resolve("etc/host.key.pub"), impostor.resolve("etc/real.pub"));
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        Files.writeString(impostor.resolve("etc/host.key.pub"), "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(rsa.generateKeyPair().getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        ProcessResult refused = binTandem(impostor, Map.of(), "cluster", "node-list");
+        assertEquals(refused.output, 255, refused.code);
+        assertTrue(refused.output, refused.output.contains("Host key verification failed"));
+    }
+
+    private record ProcessResult(int code, String output) {
+    }
+
+    private static ProcessResult binTandem(Path node, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", node.resolve("bin/tandem").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("bin/tandem " + String.join(" ", args) + " ends", p.waitFor(60, TimeUnit.SECONDS));
+        return new ProcessResult(p.exitValue(), out);
     }
 
     @Test

@@ -170,6 +170,7 @@ final class Nemesis {
         } catch (AssertionError e) {
             history.add(new Fault(kind.name(), node, detail, start, end, -1));
             System.out.printf("[nemesis] %s %s %s: the cluster did not recover: %s%n", kind, node, detail, e.getMessage());
+            NemesisIT.keepThreadDumps(harness, nodes, history.file().getParent(), "not-recovered");
             return Optional.of(e.getMessage());
         }
         long writable = writableAt(end).orElseThrow();

@@ -4,6 +4,7 @@ import io.tandem.itests.cluster.History.Attempt;
 import io.tandem.itests.cluster.HistoryChecker.MailboxVerdict;
 import org.junit.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,15 +179,29 @@ public class NemesisIT {
         }
     }
 
+    /** A thread dump of every running node into {@code out}/NODE-threads-LABEL.txt (what a stalled thread waits on). */
+    static void keepThreadDumps(Harness harness, List<String> nodes, Path out, String label) {
+        for (String n : nodes) {
+            Harness.Result r = harness.tryRun(60, "threads", n);
+            try {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve(n + "-threads-" + label + ".txt"), r.output());
+            } catch (IOException e) {
+                System.out.printf("[nemesis] cannot keep the thread dump of %s: %s%n", n, e);
+            }
+        }
+    }
+
     private static String shown(List<String> problems) {
         return problems.size() <= SHOWN ? problems.toString() : problems.subList(0, SHOWN) + " and " + (problems.size() - SHOWN) + " more";
     }
 
-    /** Copies every node's logs (and acknowledgement journal) next to the history. */
+    /** Copies every node's logs (and acknowledgement journal) and a thread dump of each next to the history. */
     private static void keepLogs(HaCluster cluster, Path out) {
         if (cluster == null) {
             return;
         }
+        keepThreadDumps(cluster.harness, NODES, out, "end");
         for (String n : NODES) {
             try {
                 Path dir = Path.of(cluster.harness.run(30, "dir", n).trim());

@@ -44,7 +44,43 @@ public class GlobalSetCommand extends AuditedCommand {
             guardBrokersSwitch(remove ? null : value);
         }
         directory.setGlobal(key, remove ? null : value);
-        return remove ? "Global " + key + " removed" : "Global " + key + " = " + value;
+        String done = remove ? "Global " + key + " removed" : "Global " + key + " = " + value;
+        return BROKERS.equals(key) ? done + inUseHere(remove ? "" : value) : done;
+    }
+
+    /** How long global:set brokers waits for this node's event log to use the new brokers (it polls the global). */
+    java.time.Duration inUseWait = java.time.Duration.ofSeconds(15);
+
+    /**
+     * Waits until this node's event log uses the brokers just set, so that the next command here (a
+     * setAccountDestination in the same script) finds replication enabled; the other nodes pick the global up within
+     * their own poll interval.
+     */
+    private String inUseHere(String next) {
+        io.tandem.api.replication.EventLog l = log;
+        if (l == null) {
+            return "";
+        }
+        String wanted = compact(next);
+        long deadline = System.nanoTime() + inUseWait.toNanos();
+        while (!compact(l.brokers()).equals(wanted)) {
+            if (System.nanoTime() > deadline) {
+                return " (this node's event log still uses '" + l.brokers() + "' after " + inUseWait.toMillis()
+                        + " ms: see cluster:check)";
+            }
+            try {
+                Thread.sleep(100); // the log reads the global on its own poller thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+        }
+        return wanted.isEmpty() ? " (replication disabled on this node)" : " (in use on this node)";
+    }
+
+    /** A broker list without blanks or empty entries, as the event log keeps it. */
+    static String compact(String brokers) {
+        return String.join(",", java.util.Arrays.stream(brokers.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList());
     }
 
     /**

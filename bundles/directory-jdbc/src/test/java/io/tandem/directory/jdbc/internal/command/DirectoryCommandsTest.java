@@ -132,16 +132,33 @@ public class DirectoryCommandsTest {
         assertEquals("h1:9092,h2:9092", dir.global("brokers").orElseThrow());
     }
 
-    /** An event log that only answers which cluster a broker list belongs to. */
-    private static io.tandem.api.replication.EventLog clusters(Map<String, String> idByBrokers) {
+    /**
+     * An event log that answers which cluster a broker list belongs to, and uses the directory's brokers from its
+     * {@code lag}-th look on after each change (as the real one, which polls the global).
+     */
+    private io.tandem.api.replication.EventLog clusters(Map<String, String> idByBrokers, int lag) {
+        String[] used = {dir.global("brokers").orElse("")};
+        int[] looks = {0};
         return (io.tandem.api.replication.EventLog) java.lang.reflect.Proxy.newProxyInstance(
                 DirectoryCommandsTest.class.getClassLoader(), new Class<?>[] {io.tandem.api.replication.EventLog.class},
                 (proxy, m, args) -> {
                     if (m.getName().equals("clusterId")) {
                         return java.util.Optional.ofNullable(idByBrokers.get((String) args[0]));
                     }
+                    if (m.getName().equals("brokers")) {
+                        String global = dir.global("brokers").orElse("");
+                        if (!global.equals(used[0]) && ++looks[0] >= lag) {
+                            used[0] = global;
+                            looks[0] = 0;
+                        }
+                        return used[0];
+                    }
                     throw new UnsupportedOperationException(m.getName());
                 });
+    }
+
+    private io.tandem.api.replication.EventLog clusters(Map<String, String> idByBrokers) {
+        return clusters(idByBrokers, 1);
     }
 
     private GlobalSetCommand setBrokers(String value, io.tandem.api.replication.EventLog log) {
@@ -176,8 +193,27 @@ public class DirectoryCommandsTest {
         assertThrows("without the event log on this node", IllegalArgumentException.class, () -> run(setBrokers("x1:9092", null)));
         assertEquals("nothing changed", "k1:9092", dir.global("brokers").orElseThrow());
 
-        assertEquals("Global brokers = k1:9092,k2:9092\n", run(setBrokers("k1:9092,k2:9092", log))); // a broker added
+        assertEquals("Global brokers = k1:9092,k2:9092 (in use on this node)\n", run(setBrokers("k1:9092,k2:9092", log))); // a broker added
         dir.setReplicaState(alice.id(), "mbox2", io.tandem.api.directory.Replica.PAUSED, "");
-        assertEquals("every replica paused: the switch is allowed", "Global brokers = x1:9092\n", run(setBrokers("x1:9092", log)));
+        assertEquals("every replica paused: the switch is allowed", "Global brokers = x1:9092 (in use on this node)\n",
+                run(setBrokers("x1:9092", log)));
+    }
+
+    /**
+     * global:set brokers returns once this node's event log uses the new brokers, so that the next command of the
+     * same script finds replication enabled; a log that does not pick them up is reported, not waited for forever.
+     */
+    @Test
+    public void settingTheBrokersWaitsUntilThisNodesEventLogUsesThem() throws Exception {
+        io.tandem.api.replication.EventLog slow = clusters(Map.of(), 5);
+        assertEquals("Global brokers = k1:9092, k2:9092 (in use on this node)\n", run(setBrokers("k1:9092, k2:9092", slow)));
+        assertEquals("k1:9092, k2:9092", slow.brokers());
+        assertEquals("Global brokers removed (replication disabled on this node)\n", run(setBrokers(null, slow)));
+
+        io.tandem.api.replication.EventLog stuck = clusters(Map.of(), Integer.MAX_VALUE);
+        GlobalSetCommand set = setBrokers("k3:9092", stuck);
+        set.inUseWait = java.time.Duration.ofMillis(300);
+        assertEquals("Global brokers = k3:9092 (this node's event log still uses '' after 300 ms: see cluster:check)\n", run(set));
+        assertEquals("the global is set all the same", "k3:9092", dir.global("brokers").orElseThrow());
     }
 }
