@@ -8,8 +8,10 @@
 #
 #   bench/nemesis/run.sh [SECONDS] [SEED] [MAVEN ARGS...]     e.g. bench/nemesis/run.sh 3600 42 -o
 #
-# Needs root (iptables, cgroups) and the distribution built (mvn -B install -DskipTests at the root;
-# TANDEM_DIST=FILE to test another tar.gz). Writes the run's summary to
+# Needs root (iptables, cgroups). Builds the distribution from the working tree first (mvn -B install
+# -DskipTests with the MAVEN ARGS, output in itests/target/nemesis-<SEED>-build.log), so the run tests the
+# code it names: its commit (git describe --dirty) heads the summary. TANDEM_DIST=FILE tests another tar.gz
+# as it is, without a build. Writes the run's summary to
 # bench/nemesis/results/<UTC time>-seed-<SEED>-<SECONDS>s.txt, with the test's verdict; the history
 # (every attempt and fault) and, on failure, the nodes' logs stay in itests/target/nemesis-<SEED>/,
 # Maven's output in itests/target/nemesis-<SEED>-maven.log.
@@ -29,9 +31,21 @@ mkdir -p "$RESULTS"
 args=(-B verify -pl itests -Dit.test=NemesisIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
   "-Dtandem.nemesis.seed=$SEED" "-Dtandem.nemesis.seconds=$SECONDS_OF_FAULTS")
 [ -z "${TANDEM_DIST:-}" ] || args+=("-Dtandem.dist=$TANDEM_DIST")
-echo "[nemesis] seed $SEED, $SECONDS_OF_FAULTS s of faults; $(nproc) cores; $(date -u +%FT%TZ)" > "$OUT"
-status=0
 mkdir -p "$REPO/itests/target"
+commit=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo "unknown")
+if [ -z "${TANDEM_DIST:-}" ]; then
+  # the itests take the tar.gz as it is: a run on an old build would report on code that is not the commit's
+  build_log="$REPO/itests/target/nemesis-$SEED-build.log"
+  if ! (cd "$REPO" && mvn -B install -DskipTests "$@") > "$build_log" 2>&1; then
+    echo "nemesis: building the distribution failed, see $build_log" >&2
+    exit 1
+  fi
+  built="built from commit $commit"
+else
+  built="distribution $TANDEM_DIST as given (working tree at $commit)"
+fi
+echo "[nemesis] seed $SEED, $SECONDS_OF_FAULTS s of faults; $(nproc) cores; $(date -u +%FT%TZ); $built" > "$OUT"
+status=0
 (cd "$REPO" && mvn "${args[@]}" "$@") > "$REPO/itests/target/nemesis-$SEED-maven.log" 2>&1 || status=$?
 
 summary="$REPO/itests/target/nemesis-$SEED/summary.txt"

@@ -116,6 +116,27 @@ public class ClusterIT {
         ProcessResult refused = binTandem(impostor, Map.of(), "cluster", "node-list");
         assertEquals(refused.output, 255, refused.code);
         assertTrue(refused.output, refused.output.contains("Host key verification failed"));
+
+        // Karaf closes the connection right after the exit status; when that wins the race against ssh's goodbye,
+        // ssh ends with 255 although the command ran to its end: its status is then read from its output. A node
+        // that went away during the command keeps 255. (An ssh that plays each case, first on the PATH.)
+        assertEquals(new ProcessResult(0, "listed\n"), withSsh(node, "echo listed; echo 'client_loop: send disconnect: Broken pipe' >&2; exit 255"));
+        ProcessResult failed = withSsh(node, "echo 'Error executing command: no such account'; "
+                + "echo 'client_loop: send disconnect: Broken pipe' >&2; exit 255");
+        assertEquals(failed.output, 1, failed.code);
+        ProcessResult gone = withSsh(node, "echo 'half'; echo 'Connection to n1 closed by remote host.' >&2; "
+                + "echo 'client_loop: send disconnect: Broken pipe' >&2; exit 255");
+        assertEquals(gone.output, 255, gone.code);
+        assertTrue("what ssh said is shown: " + gone.output, gone.output.contains("closed by remote host"));
+    }
+
+    /** bin/tandem of {@code node} with an ssh that runs {@code script} (the real ssh-keygen stays). */
+    private static ProcessResult withSsh(Path node, String script) throws Exception {
+        Path bin = Files.createTempDirectory("fake-ssh");
+        Path ssh = bin.resolve("ssh");
+        Files.writeString(ssh, "#!/bin/sh\n" + script + "\n");
+        Files.setPosixFilePermissions(ssh, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return binTandem(node, Map.of("PATH", bin + ":" + System.getenv("PATH")), "cluster", "node-list");
     }
 
     private record ProcessResult(int code, String output) {

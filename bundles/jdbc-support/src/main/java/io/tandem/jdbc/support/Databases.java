@@ -37,6 +37,30 @@ public final class Databases {
         if (s.connectTimeoutSeconds() < 1) {
             throw new IllegalArgumentException(s.pid() + ": connect.timeout.seconds = " + s.connectTimeoutSeconds() + " must be >= 1");
         }
+        try {
+            HikariConfig hc = new HikariConfig();
+            hc.setDataSource(unpooled(drivers, s));
+            hc.setPoolName(s.poolName());
+            hc.setMaximumPoolSize(s.poolSize());
+            hc.setMinimumIdle(1);
+            hc.setConnectionTimeout(s.connectTimeoutSeconds() * 1000L);
+            hc.setInitializationFailTimeout(-1);
+            return new HikariDataSource(hc);
+        } catch (SQLException e) {
+            throw new IllegalStateException(s.pid() + ": cannot open " + redact(url) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A data source without a pool for the settings' URL (resolved, and durable as {@link #open}'s): for work done
+     * before the pool opens, such as a check of the database's files.
+     *
+     * @throws IllegalStateException when no driver for the URL is installed
+     * @throws SQLException          when the driver refuses the settings
+     */
+    public static javax.sql.DataSource unpooled(List<DataSourceFactory> drivers, Settings s) throws SQLException {
+        String url = durable(s.pid(), resolve(s.pid(), s.url()));
+        String driver = driverClass(s.pid(), url);
         DataSourceFactory factory = drivers.stream()
                 .filter(f -> driver.equals(driverOf(f)))
                 .findFirst()
@@ -49,18 +73,7 @@ public final class Databases {
         if (s.password() != null && !s.password().isEmpty()) {
             p.setProperty(DataSourceFactory.JDBC_PASSWORD, s.password());
         }
-        try {
-            HikariConfig hc = new HikariConfig();
-            hc.setDataSource(factory.createDataSource(p));
-            hc.setPoolName(s.poolName());
-            hc.setMaximumPoolSize(s.poolSize());
-            hc.setMinimumIdle(1);
-            hc.setConnectionTimeout(s.connectTimeoutSeconds() * 1000L);
-            hc.setInitializationFailTimeout(-1);
-            return new HikariDataSource(hc);
-        } catch (SQLException e) {
-            throw new IllegalStateException(s.pid() + ": cannot open " + redact(url) + ": " + e.getMessage(), e);
-        }
+        return factory.createDataSource(p);
     }
 
     /** The URL with {@code ${karaf.data}} replaced by Karaf's data folder. */

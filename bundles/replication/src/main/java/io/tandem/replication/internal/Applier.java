@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -41,7 +42,9 @@ import java.util.function.BiConsumer;
  * its replica row and serves the account.
  *
  * <p>All state changes happen under one lock, on the log's consumer thread or the refresh ticker, so a
- * refresh never races with an applied event.
+ * refresh never races with an applied event. What the lock's holder does is kept where it can be read without
+ * the lock ({@link #activity()}): a call that never returns is seen and reported (the agent's watchdog), and a
+ * status request never waits for it for long ({@link #boxes(java.time.Duration)}).
  *
  * <p>Nothing is handled before the first refresh loaded which copies this node keeps, nor after a refresh
  * failed until one succeeds: a batch handed over meanwhile is refused (it comes again), so no record is
@@ -112,6 +115,41 @@ final class Applier implements EventLog.Handler {
         }
     }
 
+    /** The applier's state is changed under this lock only; status reads wait for it at most a bounded time. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * What the lock's holder is doing: read without the lock, by the watchdog and the status, so that an
+     * applier blocked in a call that does not return (a database or broker that never answers) is seen.
+     */
+    record Activity(String what, Thread thread, long sinceNanos) {
+        long millis(long nowNanos) {
+            return TimeUnit.NANOSECONDS.toMillis(nowNanos - sinceNanos);
+        }
+    }
+
+    private volatile Activity activity;
+
+    /** What the applier is doing now, empty between two calls. */
+    Optional<Activity> activity() {
+        return Optional.ofNullable(activity);
+    }
+
+    /** Takes the lock; the outermost call of a thread records what it does (a nested one keeps its caller's). */
+    private void begin(String what) {
+        lock.lock();
+        if (lock.getHoldCount() == 1) {
+            activity = new Activity(what, Thread.currentThread(), System.nanoTime());
+        }
+    }
+
+    private void end() {
+        if (lock.getHoldCount() == 1) {
+            activity = null;
+        }
+        lock.unlock();
+    }
+
     /** Whether this node read back the changes it made before it started (decision 0026). */
     private volatile java.util.function.BooleanSupplier headChecked = () -> true;
 
@@ -177,7 +215,16 @@ final class Applier implements EventLog.Handler {
      * this node now owns the account), and initialising ones without a snapshot ask for one (again after
      * {@link #SNAPSHOT_RETRY_MILLIS}).
      */
-    synchronized void refresh() {
+    void refresh() {
+        begin("reading its replica rows from the directory");
+        try {
+            refreshView();
+        } finally {
+            end();
+        }
+    }
+
+    private void refreshView() {
         Map<UUID, Replica> mine = new HashMap<>();
         try {
             for (Replica r : directory.replicasOn(node)) {
@@ -237,20 +284,39 @@ final class Applier implements EventLog.Handler {
     // ------------------------------------------------------------------ the log
 
     /** Whether a refresh has loaded which copies this node keeps, and the last one succeeded. */
-    synchronized boolean viewLoaded() {
-        return viewLoaded;
+    boolean viewLoaded() {
+        lock.lock();
+        try {
+            return viewLoaded;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
-    public synchronized Map<Integer, Long> positions(String log, Set<Integer> partitions) {
-        this.log = log;
-        Map<Integer, Long> out = new TreeMap<>(store.logPositions(log));
-        out.keySet().retainAll(partitions);
-        return out;
+    public Map<Integer, Long> positions(String log, Set<Integer> partitions) {
+        begin("reading its stored log positions");
+        try {
+            this.log = log;
+            Map<Integer, Long> out = new TreeMap<>(store.logPositions(log));
+            out.keySet().retainAll(partitions);
+            return out;
+        } finally {
+            end();
+        }
     }
 
     @Override
-    public synchronized void handle(List<LogRecord> batch) {
+    public void handle(List<LogRecord> batch) {
+        begin("handling " + batch.size() + " record(s) from the log");
+        try {
+            handleBatch(batch);
+        } finally {
+            end();
+        }
+    }
+
+    private void handleBatch(List<LogRecord> batch) {
         if (!viewLoaded) {
             // which copies this node keeps is not known: a record skipped now could be one a copy needs
             throw new IllegalStateException("the replica copies of " + node + " are not loaded from the directory yet "
@@ -521,7 +587,16 @@ final class Applier implements EventLog.Handler {
     }
 
     @Override
-    public synchronized void positionLost(int partition, long lostOffset, long earliestOffset) {
+    public void positionLost(int partition, long lostOffset, long earliestOffset) {
+        begin("handling a lost position in partition " + partition);
+        try {
+            lostPosition(partition, lostOffset, earliestOffset);
+        } finally {
+            end();
+        }
+    }
+
+    private void lostPosition(int partition, long lostOffset, long earliestOffset) {
         if (!viewLoaded) {
             // which copies must re-initialise is not known: reported again once it is
             throw new IllegalStateException("the replica copies of " + node + " are not loaded from the directory yet");
@@ -798,15 +873,59 @@ final class Applier implements EventLog.Handler {
     // ------------------------------------------------------------------ status
 
     /** Every local mailbox with this applier's view of it. */
-    synchronized List<NodeStatus.Box> boxes() {
+    List<NodeStatus.Box> boxes() {
+        Map<UUID, SlotView> views;
+        lock.lock();
+        try {
+            views = views();
+        } finally {
+            lock.unlock();
+        }
+        return boxes(views);
+    }
+
+    /**
+     * {@link #boxes()}, unless the applier holds its lock longer than {@code wait} (busy, or blocked): then empty.
+     * Only the copies' states are read under the lock; the database is read after it is released, so a database that
+     * does not answer never holds the lock from a status answer.
+     */
+    Optional<List<NodeStatus.Box>> boxes(java.time.Duration wait) {
+        try {
+            if (!lock.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                return Optional.empty();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        Map<UUID, SlotView> views;
+        try {
+            views = views();
+        } finally {
+            lock.unlock();
+        }
+        return Optional.of(boxes(views));
+    }
+
+    /** What a status shows of a copy, taken under the lock. */
+    private record SlotView(String state, long lastAppliedMillis, long lastCommitMillis, long fenced, String detail) {
+    }
+
+    private Map<UUID, SlotView> views() {
+        Map<UUID, SlotView> out = new HashMap<>();
+        slots.forEach((id, s) -> out.put(id, new SlotView(s.state, s.lastAppliedMillis, s.lastCommitMillis, s.fenced, s.detail)));
+        return out;
+    }
+
+    private List<NodeStatus.Box> boxes(Map<UUID, SlotView> slots) {
         List<NodeStatus.Box> out = new ArrayList<>();
         for (MailboxInfo m : store.mailboxes()) {
-            Slot s = slots.get(m.accountId());
+            SlotView s = slots.get(m.accountId());
             if (s == null) {
                 out.add(new NodeStatus.Box(m.accountId(), m.mailboxId(), m.sequence(), m.itemId(), "local", 0, 0, 0, ""));
             } else {
-                out.add(new NodeStatus.Box(m.accountId(), m.mailboxId(), m.sequence(), m.itemId(), s.state, s.lastAppliedMillis,
-                        s.lastCommitMillis, s.fenced, s.detail));
+                out.add(new NodeStatus.Box(m.accountId(), m.mailboxId(), m.sequence(), m.itemId(), s.state(), s.lastAppliedMillis(),
+                        s.lastCommitMillis(), s.fenced(), s.detail()));
             }
         }
         return out;
@@ -816,11 +935,21 @@ final class Applier implements EventLog.Handler {
      * Whether this node keeps no replica copy (and adopts no promotion): then no record is of use to it, since
      * a snapshot for it comes only after it asked for one, which it does once it has a copy to initialise.
      */
-    synchronized boolean idle() {
-        return slots.isEmpty() && adopting.isEmpty();
+    boolean idle() {
+        lock.lock();
+        try {
+            return slots.isEmpty() && adopting.isEmpty();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    synchronized Set<UUID> accounts() {
-        return Set.copyOf(slots.keySet());
+    Set<UUID> accounts() {
+        lock.lock();
+        try {
+            return Set.copyOf(slots.keySet());
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -394,6 +394,10 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                        boolean finishing) {
         Map<Account, String> failures = new LinkedHashMap<>();
         Set<String> live = liveMailstores();
+        // a copy on a Mailstore whose applier is stalled would never apply its marker: never a target (it may still
+        // be the one to finish a take-over it claimed, decision 0027)
+        Set<String> stalled = stalledMailstores();
+        Set<String> available = live.stream().filter(n -> !stalled.contains(n)).collect(Collectors.toUnmodifiableSet());
         List<Account> staying = new ArrayList<>();      // already owned by the chosen replica (a promotion run again)
         List<Account> returning = new ArrayList<>();    // given back to their claimant
         List<Account> moving = new ArrayList<>();
@@ -407,8 +411,8 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                     failures.put(account, "no replica on " + explicit);
                     continue;
                 }
-                if (!target.inSync() || !live.contains(explicit)) {
-                    failures.put(account, "replica on " + explicit + " is not available (" + describe(target, live) + ")");
+                if (!target.inSync() || !available.contains(explicit)) {
+                    failures.put(account, "replica on " + explicit + " is not available (" + describe(target, live, stalled) + ")");
                     continue;
                 }
             } else {
@@ -419,14 +423,27 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                     staying.add(account);
                     continue;
                 }
-                if (finishing && live.contains(own.destination()) && (own.inSync() || account.claimed())) {
+                if (finishing && (available.contains(own.destination()) && own.inSync()
+                        || live.contains(own.destination()) && account.claimed())) {
                     // finish this take-over rather than move the account once more; an owner that claimed its epoch
                     // may have acknowledged changes under it, so its copy is the one to finish, in sync or not
                     target = own;
                 } else {
-                    target = rs.stream().filter(r -> r.inSync() && live.contains(r.destination())
-                                    && !(finishing && r.destination().equals(account.mailHost())))
-                            .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
+                    String skip = finishing ? account.mailHost() : null;
+                    target = preferred(rs, available, skip);
+                    if (target == null) {
+                        // only copies whose applier is stalled are left: one of them still beats none (as before
+                        // stalls were seen), it takes the account over when its applier moves again (a restart)
+                        target = preferred(rs, live, skip);
+                        if (target == null && finishing && live.contains(own.destination()) && own.inSync()) {
+                            target = own;
+                        }
+                        if (target != null) {
+                            LOG.warn("{}: its only in-sync copies are on Mailstores whose replica applier is stalled ({}): "
+                                    + "promoted to {} all the same, which takes it over once its applier moves again",
+                                    account.name(), String.join(", ", stalled), target.destination());
+                        }
+                    }
                 }
                 if (target == null) {
                     Replica claimant = account.claimantCopy(rs, live).orElse(null);
@@ -438,7 +455,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                         continue;
                     }
                     failures.put(account, rs.isEmpty() ? "no replica" : "no available replica ("
-                            + rs.stream().map(r -> describe(r, live)).collect(Collectors.joining("; ")) + ")");
+                            + rs.stream().map(r -> describe(r, live, stalled)).collect(Collectors.joining("; ")) + ")");
                     continue;
                 }
             }
@@ -666,22 +683,52 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         }
     }
 
-    private static String describe(Replica r, Set<String> live) {
+    /** The preferred in-sync copy on one of {@code on}, other than on {@code skip} (may be null); null when none. */
+    private static Replica preferred(List<Replica> rs, Set<String> on, String skip) {
+        return rs.stream().filter(r -> r.inSync() && on.contains(r.destination()) && !r.destination().equals(skip))
+                .min(Comparator.comparingInt(Replica::priority).thenComparing(Replica::destination)).orElse(null);
+    }
+
+    private static String describe(Replica r, Set<String> live, Set<String> stalled) {
         return r.destination() + " " + r.state() + (r.detail().isEmpty() ? "" : " (" + r.detail() + ")")
-                + (live.contains(r.destination()) ? "" : ", not in the cluster");
+                + (live.contains(r.destination()) ? "" : ", not in the cluster")
+                + (stalled.contains(r.destination()) ? ", its replica applier is stalled" : "");
     }
 
     // ------------------------------------------------------------------ status
 
     /** Asks every live Mailstore for its replication status; waits for all of them, at most the configured time. */
     public Map<String, NodeStatus> collect() {
+        return collect(false, config.status_timeout_ms());
+    }
+
+    /** How long a promotion waits at most for the Mailstores to say whether their applier is stalled. */
+    static final long TARGET_STATUS_WAIT_MILLIS = 1000;
+
+    /**
+     * The live Mailstores whose replica applier is stalled (a call that does not return: their copies, in-sync
+     * rows or not, are not kept up). A Mailstore that does not answer in time is not counted: it may be busy.
+     */
+    private Set<String> stalledMailstores() {
+        try {
+            return collect(true, Math.min(config.status_timeout_ms(), TARGET_STATUS_WAIT_MILLIS)).values().stream()
+                    .filter(NodeStatus::stalled).map(NodeStatus::node).collect(Collectors.toSet());
+        } catch (RuntimeException e) {
+            // best effort: a promotion never fails for want of this look (none is counted as stalled)
+            LOG.warn("Whether a Mailstore's replica applier is stalled is not known ({}): none is excluded", e.toString());
+            return Set.of();
+        }
+    }
+
+    /** Asks every live Mailstore for its status ({@code light}: without its mailboxes), waiting at most {@code waitMillis}. */
+    private Map<String, NodeStatus> collect(boolean light, long waitMillis) {
         Set<String> expected = liveMailstores();
         UUID id = UUID.randomUUID();
         Collector c = new Collector(expected);
         collecting.put(id, c);
         try {
-            messaging.publish(Topics.STATUS_REQUEST, id.toString());
-            c.done.await(config.status_timeout_ms(), TimeUnit.MILLISECONDS);
+            messaging.publish(Topics.STATUS_REQUEST, id + (light ? " " + Topics.LIGHT : ""));
+            c.done.await(waitMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -799,11 +846,14 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
                 NodeStatus ns = nodes.get(r.destination());
                 NodeStatus.Box copy = ns == null ? null : boxes.get(r.destination()).get(a.id());
                 // the owner's own row (a take-over not finished) is no copy to fail over to
-                boolean available = r.inSync() && live.contains(r.destination()) && ns != null && !r.destination().equals(a.mailHost());
+                boolean available = r.inSync() && live.contains(r.destination()) && ns != null && !ns.stalled()
+                        && !r.destination().equals(a.mailHost());
                 long lagEvents = source != null && copy != null ? Math.max(0, source.sequence() - copy.sequence()) : -1;
                 long lagMillis = lagEvents == 0 ? 0 : copy != null && copy.lastCommitMillis() > 0 ? now - copy.lastCommitMillis() : -1;
                 // an in-sync replica that has not applied the primary's latest changes yet shows as behind
-                String state = r.inSync() && lagEvents > 0 ? "behind" : r.state();
+                // and one whose node's applier is stalled, as stalled (its row cannot say it: the applier writes it)
+                String state = r.inSync() && ns != null && ns.stalled() ? NodeStatus.STALLED
+                        : r.inSync() && lagEvents > 0 ? "behind" : r.state();
                 replicaStatus.add(new AccountStatus.ReplicaStatus(a.id(), r.destination(), r.priority(), state, r.detail(),
                         available, ns != null && ns.logConnected(), copy == null ? -1 : copy.mailboxId(),
                         copy == null ? -1 : copy.sequence(), copy == null ? -1 : copy.itemId(), lagEvents, lagMillis,

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -52,7 +54,20 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
         return t;
     });
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "tandem-replication-refresh"));
+    /** Status answers on their own thread: one that waits for a busy applier never holds up a snapshot. */
+    private final ExecutorService statusWork = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-status"));
+    /** Light status answers (what a promotion asks) on theirs: they read no database and never queue behind a full one. */
+    private final ExecutorService lightStatusWork = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-status-light"));
+    private final ScheduledExecutorService watching = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-replication-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ApplierWatchdog watchdog;
     private final EventLog.Subscription subscription;
+
+    /** How long a status answer waits for the applier's lock before it answers without the copies' positions. */
+    static final Duration STATUS_LOCK_WAIT = Duration.ofSeconds(1);
 
     @Activate
     public MailstoreAgent(@Reference LocalNode local, @Reference MailboxStore store, @Reference DirectoryAdminService directory,
@@ -66,6 +81,7 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
                 Clock.systemUTC());
         this.heads = new HeadCheck(node, store, directory, log, Duration.ofMillis(Math.max(10_000, config.head_check_timeout_ms())));
         applier.headChecked(heads::checked);
+        this.watchdog = new ApplierWatchdog(node, applier::activity, config.applier_stall_ms(), System::nanoTime, directory::notify);
         this.subscription = log.subscribe("tandem-applier-" + node, applier);
         // nothing is fetched until the first refresh said which copies this node keeps (the applier refuses
         // batches until then anyway: they would come again)
@@ -74,6 +90,7 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
         // on its own thread: a read-back waiting for the log must not hold up the replica copies' refresh
         headChecker.scheduleWithFixedDelay(this::checkHead, 0, HEAD_CHECK_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(this::refresh, 0, every, TimeUnit.MILLISECONDS);
+        watching.scheduleWithFixedDelay(watchdog::check, 1000, 1000, TimeUnit.MILLISECONDS);
         LOG.info("Active Replica agent started on {} (log {} at {})", node, log.topic(), log.brokers());
     }
 
@@ -148,7 +165,8 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
             switch (topic) {
                 case Topics.SNAPSHOT -> work.execute(() -> snapshot(message));
                 case Topics.REPLICAS -> ticker.execute(this::refresh);
-                case Topics.STATUS_REQUEST -> work.execute(() -> status(message));
+                case Topics.STATUS_REQUEST -> (message.trim().endsWith(" " + Topics.LIGHT) ? lightStatusWork : statusWork)
+                        .execute(() -> status(message));
                 default -> LOG.debug("Ignored message on {}", topic);
             }
         } catch (RejectedExecutionException e) {
@@ -173,14 +191,37 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
         }
     }
 
-    private void status(String requestId) {
+    private void status(String request) {
         try {
-            NodeStatus status = new NodeStatus(UUID.fromString(requestId.trim()), node, log.connected(), subscription.lag(),
-                    log.brokers(), subscription.idle() ? NodeStatus.IDLE : NodeStatus.RUNNING, applier.boxes());
+            String[] parts = request.trim().split(" ");
+            NodeStatus status = status(UUID.fromString(parts[0]), parts.length > 1 && Topics.LIGHT.equals(parts[1]));
             messaging.publish(Topics.STATUS_REPLY, status.encode());
         } catch (RuntimeException e) {
             LOG.warn("Replication status not answered: {}", e.getMessage());
         }
+    }
+
+    /**
+     * This node's answer: never waits for a stalled applier, and at most {@link #STATUS_LOCK_WAIT} for a busy one;
+     * {@code light}: whether the applier is stalled, without the mailboxes, at once.
+     */
+    NodeStatus status(UUID requestId, boolean light) {
+        Optional<String> stalled = watchdog.stalled();
+        if (stalled.isPresent()) {
+            return new NodeStatus(requestId, node, log.connected(), subscription.lag(), log.brokers(), NodeStatus.STALLED,
+                    stalled.get(), List.of());
+        }
+        if (light) {
+            return new NodeStatus(requestId, node, log.connected(), subscription.lag(), log.brokers(),
+                    subscription.idle() ? NodeStatus.IDLE : NodeStatus.RUNNING, "", List.of());
+        }
+        Optional<List<NodeStatus.Box>> boxes = applier.boxes(STATUS_LOCK_WAIT);
+        if (boxes.isEmpty()) {
+            return new NodeStatus(requestId, node, log.connected(), subscription.lag(), log.brokers(), NodeStatus.BUSY,
+                    applier.activity().map(Applier.Activity::what).orElse(""), List.of());
+        }
+        return new NodeStatus(requestId, node, log.connected(), subscription.lag(), log.brokers(),
+                subscription.idle() ? NodeStatus.IDLE : NodeStatus.RUNNING, "", boxes.get());
     }
 
     /**
@@ -195,9 +236,12 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
     @Deactivate
     void deactivate() {
         headChecker.shutdownNow();
+        watching.shutdownNow();
         ticker.shutdown();
         work.shutdown();
-        drain(work, "snapshot or status work");
+        statusWork.shutdownNow(); // a status answer is asked for again; one waiting for the applier is interrupted
+        lightStatusWork.shutdownNow();
+        drain(work, "snapshot work");
         drain(ticker, "replica refresh");
         subscription.close();
         LOG.info("Active Replica agent stopped on {}", node);

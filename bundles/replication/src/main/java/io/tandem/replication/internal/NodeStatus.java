@@ -9,13 +9,30 @@ import java.util.UUID;
  * its applier ({@link #RUNNING}, or {@link #IDLE} while it keeps no replica copy and fetches nothing), and
  * per local mailbox its position, plus applier details for the replica copies it keeps. A line-based text
  * form travels over the cluster topic; a field added at the end of the first line is read as
- * {@link #RUNNING} from a node that does not send it yet.
+ * {@link #RUNNING} (the applier) or empty (its detail) from a node that does not send it yet.
  */
 public record NodeStatus(UUID requestId, String node, boolean logConnected, long subscriptionLag, String brokers,
-                  String applier, List<Box> boxes) {
+                  String applier, String applierDetail, List<Box> boxes) {
 
     public static final String RUNNING = "running";
     public static final String IDLE = "idle";
+    /**
+     * The applier has been in one call for longer than {@code applier.stall.ms} (a database or broker call that
+     * does not return): its copies are not kept up, none of them is a promotion target, and no box is sent.
+     */
+    public static final String STALLED = "stalled";
+    /** The applier held its lock for the whole status wait (a long batch): no box is sent this time. */
+    public static final String BUSY = "busy";
+
+    public NodeStatus(UUID requestId, String node, boolean logConnected, long subscriptionLag, String brokers, String applier,
+                      List<Box> boxes) {
+        this(requestId, node, logConnected, subscriptionLag, brokers, applier, "", boxes);
+    }
+
+    /** Whether its applier is stalled: its copies are not promotion targets. */
+    public boolean stalled() {
+        return STALLED.equals(applier);
+    }
 
     /**
      * One local mailbox.
@@ -33,7 +50,7 @@ public record NodeStatus(UUID requestId, String node, boolean logConnected, long
         StringBuilder b = new StringBuilder();
         b.append(requestId).append('\t').append(node).append('\t').append(logConnected ? 1 : 0).append('\t')
                 .append(subscriptionLag).append('\t').append(clean(brokers)).append('\t')
-                .append(clean(applier)).append('\n');
+                .append(clean(applier)).append('\t').append(clean(applierDetail)).append('\n');
         for (Box x : boxes) {
             b.append(x.accountId).append('\t').append(x.mailboxId).append('\t').append(x.sequence).append('\t')
                     .append(x.itemId).append('\t').append(x.state).append('\t').append(x.lastAppliedMillis).append('\t')
@@ -59,6 +76,6 @@ public record NodeStatus(UUID requestId, String node, boolean logConnected, long
                     Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), f[8]));
         }
         return new NodeStatus(UUID.fromString(h[0]), h[1], "1".equals(h[2]), Long.parseLong(h[3]), h[4],
-                h.length > 5 && !h[5].isEmpty() ? h[5] : RUNNING, boxes);
+                h.length > 5 && !h[5].isEmpty() ? h[5] : RUNNING, h.length > 6 ? h[6] : "", boxes);
     }
 }

@@ -24,6 +24,12 @@ public @interface ReplicationConfig {
             + "refused until then")
     long head_check_timeout_ms() default 60000;
 
+    @AttributeDefinition(description = "After how long in one call (a database or broker that does not answer) the "
+            + "replica applier of this Mailstore counts as stalled: logged with the stuck thread's stack, told to the "
+            + "administrator, its copies shown as stalled and never chosen as promotion targets until it moves again "
+            + "(ms, 5000 to 3600000)")
+    long applier_stall_ms() default 60000;
+
     @AttributeDefinition(description = "A file this Mailstore appends a line to for every change it commits as an "
             + "owner (monotonic time, node, account, epoch, sequence), for the fault harness's checker; empty: off")
     String history_file() default "";

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 /** The text form of a Mailstore's replication status, as it travels between nodes of different versions. */
 public class NodeStatusTest {
@@ -30,7 +32,21 @@ public class NodeStatusTest {
         String older = REQUEST + "\tmbox1\t1\t0\th1:9092\n" + ACCOUNT + "\t7\t42\t99\tlocal\t0\t0\t0\t\n";
         NodeStatus received = NodeStatus.decode(older);
         assertEquals(NodeStatus.RUNNING, received.applier());
+        assertEquals("", received.applierDetail());
+        assertFalse(received.stalled());
         assertEquals("mbox1", received.node());
         assertEquals(1, received.boxes().size());
+    }
+
+    @Test
+    public void aStalledApplierSaysWhatItIsStuckIn() {
+        NodeStatus sent = new NodeStatus(REQUEST, "mbox3", true, 12, "h1:9092", NodeStatus.STALLED,
+                "handling 3 record(s) from the log\tfor 75 s", List.of());
+        NodeStatus received = NodeStatus.decode(sent.encode());
+        assertTrue(received.stalled());
+        assertEquals("handling 3 record(s) from the log for 75 s", received.applierDetail());
+        assertTrue(received.boxes().isEmpty());
+        // a node of the version before the detail reads the applier state and ignores the rest
+        assertEquals(NodeStatus.STALLED, sent.encode().split("\n")[0].split("\t", -1)[5]);
     }
 }

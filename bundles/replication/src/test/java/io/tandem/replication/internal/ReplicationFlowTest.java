@@ -1181,17 +1181,35 @@ public class ReplicationFlowTest {
     /** Mailstores the HaService of a test sees in the cluster. */
     private final Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** A real HaService on {@code node} over this test's directory and log; the cluster is {@link #live}. */
+    /** Mailstores of {@link #live} whose applier says it is stalled when asked for its status. */
+    private final Set<String> stalledAppliers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A real HaService on {@code node} over this test's directory and log; the cluster is {@link #live}, each of
+     * whose Mailstores answers a status request at once (stalled when in {@link #stalledAppliers}).
+     */
     private HaService ha(String node) {
         io.tandem.api.cluster.ClusterService cluster = fake(io.tandem.api.cluster.ClusterService.class, (m, args) ->
                 m.getName().equals("nodes") ? live.stream().map(n -> new io.tandem.api.cluster.ClusterNode(n, n, n + ".example.com",
                         "127.0.0.1", "test", Set.of(Role.MAILSTORE), Set.of(), Map.of(), n.equals(node))).toList() : null);
-        io.tandem.api.cluster.ClusterMessaging messaging = fake(io.tandem.api.cluster.ClusterMessaging.class, (m, args) -> null);
+        HaService[] self = new HaService[1];
+        io.tandem.api.cluster.ClusterMessaging messaging = fake(io.tandem.api.cluster.ClusterMessaging.class, (m, args) -> {
+            if (m.getName().equals("publish") && Topics.STATUS_REQUEST.equals(args[0])) {
+                UUID request = UUID.fromString(((String) args[1]).split(" ")[0]);
+                for (String n : live) {
+                    boolean stalled = stalledAppliers.contains(n);
+                    self[0].onMessage(Topics.STATUS_REPLY, new NodeStatus(request, n, true, 0, "", stalled ? NodeStatus.STALLED
+                            : NodeStatus.RUNNING, stalled ? "handling 1 record(s) from the log for 61 s" : "", List.of()).encode());
+                }
+            }
+            return null;
+        });
         io.tandem.api.node.LocalNode local = fake(io.tandem.api.node.LocalNode.class, (m, args) ->
                 m.getName().equals("identity") ? new io.tandem.api.node.NodeIdentity(node, node + ".example.com", "127.0.0.1", "test") : null);
         HaService ha = new HaService(dir, log, cluster, messaging, fake(io.tandem.api.license.LicenseService.class, (m, args) -> null),
                 fake(io.tandem.api.blob.VolumeRegistry.class, (m, args) -> null), local,
                 ConfigProxy.of(ReplicationConfig.class, Map.of("promotion_timeout_seconds", 30)));
+        self[0] = ha;
         open.add(ha::deactivate);
         return ha;
     }
@@ -1293,6 +1311,61 @@ public class ReplicationFlowTest {
         r2.pump(log);
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+    }
+
+    /** alice on ms1 with one message, in sync on ms2 (priority 10) and ms3 (20): their readers. */
+    private Reader[] inSyncOnMs2AndMs3() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1, new Publisher("ms1", dir, log, TestLease.HELD));
+        Reader r3 = inSyncOnMs3(w1);
+        deliver(s1, account.epoch(), 1);
+        r2.pump(log);
+        r3.pump(log);
+        return new Reader[] {r2, r3};
+    }
+
+    /**
+     * A copy whose node's applier is stalled (a call that never returned) keeps its in-sync row: its applier writes
+     * the row, and it is stuck. A promotion must not choose it, or the account would wait for a take-over that never
+     * comes: the next in-sync copy is chosen, and an explicit promotion to it is refused, naming why.
+     */
+    @Test
+    public void aPromotionNeverChoosesACopyWhoseNodesApplierIsStalled() throws Exception {
+        HaService ha = ha("ms3");
+        Reader[] copies = inSyncOnMs2AndMs3();
+        Reader r3 = copies[1];
+        live.addAll(Set.of("ms1", "ms2", "ms3"));
+        stalledAppliers.add("ms2"); // the preferred copy (priority 10, ms3's is 20)
+
+        Operation explicit = finished(ha.promote(List.of("alice@example.com"), null, "ms2", 1));
+        assertEquals(explicit.toString(), Operation.FAILED, explicit.state());
+        assertTrue(explicit.toString(), explicit.toString().contains("its replica applier is stalled"));
+        assertEquals("nothing moved", "ms1", dir.account(account.id()).orElseThrow().mailHost());
+
+        ha.promote(List.of("alice@example.com"), null, null, 1);
+        awaitMarkers(1);
+        assertEquals("the next in-sync copy is chosen", "ms3", dir.account(account.id()).orElseThrow().mailHost());
+        r3.pump(log);
+        assertEquals("ms3 took it over", "none", state("ms3"));
+        assertEquals(s1.checksum(account.id()), s3.checksum(account.id()));
+    }
+
+    /**
+     * When every in-sync copy is on a Mailstore whose applier is stalled, one of them is still chosen, as before stalls
+     * were seen: it takes the account over once its applier moves again (a restart), where refusing would leave the
+     * account on its dead owner with no retry.
+     */
+    @Test
+    public void whenEveryInSyncCopyIsStalledThePreferredOneIsStillChosen() throws Exception {
+        HaService ha = ha("ms3");
+        Reader r2 = inSyncOnMs2AndMs3()[0];
+        live.addAll(Set.of("ms2", "ms3")); // ms1 is dead
+        stalledAppliers.addAll(Set.of("ms2", "ms3"));
+        ha.promote(List.of("alice@example.com"), "ms1", null, 1);
+        awaitMarkers(1);
+        assertEquals("the preferred copy, stalled or not", "ms2", dir.account(account.id()).orElseThrow().mailHost());
+        r2.pump(log); // its applier moves again
+        assertEquals("ms2 took it over", "none", state("ms2"));
     }
 
     /** As above, with the new owner dead before it read its marker: the automatic failover gives the account back. */
@@ -1450,6 +1523,119 @@ public class ReplicationFlowTest {
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
     }
+    /** {@code store}, whose calls that apply changes wait until {@code released} opens once {@code blocking} is set. */
+    private static MailboxStore blockingApplies(MailboxStore store, java.util.concurrent.atomic.AtomicBoolean blocking,
+                                                java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch released) {
+        return blocking(store, "apply", blocking, entered, released);
+    }
+
+    /** {@code store}, whose calls named {@code prefix}... wait until {@code released} opens once {@code blocking} is set. */
+    private static MailboxStore blocking(MailboxStore store, String prefix, java.util.concurrent.atomic.AtomicBoolean blocking,
+                                         java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch released) {
+        return (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(MailboxStore.class.getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> {
+            if (blocking.get() && m.getName().startsWith(prefix)) {
+                entered.countDown();
+                released.await(); // a database that never answers, until the test lets it
+            }
+            try {
+                return m.invoke(store, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        });
+    }
+
+    /**
+     * ms2's applier blocks in a database call that does not return, inside its lock (finding 6 of the fault runs: a
+     * node's applier went silent for good and its copies kept saying in-sync). What it is stuck in is known without
+     * its lock; a status answer does not wait for it; past applier.stall.ms the watchdog reports it once (with the
+     * thread's stack in the log) and says so when it moves again.
+     */
+    @Test
+    public void anApplierStuckInACallThatDoesNotReturnIsSeenWithoutItsLockAndReported() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean blocking = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        Account bob = dir.createAccount("bob@example.com", "ms1");
+        Reader r2 = aliceAndBobInSyncOnMs2(bob, blockingApplies(s2, blocking, entered, released));
+        assertTrue(r2.applier.activity().isEmpty());
+        assertEquals("between two calls the status has every mailbox", 2, r2.applier.boxes(Duration.ofMillis(100)).orElseThrow().size());
+
+        long[] now = {System.nanoTime()};
+        List<String> told = java.util.Collections.synchronizedList(new ArrayList<>());
+        ApplierWatchdog watchdog = new ApplierWatchdog("ms2", r2.applier::activity, 60_000, () -> now[0],
+                (severity, subject, body) -> told.add(severity + " " + subject));
+        blocking.set(true);
+        deliver(s1, account.epoch(), 1);
+        Thread consumer = new Thread(() -> r2.pump(log), "test-consumer");
+        consumer.start();
+        assertTrue("the applier is in the store", entered.await(30, java.util.concurrent.TimeUnit.SECONDS));
+
+        Applier.Activity stuck = r2.applier.activity().orElseThrow();
+        assertEquals("handling 1 record(s) from the log", stuck.what());
+        assertEquals(consumer, stuck.thread());
+        assertTrue("a status answer does not wait for the stuck applier", r2.applier.boxes(Duration.ofMillis(200)).isEmpty());
+        now[0] = stuck.sinceNanos() + Duration.ofSeconds(59).toNanos();
+        watchdog.check();
+        assertTrue("not stalled before applier.stall.ms", watchdog.stalled().isEmpty() && told.isEmpty());
+        now[0] = stuck.sinceNanos() + Duration.ofSeconds(61).toNanos();
+        assertEquals(java.util.Optional.of("handling 1 record(s) from the log for 61 s"), watchdog.stalled());
+        watchdog.check();
+        watchdog.check();
+        assertEquals("told once", List.of("WARNING Replica applier on ms2 stalled"), told);
+
+        released.countDown();
+        consumer.join(30_000);
+        assertFalse(consumer.isAlive());
+        assertTrue(r2.applier.activity().isEmpty());
+        watchdog.check();
+        assertEquals(List.of("WARNING Replica applier on ms2 stalled", "INFO Replica applier on ms2 moves again"), told);
+        assertTrue(watchdog.stalled().isEmpty());
+        assertEquals("the change it was stuck on is applied", s1.checksum(account.id()), s2.checksum(account.id()));
+        assertEquals(2, r2.applier.boxes(Duration.ofMillis(100)).orElseThrow().size());
+    }
+
+    /**
+     * Finding 6 itself: the applier stuck restoring a snapshot (H2 looping in the delete of the old copy). The
+     * restore comes after a refresh nested in the same batch; what the applier is stuck in must still be known.
+     */
+    @Test
+    public void anApplierStuckRestoringASnapshotIsStillSeen() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean blocking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        hook(s1, new Publisher("ms1", dir, log, TestLease.HELD));
+        s1.create(account.id(), account.epoch());
+        deliver(s1, account.epoch(), 1);
+        Reader r2 = new Reader(applier("ms2", blocking(s2, "restore", blocking, entered, released)));
+        r2.applier.refresh(); // its view is loaded before the row comes: the snapshot's first record refreshes it, nested
+        dir.addReplica(account.id(), "ms2", 10, null);
+        new SnapshotWriter("ms1", dir, s1, log).snapshot(account.id(), "ms2");
+        Thread consumer = new Thread(() -> r2.pump(log), "test-consumer");
+        consumer.start();
+        assertTrue("the applier is restoring", entered.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(java.util.Optional.of("handling 2 record(s) from the log"), r2.applier.activity().map(Applier.Activity::what));
+        assertTrue(r2.applier.boxes(Duration.ofMillis(200)).isEmpty());
+        released.countDown();
+        consumer.join(30_000);
+        assertFalse(consumer.isAlive());
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertTrue(r2.applier.activity().isEmpty());
+    }
+
+    /** A bad applier.stall.ms does not stop replication: the nearest allowed value is used. */
+    @Test
+    public void aStallThresholdOutOfRangeIsBroughtIntoRange() {
+        long[] now = {0};
+        Applier.Activity a = new Applier.Activity("handling 1 record(s) from the log", Thread.currentThread(), 0);
+        ApplierWatchdog low = new ApplierWatchdog("ms2", () -> java.util.Optional.of(a), 10, () -> now[0], (x, y, z) -> { });
+        now[0] = Duration.ofMillis(4_999).toNanos();
+        assertTrue("10 ms is raised to 5000", low.stalled().isEmpty());
+        now[0] = Duration.ofMillis(5_000).toNanos();
+        assertTrue(low.stalled().isPresent());
+    }
+
     /** {@code store}, whose calls that write {@code accountId}'s rows (or any row, with {@code everything}) fail while {@code broken}. */
     private static MailboxStore failingOn(MailboxStore store, UUID accountId, java.util.concurrent.atomic.AtomicBoolean broken,
                                           boolean everything) {

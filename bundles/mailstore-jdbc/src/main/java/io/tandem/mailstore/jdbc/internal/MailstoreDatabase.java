@@ -72,8 +72,10 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     static final long RETRY_SECONDS = 5;
     private final HikariDataSource pool;
     private final SchemaGate gate;
+    /** The resolved JDBC URL (an H2 file's clean close is recorded by it). */
+    private final String url;
 
-    private record Opened(HikariDataSource pool, SchemaGate gate) {
+    private record Opened(HikariDataSource pool, SchemaGate gate, String url) {
     }
 
     @Activate
@@ -88,12 +90,29 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         super(opened.gate().guard(opened.pool()), Clock.systemUTC());
         this.pool = opened.pool();
         this.gate = opened.gate();
+        this.url = opened.url();
     }
 
-    /** The pool, and the schema migrated now or, when the database is not up yet, as soon as it is. */
+    /**
+     * The pool, and the schema migrated now or, when the database is not up yet, as soon as it is. An H2 file whose
+     * last run did not stop cleanly is checked first, and rebuilt from its tables if an index disagrees with them.
+     */
     private static Opened opened(List<DataSourceFactory> drivers, Config config) {
+        String url = Databases.durable(PID, url(config));
+        H2Recovery.Outcome checked = H2Recovery.beforeOpen(url, u -> unpooled(drivers, config, u), Clock.systemUTC());
+        LOG.debug("Mailstore database check before opening: {}", checked);
         HikariDataSource pool = open(drivers, config);
-        return new Opened(pool, new SchemaGate("mailstore database", Databases.redact(url(config)), () -> migrate(pool), RETRY_SECONDS));
+        return new Opened(pool, new SchemaGate("mailstore database", Databases.redact(url(config)), () -> migrate(pool), RETRY_SECONDS),
+                url);
+    }
+
+    private static DataSource unpooled(List<DataSourceFactory> drivers, Config config, String url) {
+        try {
+            return Databases.unpooled(drivers, new Databases.Settings(PID, "tandem-mailstore-check", url, config.jdbc_user(),
+                    config.jdbc_password(), 1, config.connect_timeout_seconds()));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(PID + ": cannot open " + Databases.redact(url) + ": " + e.getMessage(), e);
+        }
     }
 
     /** Why the store cannot serve requests yet, if it cannot. */
@@ -117,6 +136,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     void deactivate() {
         gate.close();
         pool.close();
+        H2Recovery.closed(url); // a clean stop: the next start needs no check
         LOG.info("Stopped mailstore database");
     }
 

@@ -33,7 +33,8 @@ public class GetServicesCommand extends HaCommand {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("node", v.node());
             m.put("publisher", "running");
-            m.put("applier", v.applier());
+            // a stalled or busy applier sends no mailbox: its detail says what it is in
+            m.put("applier", v.applierDetail().isEmpty() ? v.applier() : v.applier() + ": " + v.applierDetail());
             m.put("canConnectToKafka", v.logConnected());
             m.put("brokers", v.brokers());
             m.put("primaries", count(v, "local"));
