@@ -15,9 +15,15 @@ public final class Databases {
     private Databases() {
     }
 
-    /** Connection settings of one database, as a component's configuration gives them. */
+    /**
+     * Connection settings of one database, as a component's configuration gives them.
+     *
+     * @param socketTimeoutSeconds how long a PostgreSQL connection waits for an answer before the call fails (a
+     *                             server that went away without closing its sockets: a network cut, a failover);
+     *                             0: for ever
+     */
     public record Settings(String pid, String poolName, String url, String user, String password, int poolSize,
-                           int connectTimeoutSeconds) {
+                           int connectTimeoutSeconds, int socketTimeoutSeconds) {
     }
 
     /**
@@ -36,6 +42,9 @@ public final class Databases {
         }
         if (s.connectTimeoutSeconds() < 1) {
             throw new IllegalArgumentException(s.pid() + ": connect.timeout.seconds = " + s.connectTimeoutSeconds() + " must be >= 1");
+        }
+        if (s.socketTimeoutSeconds() < 0) {
+            throw new IllegalArgumentException(s.pid() + ": socket.timeout.seconds = " + s.socketTimeoutSeconds() + " must be >= 0");
         }
         try {
             HikariConfig hc = new HikariConfig();
@@ -59,7 +68,7 @@ public final class Databases {
      * @throws SQLException          when the driver refuses the settings
      */
     public static javax.sql.DataSource unpooled(List<DataSourceFactory> drivers, Settings s) throws SQLException {
-        String url = durable(s.pid(), resolve(s.pid(), s.url()));
+        String url = bounded(durable(s.pid(), resolve(s.pid(), s.url())), s.connectTimeoutSeconds(), s.socketTimeoutSeconds());
         String driver = driverClass(s.pid(), url);
         DataSourceFactory factory = drivers.stream()
                 .filter(f -> driver.equals(driverOf(f)))
@@ -74,6 +83,43 @@ public final class Databases {
             p.setProperty(DataSourceFactory.JDBC_PASSWORD, s.password());
         }
         return factory.createDataSource(p);
+    }
+
+    /**
+     * A PostgreSQL URL with the driver's {@code connectTimeout}, {@code socketTimeout} (when above 0) and
+     * {@code tcpKeepAlive} added where the URL does not set them itself: without a socket time-out a call to a server
+     * that went away without closing its sockets (a network cut, a failover whose old primary vanished) waits for ever,
+     * and whatever the caller holds meanwhile (a mailbox lock, the applier) with it. Other URLs are left as they are.
+     */
+    public static String bounded(String url, int connectTimeoutSeconds, int socketTimeoutSeconds) {
+        if (!url.startsWith("jdbc:postgresql:")) {
+            return url;
+        }
+        int query = url.indexOf('?');
+        java.util.Set<String> given = new java.util.HashSet<>();
+        if (query >= 0) {
+            for (String p : url.substring(query + 1).split("&")) {
+                int eq = p.indexOf('=');
+                given.add((eq < 0 ? p : p.substring(0, eq)).toLowerCase(Locale.ROOT));
+            }
+        }
+        java.util.Map<String, String> wanted = new java.util.LinkedHashMap<>();
+        wanted.put("connectTimeout", Integer.toString(connectTimeoutSeconds));
+        if (socketTimeoutSeconds > 0) {
+            wanted.put("socketTimeout", Integer.toString(socketTimeoutSeconds));
+        }
+        wanted.put("tcpKeepAlive", "true");
+        List<String> added = new java.util.ArrayList<>();
+        wanted.forEach((k, v) -> {
+            if (!given.contains(k.toLowerCase(Locale.ROOT))) {
+                added.add(k + "=" + v);
+            }
+        });
+        if (added.isEmpty()) {
+            return url;
+        }
+        String sep = query < 0 ? "?" : url.endsWith("?") || url.endsWith("&") ? "" : "&";
+        return url + sep + String.join("&", added);
     }
 
     /** The URL with {@code ${karaf.data}} replaced by Karaf's data folder. */

@@ -20,7 +20,21 @@ public class DatabasesTest {
     public TemporaryFolder tmp = new TemporaryFolder();
 
     private static Databases.Settings settings(String url, int pool, int timeout) {
-        return new Databases.Settings("tandem.test", "test", url, "", "", pool, timeout);
+        return new Databases.Settings("tandem.test", "test", url, "", "", pool, timeout, 60);
+    }
+
+    /** A PostgreSQL URL gets the driver's time-outs unless it sets them; no other URL is touched. */
+    @Test
+    public void aPostgresUrlWaitsForAnAnswerAtMostTheSocketTimeout() {
+        assertEquals("jdbc:postgresql://db:5432/tandem?connectTimeout=10&socketTimeout=60&tcpKeepAlive=true",
+                Databases.bounded("jdbc:postgresql://db:5432/tandem", 10, 60));
+        assertEquals("jdbc:postgresql://db/t?sslmode=require&SocketTimeout=5&connectTimeout=10&tcpKeepAlive=true",
+                Databases.bounded("jdbc:postgresql://db/t?sslmode=require&SocketTimeout=5", 10, 60));
+        assertEquals("0: for ever", "jdbc:postgresql://db/t?connectTimeout=3&tcpKeepAlive=true", Databases.bounded("jdbc:postgresql://db/t?", 3, 0));
+        assertEquals("jdbc:h2:mem:x", Databases.bounded("jdbc:h2:mem:x", 10, 60));
+        IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> Databases.open(List.of(),
+                new Databases.Settings("tandem.test", "test", "jdbc:h2:mem:x", "", "", 1, 10, -1)));
+        assertEquals("tandem.test: socket.timeout.seconds = -1 must be >= 0", e.getMessage());
     }
 
     @Test

@@ -67,6 +67,10 @@ public class DirectoryComponent extends JdbcDirectory implements DirectoryDataba
         @AttributeDefinition(description = "Seconds to wait for a connection before failing a request")
         int connect_timeout_seconds() default 10;
 
+        @AttributeDefinition(description = "PostgreSQL: seconds a call waits for the server's answer before it fails "
+                + "(a server gone without closing its sockets); 0: for ever")
+        int socket_timeout_seconds() default 60;
+
         @AttributeDefinition(description = "Seconds an account owner stays cached when no change is announced")
         int owner_cache_ttl_seconds() default 30;
     }
@@ -129,7 +133,7 @@ public class DirectoryComponent extends JdbcDirectory implements DirectoryDataba
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
         return Databases.open(drivers, new Databases.Settings(PID, "tandem-directory", config.jdbc_url(), config.jdbc_user(),
-                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds()));
+                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds(), config.socket_timeout_seconds()));
     }
 
     static void migrate(DataSource source) {

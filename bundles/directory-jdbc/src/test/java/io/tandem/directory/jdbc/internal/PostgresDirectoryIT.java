@@ -3,6 +3,7 @@ package io.tandem.directory.jdbc.internal;
 import io.tandem.api.directory.DatabaseStatus;
 import io.tandem.api.test.ConfigProxy;
 import io.tandem.api.test.PostgresFixture;
+import io.tandem.jdbc.support.Databases;
 import org.junit.Test;
 
 import java.util.List;
@@ -71,5 +72,44 @@ public class PostgresDirectoryIT extends DirectoryContract {
         } finally {
             nowhere.deactivateForTest();
         }
+    }
+
+    /**
+     * A server that stops answering on an open connection (here its backend is stopped with SIGSTOP, as a network cut
+     * or a failover whose old primary vanished leaves it): the call fails after socket.timeout.seconds instead of
+     * waiting for ever with whatever its caller holds.
+     */
+    @Test
+    public void aCallToAServerThatStopsAnsweringFailsAfterTheSocketTimeout() throws Exception {
+        Databases.Settings settings = new Databases.Settings("tandem.test", "test", postgres.createDatabase("silent_"), "", "",
+                1, 5, 2);
+        try (com.zaxxer.hikari.HikariDataSource pool = Databases.open(List.of(driver()), settings);
+             java.sql.Connection c = pool.getConnection()) {
+            long backend;
+            try (java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                backend = rs.getLong(1);
+            }
+            signal("STOP", backend);
+            try {
+                java.util.concurrent.CompletableFuture<Throwable> call = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                        return null;
+                    } catch (java.sql.SQLException e) {
+                        return e;
+                    }
+                });
+                // bounded wait for the outcome only: a call without a socket time-out would never end
+                Throwable failed = call.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue("the call failed: " + failed, failed instanceof java.sql.SQLException);
+            } finally {
+                signal("CONT", backend);
+            }
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertEquals("kill -" + signal + " " + pid, 0, p.waitFor());
     }
 }

@@ -64,6 +64,10 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         @AttributeDefinition(description = "Seconds to wait for a connection before failing a request")
         int connect_timeout_seconds() default 10;
 
+        @AttributeDefinition(description = "PostgreSQL: seconds a call waits for the server's answer before it fails "
+                + "(a server gone without closing its sockets); 0: for ever")
+        int socket_timeout_seconds() default 60;
+
         @AttributeDefinition(description = "Names of change hooks (service property tandem.hook) without which every "
                 + "local change is refused, e.g. replication")
         String[] required_hooks() default {};
@@ -109,7 +113,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     private static DataSource unpooled(List<DataSourceFactory> drivers, Config config, String url) {
         try {
             return Databases.unpooled(drivers, new Databases.Settings(PID, "tandem-mailstore-check", url, config.jdbc_user(),
-                    config.jdbc_password(), 1, config.connect_timeout_seconds()));
+                    config.jdbc_password(), 1, config.connect_timeout_seconds(), config.socket_timeout_seconds()));
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(PID + ": cannot open " + Databases.redact(url) + ": " + e.getMessage(), e);
         }
@@ -153,7 +157,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
 
     private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
         return Databases.open(drivers, new Databases.Settings(PID, "tandem-mailstore", config.jdbc_url(), config.jdbc_user(),
-                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds()));
+                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds(), config.socket_timeout_seconds()));
     }
 
     static void migrate(DataSource source) {
