@@ -180,15 +180,18 @@ final class H2Recovery {
         long started = System.nanoTime();
         List<String> damaged;
         int indexes;
+        long openMillis;
         try (Connection c = source.getConnection()) {
+            // H2's own recovery of a crashed file happens here, and would happen at the pool's first connection anyway
+            openMillis = (System.nanoTime() - started) / 1_000_000;
             List<Index> all = indexes(c);
             indexes = all.size();
             damaged = disagreeing(c, all);
         }
-        long millis = (System.nanoTime() - started) / 1_000_000;
+        long millis = (System.nanoTime() - started) / 1_000_000 - openMillis;
         if (damaged.isEmpty()) {
-            LOG.info("The mailbox database did not stop cleanly: its {} secondary index(es) agree with their tables (checked in {} ms)",
-                    indexes, millis);
+            LOG.info("The mailbox database did not stop cleanly: its {} secondary index(es) agree with their tables (opened in "
+                    + "{} ms, checked in {} ms)", indexes, openMillis, millis);
             return Outcome.CONSISTENT;
         }
         LOG.error("The mailbox database did not stop cleanly and {} of its indexes disagree with their tables: {}. It is rebuilt "
@@ -226,9 +229,16 @@ final class H2Recovery {
     /** The indexes whose rows (those with their first column set) are not as many as the table's. */
     private static List<String> disagreeing(Connection c, List<Index> indexes) throws SQLException {
         List<String> out = new ArrayList<>();
+        java.util.Map<String, Long> scans = new java.util.HashMap<>(); // one scan of a table per first column
         for (Index i : indexes) {
             String where = " WHERE " + quote(i.column()) + " IS NOT NULL";
-            long table = count(c, "SELECT COUNT(*) FROM " + quote(i.table()) + " USE INDEX ()" + where);
+            String key = i.table() + "\u0000" + i.column();
+            Long scanned = scans.get(key);
+            if (scanned == null) {
+                scanned = count(c, "SELECT COUNT(*) FROM " + quote(i.table()) + " USE INDEX ()" + where);
+                scans.put(key, scanned);
+            }
+            long table = scanned;
             long index = count(c, "SELECT COUNT(*) FROM " + quote(i.table()) + " USE INDEX (" + quote(i.name()) + ")" + where);
             if (table != index) {
                 out.add(i.table() + "." + i.name() + " has " + index + " row(s), the table " + table);
