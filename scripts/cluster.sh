@@ -48,6 +48,8 @@
 #
 # Environment: TANDEM_CLUSTER_DIR (default: <repo>/target/cluster), TANDEM_DIST (distribution
 # tar.gz, default: karaf-assembly/target/tandem-*.tar.gz), TANDEM_NODE_HEAP (default 384M),
+# TANDEM_NODE_JAVA_OPTS (more options for each node's JVM, e.g. -XX:TieredStopAtLevel=1 -XX:+UseSerialGC:
+# the tests' setting, a third off a three-node cluster's boot on two cores),
 # TANDEM_KAFKA_HEAP (heap of each embedded broker, default 256m), TANDEM_FAULTS (on: as "set faults
 # on"), TANDEM_CGROUP_ROOT (the cgroup v2 hierarchy, default /sys/fs/cgroup/unified, else
 # /sys/fs/cgroup when that is cgroup v2).
@@ -229,6 +231,8 @@ cmd_start() {
     log "no writable cgroup v2 hierarchy: $name runs outside a cgroup (partition and isolate will refuse it)"
   fi
   local -a env=("JAVA_HOME=$(java_home)" "JAVA_MAX_MEM=$HEAP")
+  # options of the node's JVM besides bin/setenv's (the tests give the JIT and GC settings that boot fastest)
+  [ -z "${TANDEM_NODE_JAVA_OPTS:-}" ] || env+=("EXTRA_JAVA_OPTS=$TANDEM_NODE_JAVA_OPTS")
   if clock_faults_on; then
     [ -f "$dir/faketime" ] || echo "+0" > "$dir/faketime"
     # the wall clock follows the file (re-read every second); System.nanoTime (CLOCK_MONOTONIC) stays true.

@@ -75,6 +75,22 @@ public class ClusterIT {
     }
 
     /**
+     * The heap an operator gives a node (JAVA_MAX_MEM, here the harness's TANDEM_NODE_HEAP of 384M) is the heap its
+     * JVM runs with: Karaf 4.4's scripts ignore JAVA_MAX_MEM, and the JVM took a quarter of the machine's memory.
+     */
+    @Test
+    public void a_aNodesJvmRunsWithTheHeapItWasGiven() throws Exception {
+        String pid = harness.run(30, "pid", "n1").trim();
+        String java = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        Process p = new ProcessBuilder(java, pid, "VM.flags").redirectErrorStream(true).start();
+        String flags = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("jcmd " + pid + " VM.flags did not finish", p.waitFor(30, TimeUnit.SECONDS));
+        List<String> set = List.of(flags.trim().split("\\s+"));
+        assertTrue(flags, set.contains("-XX:MaxHeapSize=" + 384L * 1024 * 1024));
+        assertTrue(flags, set.contains("-XX:InitialHeapSize=" + 128L * 1024 * 1024));
+    }
+
+    /**
      * bin/tandem logs in with the node's key through OpenSSH (no JVM per command: a Java home that does not
      * exist does not stop it), and refuses a node whose host key is not the one the node wrote.
      */

@@ -75,6 +75,10 @@ final class Harness {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(repo.toFile());
         pb.environment().put("TANDEM_CLUSTER_DIR", clusterDir.toString());
         pb.environment().put("TANDEM_DIST", dist.toString());
+        String javaOpts = System.getProperty("tandem.node.java.opts", "");
+        if (!javaOpts.isBlank()) {
+            pb.environment().put("TANDEM_NODE_JAVA_OPTS", javaOpts);
+        }
         try {
             File out = Files.createTempFile("harness", ".out").toFile();
             pb.redirectOutput(out);
