@@ -1,6 +1,7 @@
 package io.tandem.jdbc.support;
 
 import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import com.zaxxer.hikari.HikariDataSource;
 import org.osgi.service.jdbc.DataSourceFactory;
 
@@ -54,10 +55,33 @@ public final class Databases {
             hc.setMinimumIdle(1);
             hc.setConnectionTimeout(s.connectTimeoutSeconds() * 1000L);
             hc.setInitializationFailTimeout(-1);
+            hc.setExceptionOverride(new SQLExceptionOverride() {
+                @java.lang.Override
+                public Override adjudicate(SQLException e) {
+                    return closedDatabase(e) ? Override.MUST_EVICT : Override.CONTINUE_EVICT;
+                }
+            });
             return new HikariDataSource(hc);
         } catch (SQLException e) {
             throw new IllegalStateException(s.pid() + ": cannot open " + redact(url) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** H2's "database is closed" codes: DATABASE_IS_CLOSED, DATABASE_CALLED_AT_SHUTDOWN. */
+    private static final java.util.Set<Integer> H2_CLOSED = java.util.Set.of(90098, 90121);
+
+    /**
+     * Whether an error says the connection's database has closed itself: an embedded H2 database does so when a write
+     * fails (a full disk), and its connections never work again while a new connection opens it anew. The pool
+     * drops such a connection instead of handing it out again (the Mailstore would fail every request until restarted).
+     */
+    static boolean closedDatabase(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && H2_CLOSED.contains(s.getErrorCode())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -122,4 +122,14 @@ public class DatabasesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r);
         assertTrue("'" + e.getMessage() + "' should contain '" + expected + "'", e.getMessage().contains(expected));
     }
+
+    /** H2's "the database has been closed" (a write failed on a full disk) makes the pool drop the connection; nothing else does. */
+    @Test
+    public void onlyADatabaseThatClosedItselfMakesThePoolDropTheConnection() {
+        assertTrue(Databases.closedDatabase(new java.sql.SQLException("The database has been closed", "90098", 90098)));
+        assertTrue(Databases.closedDatabase(new java.sql.SQLException("wrapped", "HY000", 0,
+                new java.sql.SQLException("Database is already closed", "90121", 90121))));
+        assertTrue(!Databases.closedDatabase(new java.sql.SQLException("Value too long", "22001", 22001)));
+        assertTrue(!Databases.closedDatabase(new java.sql.SQLException("Timeout trying to lock table", "HYT00", 50200)));
+    }
 }
