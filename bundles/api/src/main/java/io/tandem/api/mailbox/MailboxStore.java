@@ -179,6 +179,20 @@ public interface MailboxStore {
     }
 
     /**
+     * Why rows of this store may be missing since a crash, if they may: an embedded database rebuilt from its tables
+     * when an index held rows its table no longer had. Its copies of other nodes' accounts must then be initialised
+     * again, and the accounts it owns checked against their replicas. Reported until {@link #rowsMayBeMissingHandled()},
+     * across restarts.
+     */
+    default Optional<String> rowsMayBeMissing() {
+        return Optional.empty();
+    }
+
+    /** The copies were set to initialise again and the administrator told: {@link #rowsMayBeMissing()} is empty again. */
+    default void rowsMayBeMissingHandled() {
+    }
+
+    /**
      * A digest of the mailbox's content (folders, messages with their flags and tags, the sequence and the
      * item id counter) that does not depend on the order things were written in: two copies with equal
      * checksums hold the same mailbox. Lowercase hexadecimal SHA-256.

@@ -259,6 +259,13 @@ final class Applier implements EventLog.Handler {
                 slot.storeFailures = 0;
             }
             slot.priority = r.priority(); // an operator's change (setAccountDestination again)
+        }
+        if (!lostRowsHandled) {
+            reinitialiseIfRowsMayBeMissing();
+            lostRowsHandled = true;
+        }
+        for (Replica r : mine.values()) {
+            Slot slot = slots.get(r.accountId());
             if (Replica.INITIALISING.equals(slot.state) && slot.pending == null
                     && (slot.requestedNanos == null || now - slot.requestedNanos >= SNAPSHOT_RETRY_MILLIS * 1_000_000L)
                     && readyForSnapshot.getAsBoolean()) {
@@ -266,6 +273,50 @@ final class Applier implements EventLog.Handler {
                 requestSnapshot.accept(r.accountId(), node);
             }
         }
+    }
+
+    /** Whether this run asked the store if rows may be missing (once, after the first view). */
+    private boolean lostRowsHandled;
+
+    /**
+     * The store lost rows in a crash (an H2 file rebuilt from tables that lacked rows its indexes held): every copy here
+     * that is not paused initialises again from its owner, and the administrator is told which accounts this node owns,
+     * whose rows may be missing too. The store forgets it once that is done (a failure here is tried again at the next
+     * refresh).
+     */
+    private void reinitialiseIfRowsMayBeMissing() {
+        Optional<String> why = store.rowsMayBeMissing();
+        if (why.isEmpty()) {
+            return;
+        }
+        List<UUID> reinitialised = new ArrayList<>();
+        List<UUID> paused = new ArrayList<>();
+        for (Map.Entry<UUID, Slot> e : slots.entrySet()) {
+            String state = e.getValue().state;
+            if (Replica.PAUSED.equals(state)) {
+                paused.add(e.getKey());
+            } else if (!Replica.INITIALISING.equals(state)) {
+                setState(e.getKey(), e.getValue(), Replica.INITIALISING, "rows may be missing from this copy: " + why.get());
+                reinitialised.add(e.getKey());
+            }
+        }
+        List<UUID> owned = new ArrayList<>();
+        for (MailboxInfo box : store.mailboxes()) {
+            if (!slots.containsKey(box.accountId())) {
+                owned.add(box.accountId());
+            }
+        }
+        String text = "Why: " + why.get() + "\nReplica copies on " + node + " initialising again from their owners: "
+                + reinitialised.size() + (reinitialised.isEmpty() ? "" : " " + reinitialised)
+                + (paused.isEmpty() ? "" : "\nPaused copies, not re-initialised (restart them with ha:restartReplicas accounts "
+                + "<account>, which initialises them again): " + paused)
+                + (owned.isEmpty() ? "" : "\nAccounts whose mailbox is here and not a replica copy, whose rows may be missing: "
+                + owned + ". Their replicas hold every change this node acknowledged: promote each to an in-sync replica "
+                + "(ha:promoteAccounts), after which this node's copy initialises again from it; check an account without "
+                + "replica by hand (ha:getAccountStatus).");
+        LOG.error("Rows may be missing from the mailbox database of {}: {}", node, text);
+        directory.notify(Notification.Severity.ERROR, "Mailbox rows may be missing on " + node, text);
+        store.rowsMayBeMissingHandled();
     }
 
     private void dropCopy(UUID accountId) {

@@ -254,9 +254,13 @@ public class ReplicationFlowTest {
     }
 
     private MailstoreDatabase store() throws Exception {
+        return store("jdbc:h2:mem:ms-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000");
+    }
+
+    private MailstoreDatabase store(String url) throws Exception {
         MailstoreDatabase db = new MailstoreDatabase(List.of(new org.h2.util.OsgiDataSourceFactory(new org.h2.Driver())),
-                ConfigProxy.of(MailstoreDatabase.Config.class, Map.of("jdbc_url", "jdbc:h2:mem:ms-" + UUID.randomUUID()
-                        + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", "pool_size", 4, "required_hooks", new String[] {"replication"})));
+                ConfigProxy.of(MailstoreDatabase.Config.class, Map.of("jdbc_url", url, "pool_size", 4,
+                        "required_hooks", new String[] {"replication"})));
         Method close = MailstoreDatabase.class.getDeclaredMethod("deactivate");
         close.setAccessible(true);
         open.add(() -> close.invoke(db));
@@ -1005,6 +1009,60 @@ public class ReplicationFlowTest {
         assertEquals(Replica.IN_SYNC, state("ms2"));
         assertEquals("the copy read again what it lacked", s1.checksum(account.id()), s2.checksum(account.id()));
         assertEquals(Map.of(0, (long) log.records.size()), s2.logPositions(LOG_NAME));
+    }
+
+    /**
+     * ms2's database lost a row of its in-sync copy in a crash (an H2 file rebuilt from tables that lacked rows their
+     * indexes held), its sequence and stored position intact. Started again, its store says rows may be missing: the
+     * copy initialises again from its owner instead of staying "in sync" without the row (a promotion to it would lose
+     * that message), the administrator is told, and the store forgets it once that is done.
+     */
+    @Test
+    public void aCopyWhoseDatabaseMayHaveLostRowsInACrashInitialisesAgain() throws Exception {
+        String url2 = "jdbc:h2:mem:ms-lost-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+        s2 = store(url2);
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        Reader r2 = inSyncOnMs2(w1);
+        deliver(s1, account.epoch(), 1);
+        deliver(s1, account.epoch(), 2);
+        r2.pump(log);
+        assertEquals(s1.checksum(account.id()), s2.checksum(account.id()));
+
+        try (java.sql.Connection c = new org.h2.Driver().connect(url2, new java.util.Properties());
+             java.sql.Statement st = c.createStatement()) {
+            assertEquals(1, st.executeUpdate("DELETE FROM messages WHERE subject = 'subject 2'"));
+        }
+        assertFalse(s1.checksum(account.id()).equals(s2.checksum(account.id())));
+        java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
+        MailboxStore rebuilt = (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "rowsMayBeMissing" -> handled.get() ? java.util.Optional.empty() : java.util.Optional.of("rebuilt after a crash (test)");
+                    case "rowsMayBeMissingHandled" -> {
+                        handled.set(true);
+                        yield null;
+                    }
+                    default -> {
+                        try {
+                            yield m.invoke(s2, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                });
+        Reader again = Reader.restarted(applier("ms2", rebuilt), r2.position);
+        again.applier.refresh();
+        assertEquals(Replica.INITIALISING, state("ms2"));
+        assertTrue("the store is told it was handled", handled.get());
+        assertTrue(dir.notifications(5).stream().anyMatch(n -> n.subject().equals("Mailbox rows may be missing on ms2")
+                && n.body().contains(account.id().toString())));
+        assertTrue("asked its owner for a snapshot", snapshotRequests.contains(account.id() + " ms2"));
+
+        w1.snapshot(account.id(), "ms2");
+        again.pump(log);
+        assertEquals(Replica.IN_SYNC, state("ms2"));
+        assertEquals("the lost row is back", s1.checksum(account.id()), s2.checksum(account.id()));
+        again.applier.refresh();
+        assertEquals("once: the next refresh leaves the copy in sync", Replica.IN_SYNC, state("ms2"));
     }
 
     /**

@@ -46,8 +46,13 @@ final class H2Recovery {
         CLEAN_STOP,
         /** The last stop was not clean, and every index agrees with its table. */
         CONSISTENT,
-        /** An index disagreed: the database was rebuilt from its tables. */
-        REBUILT
+        /** An index lacked rows of its table: the database was rebuilt from its tables, losing nothing. */
+        REBUILT,
+        /**
+         * An index held rows its table no longer had: the database was rebuilt from its tables, and those rows may be
+         * lost ({@link #rowsMayBeMissing} says so until the copies here initialised again).
+         */
+        REBUILT_ROWS_MAY_BE_MISSING
     }
 
     private H2Recovery() {
@@ -72,6 +77,37 @@ final class H2Recovery {
             name = System.getProperty("user.home") + name.substring(1);
         }
         return Optional.of(Path.of(name + MV).toAbsolutePath().normalize());
+    }
+
+    /** The file that says rows may be missing since a rebuild (kept until {@link #rowsMayBeMissingHandled}). */
+    static Path rowsMarker(Path database) {
+        return database.resolveSibling(database.getFileName() + ".rows-may-be-missing");
+    }
+
+    /** Why rows of the database of {@code url} may be missing since a rebuild, if they may. */
+    static Optional<String> rowsMayBeMissing(String url) {
+        Optional<Path> file = file(url);
+        if (file.isEmpty() || !Files.exists(rowsMarker(file.get()))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readString(rowsMarker(file.get())).trim());
+        } catch (IOException e) {
+            return Optional.of("the database was rebuilt after a crash and rows may be missing (" + rowsMarker(file.get())
+                    + " cannot be read: " + e + ")");
+        }
+    }
+
+    /** The copies were told to initialise again: the marker goes. */
+    static void rowsMayBeMissingHandled(String url) {
+        file(url).ifPresent(database -> {
+            try {
+                Files.deleteIfExists(rowsMarker(database));
+                LOG.info("The replica copies re-initialise after the rebuild of the mailbox database: {} removed", rowsMarker(database));
+            } catch (IOException e) {
+                LOG.warn("{} not removed: the copies re-initialise again at the next start ({})", rowsMarker(database), e.toString());
+            }
+        });
     }
 
     /** The file that says the store is open. */
@@ -178,7 +214,7 @@ final class H2Recovery {
             throws SQLException, IOException {
         DataSource source = connections.apply(url);
         long started = System.nanoTime();
-        List<String> damaged;
+        List<Disagreement> damaged;
         int indexes;
         long openMillis;
         try (Connection c = source.getConnection()) {
@@ -194,21 +230,37 @@ final class H2Recovery {
                     + "{} ms, checked in {} ms)", indexes, openMillis, millis);
             return Outcome.CONSISTENT;
         }
+        String found = String.join("; ", damaged.stream().map(Disagreement::text).toList());
         LOG.error("The mailbox database did not stop cleanly and {} of its indexes disagree with their tables: {}. It is rebuilt "
-                + "from its tables now (the damaged file is kept)", damaged.size(), String.join("; ", damaged));
+                + "from its tables now (the damaged file is kept)", damaged.size(), found);
+        boolean rowsLost = damaged.stream().anyMatch(Disagreement::indexHasMore);
+        if (rowsLost) {
+            // written before the rebuild: a crash during it must not forget that the tables lacked rows
+            Files.writeString(rowsMarker(database), "the mailbox database was rebuilt from its tables on " + clock.instant()
+                    + " after a crash, and an index held rows its table no longer had (" + found + "): those rows are lost "
+                    + "from this node's copies\n");
+            syncDirectory(database.getParent());
+            LOG.error("An index held rows its table no longer had: those rows cannot be rebuilt. Every replica copy on this node "
+                    + "initialises again from its owner; the accounts this node owns must be checked against their replicas");
+        }
         rebuild(url, database, connections, clock);
         try (Connection c = source.getConnection()) {
-            List<String> still = disagreeing(c, indexes(c));
+            List<Disagreement> still = disagreeing(c, indexes(c));
             if (!still.isEmpty()) {
-                throw new IllegalStateException("rebuilt from its tables, its indexes still disagree: " + String.join("; ", still));
+                throw new IllegalStateException("rebuilt from its tables, its indexes still disagree: "
+                        + String.join("; ", still.stream().map(Disagreement::text).toList()));
             }
         }
         LOG.warn("The mailbox database was rebuilt from its tables in {} ms; the damaged file is kept beside it",
                 (System.nanoTime() - started) / 1_000_000);
-        return Outcome.REBUILT;
+        return rowsLost ? Outcome.REBUILT_ROWS_MAY_BE_MISSING : Outcome.REBUILT;
     }
 
     private record Index(String table, String name, String column) {
+    }
+
+    /** An index whose row count is not its table's: more rows than the table means the table lost some. */
+    private record Disagreement(String text, boolean indexHasMore) {
     }
 
     /** Every secondary index of the database's tables, with its first column. */
@@ -227,8 +279,8 @@ final class H2Recovery {
     }
 
     /** The indexes whose rows (those with their first column set) are not as many as the table's. */
-    private static List<String> disagreeing(Connection c, List<Index> indexes) throws SQLException {
-        List<String> out = new ArrayList<>();
+    private static List<Disagreement> disagreeing(Connection c, List<Index> indexes) throws SQLException {
+        List<Disagreement> out = new ArrayList<>();
         java.util.Map<String, Long> scans = new java.util.HashMap<>(); // one scan of a table per first column
         for (Index i : indexes) {
             String where = " WHERE " + quote(i.column()) + " IS NOT NULL";
@@ -241,7 +293,7 @@ final class H2Recovery {
             long table = scanned;
             long index = count(c, "SELECT COUNT(*) FROM " + quote(i.table()) + " USE INDEX (" + quote(i.name()) + ")" + where);
             if (table != index) {
-                out.add(i.table() + "." + i.name() + " has " + index + " row(s), the table " + table);
+                out.add(new Disagreement(i.table() + "." + i.name() + " has " + index + " row(s), the table " + table, index > table));
             }
         }
         return out;

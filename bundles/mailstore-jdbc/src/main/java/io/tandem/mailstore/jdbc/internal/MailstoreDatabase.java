@@ -119,6 +119,16 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         }
     }
 
+    @Override
+    public java.util.Optional<String> rowsMayBeMissing() {
+        return H2Recovery.rowsMayBeMissing(url);
+    }
+
+    @Override
+    public void rowsMayBeMissingHandled() {
+        H2Recovery.rowsMayBeMissingHandled(url);
+    }
+
     /** Why the store cannot serve requests yet, if it cannot. */
     public java.util.Optional<String> notReady() {
         return gate.notReady();

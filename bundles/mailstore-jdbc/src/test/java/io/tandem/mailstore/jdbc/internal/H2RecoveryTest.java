@@ -181,4 +181,44 @@ public class H2RecoveryTest {
         ds.setURL(url);
         return ds;
     }
+
+    /**
+     * A rebuild that may have lost rows (an index held rows its table no longer had) leaves a marker beside the file: the
+     * store reports it, across restarts, until the replica agent says it set the copies to initialise again.
+     */
+    @Test
+    public void rowsThatMayBeMissingAreReportedAcrossRestartsUntilHandled() throws Exception {
+        Path dir = damagedCopy();
+        Path marker = H2Recovery.rowsMarker(dir.resolve("mailboxes.mv.db"));
+        Files.writeString(marker, "rebuilt on 2026-12-07 after a crash: MESSAGES.MESSAGES_BY_FOLDER has 7 row(s), the table 6\n");
+        MailstoreDatabase store = open(dir);
+        try {
+            assertEquals(java.util.Optional.of("rebuilt on 2026-12-07 after a crash: MESSAGES.MESSAGES_BY_FOLDER has 7 row(s), the table 6"),
+                    store.rowsMayBeMissing());
+        } finally {
+            store.deactivateForTest();
+        }
+        store = open(dir);
+        try {
+            assertTrue("still reported after a restart", store.rowsMayBeMissing().isPresent());
+            store.rowsMayBeMissingHandled();
+            assertEquals(java.util.Optional.empty(), store.rowsMayBeMissing());
+            assertFalse(Files.exists(marker));
+        } finally {
+            store.deactivateForTest();
+        }
+    }
+
+    /** The file of the fixture lacks rows in its indexes, not in its table: rebuilt, nothing is missing. */
+    @Test
+    public void aRebuildThatLostNothingReportsNothingMissing() throws Exception {
+        Path dir = damagedCopy();
+        Files.writeString(H2Recovery.marker(dir.resolve("mailboxes.mv.db")), "open\n");
+        MailstoreDatabase store = open(dir);
+        try {
+            assertEquals(java.util.Optional.empty(), store.rowsMayBeMissing());
+        } finally {
+            store.deactivateForTest();
+        }
+    }
 }
