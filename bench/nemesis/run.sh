@@ -13,7 +13,8 @@
 # code it names: its commit (git describe --dirty) heads the summary. TANDEM_DIST=FILE tests another tar.gz
 # as it is, without a build. Writes the run's summary to
 # bench/nemesis/results/<UTC time>-seed-<SEED>-<SECONDS>s.txt, with the test's verdict; the history
-# (every attempt and fault) and, on failure, the nodes' logs stay in itests/target/nemesis-<SEED>/,
+# (every attempt and fault), the nodes' and fixtures' logs and thread dumps at the end (kept whatever the
+# verdict: they explain a slow recovery) stay in itests/target/nemesis-<SEED>/,
 # Maven's output in itests/target/nemesis-<SEED>-maven.log.
 # Exits with the test's status.
 #
@@ -29,7 +30,7 @@ OUT="$RESULTS/$(date -u +%Y%m%dT%H%M%SZ)-seed-$SEED-${SECONDS_OF_FAULTS}s.txt"
 mkdir -p "$RESULTS"
 
 args=(-B verify -pl itests -Dit.test=NemesisIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
-  "-Dtandem.nemesis.seed=$SEED" "-Dtandem.nemesis.seconds=$SECONDS_OF_FAULTS")
+  "-Dtandem.nemesis.seed=$SEED" "-Dtandem.nemesis.seconds=$SECONDS_OF_FAULTS" -Dtandem.nemesis.keep.logs=true)
 [ -z "${TANDEM_DIST:-}" ] || args+=("-Dtandem.dist=$TANDEM_DIST")
 mkdir -p "$REPO/itests/target"
 commit=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo "unknown")

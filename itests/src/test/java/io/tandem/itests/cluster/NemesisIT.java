@@ -61,6 +61,9 @@ public class NemesisIT {
                 cluster = HaCluster.startWithFaults("nemesis", System.getProperty("tandem.nemesis.prefix", "127.0.9."), "n1 core,mailstore",
                         "n2 core,mailstore", "n3 core,mailstore");
                 run(cluster, history, seed, seconds, out, began);
+                if (Boolean.getBoolean("tandem.nemesis.keep.logs")) {
+                    keepLogs(cluster, out); // a long run's slow recoveries are explained from them afterwards
+                }
             } catch (Throwable t) {
                 keepLogs(cluster, out);
                 System.out.printf("[nemesis] FAILED with seed %d: history and logs in %s%n", seed, out);
