@@ -7,8 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -89,6 +93,86 @@ public final class PostgresFixture implements AutoCloseable {
         String out = run(script.toString(), "start", dataDir.toString(), Integer.toString(port));
         if (out.lines().noneMatch(baseUrl::equals)) {
             throw new AssertionError("postgres.sh restarted with another URL than " + baseUrl + ": " + out);
+        }
+    }
+
+    /**
+     * A streaming standby of this server (a base backup into {@code dataDir}, which must not exist or be empty),
+     * started on a free port; asynchronous until {@link #synchronousStandbys(boolean)}.
+     */
+    public PostgresFixture startStandby(Path dataDir) throws IOException, InterruptedException {
+        Path dir = dataDir.toAbsolutePath();
+        int standbyPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            standbyPort = s.getLocalPort();
+        }
+        String out = run(script.toString(), "standby", dir.toString(), Integer.toString(standbyPort), Integer.toString(port));
+        String url = out.lines().filter(l -> l.startsWith("jdbc:postgresql:")).findFirst()
+                .orElseThrow(() -> new AssertionError("postgres.sh standby printed no JDBC URL: " + out));
+        return new PostgresFixture(script, dir, standbyPort, url);
+    }
+
+    /** This standby becomes a primary ({@code pg_ctl promote}, returns once it takes writes). */
+    public void promote() throws IOException, InterruptedException {
+        run(script.toString(), "promote", dataDir.toString());
+    }
+
+    /** On: a commit on this primary waits until a standby has it ({@code synchronous_standby_names = '*'}); off: it does not. */
+    public void synchronousStandbys(boolean on) throws IOException, InterruptedException {
+        run(script.toString(), "sync", dataDir.toString(), Integer.toString(port), on ? "on" : "off");
+    }
+
+    /**
+     * Stops this primary's WAL senders with SIGSTOP: its standbys receive nothing more while it takes commits (an
+     * asynchronous standby falls behind; with synchronous standbys a commit waits). Returns their pids.
+     */
+    public List<Long> pauseWalSenders() throws SQLException, IOException, InterruptedException {
+        List<Long> pids = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(baseUrl); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pid FROM pg_stat_replication")) {
+            while (rs.next()) {
+                pids.add(rs.getLong(1));
+            }
+        }
+        for (long pid : pids) {
+            run("kill", "-STOP", Long.toString(pid));
+        }
+        return pids;
+    }
+
+    /** SIGCONT of the processes {@link #pauseWalSenders()} stopped. */
+    public void resume(List<Long> pids) throws IOException, InterruptedException {
+        for (long pid : pids) {
+            run("kill", "-CONT", Long.toString(pid));
+        }
+    }
+
+    /**
+     * A crash of the machine as the server sees it: kill -9 of the postmaster and every process it started, stopped
+     * ones included, at once (nothing is shut down, nothing more is sent to a standby). The server is not restarted.
+     */
+    public void crash() throws IOException, InterruptedException {
+        String pid = Files.readAllLines(dataDir.resolve("postmaster.pid"), StandardCharsets.UTF_8).get(0).trim();
+        run("bash", "-c", "kill -9 $(pgrep -P " + pid + ") " + pid + "; while kill -0 " + pid + " 2>/dev/null; do sleep 0.05; done");
+    }
+
+    /** Until every standby of this primary has replayed everything committed so far (bounded). */
+    public void awaitStandbysCaughtUp(Duration timeout) throws SQLException {
+        try (Connection c = DriverManager.getConnection(baseUrl); Statement st = c.createStatement()) {
+            String lsn;
+            try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()")) {
+                rs.next();
+                lsn = rs.getString(1);
+            }
+            Await.until("every standby replayed " + lsn, timeout, () -> {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE replay_lsn >= '" + lsn + "'::pg_lsn), count(*) "
+                        + "FROM pg_stat_replication WHERE state = 'streaming'")) {
+                    rs.next();
+                    return rs.getLong(2) > 0 && rs.getLong(1) == rs.getLong(2);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
         }
     }
 

@@ -36,6 +36,16 @@ public final class Databases {
      * @throws IllegalStateException    when no driver for the URL is installed
      */
     public static HikariDataSource open(List<DataSourceFactory> drivers, Settings s) {
+        return open(drivers, s, () -> { });
+    }
+
+    /**
+     * {@link #open(List, Settings)}, telling {@code closedItself} each time a connection says its database closed itself
+     * (an embedded H2 database does at a write that failed, a full disk): every connection of the pool is dropped then
+     * (they all belong to the closed database), and the next one opens the file anew. The caller learns that its file
+     * went through what a crash does to it.
+     */
+    public static HikariDataSource open(List<DataSourceFactory> drivers, Settings s, Runnable closedItself) {
         String url = durable(s.pid(), resolve(s.pid(), s.url()));
         String driver = driverClass(s.pid(), url);
         if (s.poolSize() < 1) {
@@ -55,13 +65,25 @@ public final class Databases {
             hc.setMinimumIdle(1);
             hc.setConnectionTimeout(s.connectTimeoutSeconds() * 1000L);
             hc.setInitializationFailTimeout(-1);
+            java.util.concurrent.atomic.AtomicReference<HikariDataSource> pool = new java.util.concurrent.atomic.AtomicReference<>();
             hc.setExceptionOverride(new SQLExceptionOverride() {
                 @java.lang.Override
                 public Override adjudicate(SQLException e) {
-                    return closedDatabase(e) ? Override.MUST_EVICT : Override.CONTINUE_EVICT;
+                    if (!closedDatabase(e)) {
+                        return Override.CONTINUE_EVICT;
+                    }
+                    HikariDataSource p = pool.get();
+                    if (p != null && p.getHikariPoolMXBean() != null) {
+                        // the idle ones too: H2 still calls them valid, and each would fail one more request
+                        p.getHikariPoolMXBean().softEvictConnections();
+                    }
+                    closedItself.run();
+                    return Override.MUST_EVICT;
                 }
             });
-            return new HikariDataSource(hc);
+            HikariDataSource opened = new HikariDataSource(hc);
+            pool.set(opened);
+            return opened;
         } catch (SQLException e) {
             throw new IllegalStateException(s.pid() + ": cannot open " + redact(url) + ": " + e.getMessage(), e);
         }

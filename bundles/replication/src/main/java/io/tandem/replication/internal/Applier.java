@@ -261,7 +261,12 @@ final class Applier implements EventLog.Handler {
             slot.priority = r.priority(); // an operator's change (setAccountDestination again)
         }
         if (!lostRowsHandled) {
-            reinitialiseIfRowsMayBeMissing();
+            try {
+                reinitialiseIfRowsMayBeMissing();
+            } catch (RuntimeException | LinkageError e) {
+                viewLoaded = false; // its in-sync copies may lack rows: nothing is applied to them until this is done
+                throw e;
+            }
             lostRowsHandled = true;
         }
         for (Replica r : mine.values()) {
@@ -278,11 +283,14 @@ final class Applier implements EventLog.Handler {
     /** Whether this run asked the store if rows may be missing (once, after the first view). */
     private boolean lostRowsHandled;
 
+    /** The detail of a copy set to initialise because rows may be missing from it (kept in its replica row). */
+    static final String ROWS_MAY_BE_MISSING = "rows may be missing from this copy: ";
+
     /**
-     * The store lost rows in a crash (an H2 file rebuilt from tables that lacked rows its indexes held): every copy here
-     * that is not paused initialises again from its owner, and the administrator is told which accounts this node owns,
-     * whose rows may be missing too. The store forgets it once that is done (a failure here is tried again at the next
-     * refresh).
+     * The store lost rows in a crash (an H2 file rebuilt from tables that lacked rows their indexes held): every in-sync
+     * copy here initialises again from its owner (and is never taken over until it did, not even given back), and the
+     * administrator is told which copies stay paused or failed and which accounts this node owns, whose rows may be
+     * missing too. The store forgets it once that is done (a failure here is tried again at the next refresh).
      */
     private void reinitialiseIfRowsMayBeMissing() {
         Optional<String> why = store.rowsMayBeMissing();
@@ -290,14 +298,15 @@ final class Applier implements EventLog.Handler {
             return;
         }
         List<UUID> reinitialised = new ArrayList<>();
-        List<UUID> paused = new ArrayList<>();
+        List<UUID> stopped = new ArrayList<>();
         for (Map.Entry<UUID, Slot> e : slots.entrySet()) {
             String state = e.getValue().state;
-            if (Replica.PAUSED.equals(state)) {
-                paused.add(e.getKey());
-            } else if (!Replica.INITIALISING.equals(state)) {
-                setState(e.getKey(), e.getValue(), Replica.INITIALISING, "rows may be missing from this copy: " + why.get());
+            if (Replica.IN_SYNC.equals(state) || Replica.INITIALISING.equals(state)) {
+                // an initialising one too: its detail keeps it from being given back before its snapshot
+                setState(e.getKey(), e.getValue(), Replica.INITIALISING, ROWS_MAY_BE_MISSING + why.get());
                 reinitialised.add(e.getKey());
+            } else {
+                stopped.add(e.getKey()); // paused or failed: an operator's restart initialises it again
             }
         }
         List<UUID> owned = new ArrayList<>();
@@ -308,12 +317,13 @@ final class Applier implements EventLog.Handler {
         }
         String text = "Why: " + why.get() + "\nReplica copies on " + node + " initialising again from their owners: "
                 + reinitialised.size() + (reinitialised.isEmpty() ? "" : " " + reinitialised)
-                + (paused.isEmpty() ? "" : "\nPaused copies, not re-initialised (restart them with ha:restartReplicas accounts "
-                + "<account>, which initialises them again): " + paused)
+                + (stopped.isEmpty() ? "" : "\nPaused or failed copies, left as they are (ha:restartReplicas accounts <account> "
+                + "initialises one again): " + stopped)
                 + (owned.isEmpty() ? "" : "\nAccounts whose mailbox is here and not a replica copy, whose rows may be missing: "
                 + owned + ". Their replicas hold every change this node acknowledged: promote each to an in-sync replica "
-                + "(ha:promoteAccounts), after which this node's copy initialises again from it; check an account without "
-                + "replica by hand (ha:getAccountStatus).");
+                + "(ha:promoteAccounts), after which this node's copy initialises again from it; until then do not restart "
+                + "their replicas (a snapshot from this node would carry what it lacks); check an account without replica by "
+                + "hand (ha:getAccountStatus).");
         LOG.error("Rows may be missing from the mailbox database of {}: {}", node, text);
         directory.notify(Notification.Severity.ERROR, "Mailbox rows may be missing on " + node, text);
         store.rowsMayBeMissingHandled();
@@ -808,7 +818,9 @@ final class Applier implements EventLog.Handler {
                 // may have acknowledged changes under it. Either way the copy holds every acknowledged change, in sync
                 // or not (decision 0027)
                 boolean back = p.giveBack() && store.epoch(p.accountId()).orElse(-1) == p.returnEpoch();
-                if (back || claimedHere(p)) {
+                // a copy that may lack rows since a crash does not hold every acknowledged change
+                boolean whole = !slot.detail.startsWith(ROWS_MAY_BE_MISSING);
+                if (whole && (back || claimedHere(p))) {
                     if (!headChecked.getAsBoolean()) {
                         // its own changes the database lost are not read back yet: taken over now, it would skip them
                         throw new IllegalStateException("promotion marker of " + p.accountId() + " for this node's copy that is "

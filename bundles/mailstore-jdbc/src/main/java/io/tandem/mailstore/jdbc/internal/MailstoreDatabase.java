@@ -79,7 +79,10 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     /** The resolved JDBC URL (an H2 file's clean close is recorded by it). */
     private final String url;
 
-    private record Opened(HikariDataSource pool, SchemaGate gate, String url) {
+    /** The database closed itself at a failed write while open (a full disk): its file is checked at the next start. */
+    private final java.util.concurrent.atomic.AtomicBoolean closedItself;
+
+    private record Opened(HikariDataSource pool, SchemaGate gate, String url, java.util.concurrent.atomic.AtomicBoolean closedItself) {
     }
 
     @Activate
@@ -95,6 +98,7 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         this.pool = opened.pool();
         this.gate = opened.gate();
         this.url = opened.url();
+        this.closedItself = opened.closedItself();
     }
 
     /**
@@ -105,9 +109,15 @@ public class MailstoreDatabase extends JdbcMailboxStore {
         String url = Databases.durable(PID, url(config));
         H2Recovery.Outcome checked = H2Recovery.beforeOpen(url, u -> unpooled(drivers, config, u), Clock.systemUTC());
         LOG.debug("Mailstore database check before opening: {}", checked);
-        HikariDataSource pool = open(drivers, config);
+        java.util.concurrent.atomic.AtomicBoolean closedItself = new java.util.concurrent.atomic.AtomicBoolean();
+        HikariDataSource pool = open(drivers, config, () -> {
+            if (closedItself.compareAndSet(false, true)) {
+                LOG.error("The mailbox database closed itself at a write that failed (a full disk?): it is opened anew, and "
+                        + "checked as after a crash at the next start of this node");
+            }
+        });
         return new Opened(pool, new SchemaGate("mailstore database", Databases.redact(url(config)), () -> migrate(pool), RETRY_SECONDS),
-                url);
+                url, closedItself);
     }
 
     private static DataSource unpooled(List<DataSourceFactory> drivers, Config config, String url) {
@@ -150,7 +160,11 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     void deactivate() {
         gate.close();
         pool.close();
-        H2Recovery.closed(url); // a clean stop: the next start needs no check
+        if (closedItself.get()) {
+            LOG.warn("The mailbox database closed itself at a failed write during this run: the next start checks it");
+        } else {
+            H2Recovery.closed(url); // a clean stop: the next start needs no check
+        }
         LOG.info("Stopped mailstore database");
     }
 
@@ -165,9 +179,10 @@ public class MailstoreDatabase extends JdbcMailboxStore {
     }
 
 
-    private static HikariDataSource open(List<DataSourceFactory> drivers, Config config) {
+    private static HikariDataSource open(List<DataSourceFactory> drivers, Config config, Runnable closedItself) {
         return Databases.open(drivers, new Databases.Settings(PID, "tandem-mailstore", config.jdbc_url(), config.jdbc_user(),
-                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds(), config.socket_timeout_seconds()));
+                config.jdbc_password(), config.pool_size(), config.connect_timeout_seconds(), config.socket_timeout_seconds()),
+                closedItself);
     }
 
     static void migrate(DataSource source) {
