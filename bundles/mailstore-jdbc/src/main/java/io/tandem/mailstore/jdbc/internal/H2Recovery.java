@@ -236,9 +236,15 @@ final class H2Recovery {
         boolean rowsLost = damaged.stream().anyMatch(Disagreement::indexHasMore);
         if (rowsLost) {
             // written before the rebuild: a crash during it must not forget that the tables lacked rows
-            Files.writeString(rowsMarker(database), "the mailbox database was rebuilt from its tables on " + clock.instant()
-                    + " after a crash, and an index held rows its table no longer had (" + found + "): those rows are lost "
-                    + "from this node's copies\n");
+            byte[] why = ("the mailbox database was rebuilt from its tables on " + clock.instant() + " after a crash, and an index "
+                    + "held rows its table no longer had (" + found + "): those rows are lost from this node's copies\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            try (java.nio.channels.FileChannel marker = java.nio.channels.FileChannel.open(rowsMarker(database),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                marker.write(java.nio.ByteBuffer.wrap(why));
+                marker.force(true); // on disk before the rebuild starts
+            }
             syncDirectory(database.getParent());
             LOG.error("An index held rows its table no longer had: those rows cannot be rebuilt. Every replica copy on this node "
                     + "initialises again from its owner; the accounts this node owns must be checked against their replicas");
