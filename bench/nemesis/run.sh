@@ -8,6 +8,9 @@
 #
 #   bench/nemesis/run.sh [SECONDS] [SEED] [MAVEN ARGS...]     e.g. bench/nemesis/run.sh 3600 42 -o
 #
+# TANDEM_NEMESIS_PACE=MIN_HOLD-MAX_HOLD/MAX_GAP (ms, default 4000-20000/4000) sets how long faults are held
+# and the gaps between them: 1000-6000/1000 applies several times as many faults an hour.
+#
 # Needs root (iptables, cgroups). Builds the distribution from the working tree first (mvn -B install
 # -DskipTests with the MAVEN ARGS, output in itests/target/nemesis-<SEED>-build.log), so the run tests the
 # code it names: its commit (git describe --dirty) heads the summary. TANDEM_DIST=FILE tests another tar.gz
@@ -32,6 +35,7 @@ mkdir -p "$RESULTS"
 args=(-B verify -pl itests -Dit.test=NemesisIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
   "-Dtandem.nemesis.seed=$SEED" "-Dtandem.nemesis.seconds=$SECONDS_OF_FAULTS" -Dtandem.nemesis.keep.logs=true)
 [ -z "${TANDEM_DIST:-}" ] || args+=("-Dtandem.dist=$TANDEM_DIST")
+[ -z "${TANDEM_NEMESIS_PACE:-}" ] || args+=("-Dtandem.nemesis.pace=$TANDEM_NEMESIS_PACE")
 mkdir -p "$REPO/itests/target"
 commit=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo "unknown")
 if [ -z "${TANDEM_DIST:-}" ]; then
@@ -45,7 +49,7 @@ if [ -z "${TANDEM_DIST:-}" ]; then
 else
   built="distribution $TANDEM_DIST as given (working tree at $commit)"
 fi
-echo "[nemesis] seed $SEED, $SECONDS_OF_FAULTS s of faults; $(nproc) cores; $(date -u +%FT%TZ); $built" > "$OUT"
+echo "[nemesis] seed $SEED, $SECONDS_OF_FAULTS s of faults, pace ${TANDEM_NEMESIS_PACE:-4000-20000/4000}; $(nproc) cores; $(date -u +%FT%TZ); $built" > "$OUT"
 status=0
 (cd "$REPO" && mvn "${args[@]}" "$@") > "$REPO/itests/target/nemesis-$SEED-maven.log" 2>&1 || status=$?
 

@@ -67,22 +67,28 @@ final class Nemesis {
     static final class Schedule {
         private final Random random;
         private final List<String> nodes;
+        private final Pace pace;
 
         Schedule(long seed, List<String> nodes) {
+            this(seed, nodes, Pace.DEFAULT);
+        }
+
+        Schedule(long seed, List<String> nodes, Pace pace) {
             this.random = new Random(seed);
             this.nodes = List.copyOf(nodes);
+            this.pace = pace;
         }
 
         Step next() {
             Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
             String target = kind.target() != null ? kind.target() : nodes.get(random.nextInt(nodes.size()));
-            int hold = MIN_HOLD_MILLIS + random.nextInt(MAX_HOLD_MILLIS - MIN_HOLD_MILLIS);
+            int hold = pace.minHoldMillis() + random.nextInt(pace.maxHoldMillis() - pace.minHoldMillis());
             String detail = switch (kind) {
                 case ONE_WAY -> "-> " + other(target);
                 case CLOCK -> CLOCK_STEPS.get(random.nextInt(CLOCK_STEPS.size()));
                 default -> "";
             };
-            return new Step(kind, target, detail, hold, random.nextInt(MAX_GAP_MILLIS));
+            return new Step(kind, target, detail, hold, random.nextInt(pace.maxGapMillis()));
         }
 
         private String other(String node) {
@@ -92,7 +98,11 @@ final class Nemesis {
 
         /** The first {@code count} steps of a seed's schedule (to print or choose a seed offline). */
         static List<Step> first(long seed, List<String> nodes, int count) {
-            Schedule s = new Schedule(seed, nodes);
+            return first(seed, nodes, Pace.DEFAULT, count);
+        }
+
+        static List<Step> first(long seed, List<String> nodes, Pace pace, int count) {
+            Schedule s = new Schedule(seed, nodes, pace);
             List<Step> steps = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 steps.add(s.next());
@@ -103,9 +113,41 @@ final class Nemesis {
 
     static final Duration RECOVERY = Duration.ofSeconds(180);
     private static final List<String> CLOCK_STEPS = List.of("+90s", "-90s", "+10m", "-10m", "+1h", "-1h");
-    private static final int MIN_HOLD_MILLIS = 4_000;
-    private static final int MAX_HOLD_MILLIS = 20_000;
-    private static final int MAX_GAP_MILLIS = 4_000;
+
+    /**
+     * How long faults are held (from min, below max) and the longest quiet gap after one. The default, 4-20 s and
+     * under 4 s, holds most faults well past the failover's grace; a faster pace ({@code -Dtandem.nemesis.pace=
+     * MIN_HOLD-MAX_HOLD/MAX_GAP} in ms, e.g. 1000-6000/1000) applies several times as many faults an hour, many of
+     * them healed around the grace. A seed decides the same schedule again only with the same pace.
+     */
+    record Pace(int minHoldMillis, int maxHoldMillis, int maxGapMillis) {
+        static final Pace DEFAULT = new Pace(4_000, 20_000, 4_000);
+
+        Pace {
+            if (minHoldMillis < 0 || maxHoldMillis <= minHoldMillis || maxGapMillis < 1) {
+                throw new IllegalArgumentException("pace: hold " + minHoldMillis + "-" + maxHoldMillis + " ms, gap below "
+                        + maxGapMillis + " ms: expected 0 <= min < max and a gap of at least 1 ms");
+            }
+        }
+
+        /** {@code MIN-MAX/GAP} in milliseconds; null or blank: the default. */
+        static Pace parse(String text) {
+            if (text == null || text.isBlank()) {
+                return DEFAULT;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)-(\\d+)/(\\d+)").matcher(text.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("tandem.nemesis.pace '" + text + "': expected MIN_HOLD-MAX_HOLD/MAX_GAP in ms, "
+                        + "e.g. 1000-6000/1000");
+            }
+            return new Pace(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+        }
+
+        @Override
+        public String toString() {
+            return minHoldMillis + "-" + maxHoldMillis + "/" + maxGapMillis;
+        }
+    }
     /** Tries of a fixture's restart: its port may be taken for a moment (a client's socket), it is not given up. */
     private static final int RESTART_TRIES = 3;
 
@@ -117,7 +159,7 @@ final class Nemesis {
     private final NemesisLoad load;
 
     Nemesis(long seed, HaCluster cluster, List<String> nodes, History history, NemesisLoad load) {
-        this.schedule = new Schedule(seed, nodes);
+        this.schedule = new Schedule(seed, nodes, Pace.parse(System.getProperty("tandem.nemesis.pace")));
         this.cluster = cluster;
         this.harness = cluster.harness;
         this.nodes = List.copyOf(nodes);

@@ -53,7 +53,8 @@ public class NemesisIT {
         long seed = seed();
         int seconds = Integer.getInteger("tandem.nemesis.seconds", DEFAULT_SECONDS);
         Path out = Path.of(System.getProperty("tandem.repo")).toAbsolutePath().normalize().resolve("itests/target/nemesis-" + seed);
-        System.out.printf("[nemesis] seed %d, %d s of faults (replay: -Dtandem.nemesis.seed=%d), history in %s%n", seed, seconds, seed, out);
+        System.out.printf("[nemesis] seed %d, %d s of faults, pace %s (replay: -Dtandem.nemesis.seed=%d with the same pace), history in %s%n",
+                seed, seconds, Nemesis.Pace.parse(System.getProperty("tandem.nemesis.pace")), seed, out);
         long began = System.nanoTime();
         HaCluster cluster = null;
         try (History history = new History(out.resolve("history.tsv"))) {

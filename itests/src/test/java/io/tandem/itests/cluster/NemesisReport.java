@@ -27,7 +27,9 @@ final class NemesisReport {
     static String summary(long seed, int seconds, long elapsedNanos, List<Fault> faults, List<Attempt> attempts, MailboxVerdict mailboxes,
             List<String> replicas, List<String> clientFailures, String journal, List<String> availability) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("nemesis seed %d, %d s of faults, %d s in all%n", seed, seconds, TimeUnit.NANOSECONDS.toSeconds(elapsedNanos)));
+        String pace = System.getProperty("tandem.nemesis.pace", "");
+        b.append(String.format("nemesis seed %d, %d s of faults, %d s in all%s%n", seed, seconds, TimeUnit.NANOSECONDS.toSeconds(elapsedNanos),
+                pace.isBlank() ? "" : ", pace " + Nemesis.Pace.parse(pace) + " (hold min-max / gap max, ms)"));
         b.append(String.format("%-12s %6s %26s %26s%n", "fault", "count", "writable after heal (ms)", "longest outage (ms)"));
         b.append(String.format("%-12s %6s %26s %26s%n", "", "", "median / max", "median / max"));
         Map<String, List<Fault>> byType = new TreeMap<>();

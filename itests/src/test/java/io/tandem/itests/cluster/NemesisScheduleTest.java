@@ -54,4 +54,19 @@ public class NemesisScheduleTest {
             Schedule.first(Long.parseLong(seed.trim()), NODES, 12).forEach(s -> System.out.println("[nemesis] planned: " + s));
         }
     }
+
+    @Test
+    public void aFasterPaceKeepsItsBoundsAndABadOneIsRefusedNamingIt() {
+        Nemesis.Pace fast = Nemesis.Pace.parse("1000-6000/1000");
+        for (Step s : Schedule.first(7, NODES, fast, 500)) {
+            assertTrue(s.toString(), s.holdMillis() >= 1_000 && s.holdMillis() < 6_000);
+            assertTrue(s.toString(), s.gapMillis() >= 0 && s.gapMillis() < 1_000);
+        }
+        assertEquals("the default pace is the default schedule", Schedule.first(42, NODES, 50),
+                Schedule.first(42, NODES, Nemesis.Pace.parse(""), 50));
+        IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> Nemesis.Pace.parse("6000-1000/10"));
+        assertTrue(e.getMessage(), e.getMessage().contains("6000-1000"));
+        e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> Nemesis.Pace.parse("fast"));
+        assertTrue(e.getMessage(), e.getMessage().contains("'fast'"));
+    }
 }
