@@ -260,14 +260,11 @@ final class Applier implements EventLog.Handler {
             }
             slot.priority = r.priority(); // an operator's change (setAccountDestination again)
         }
-        if (!lostRowsHandled) {
-            try {
-                reinitialiseIfRowsMayBeMissing();
-            } catch (RuntimeException | LinkageError e) {
-                viewLoaded = false; // its in-sync copies may lack rows: nothing is applied to them until this is done
-                throw e;
-            }
-            lostRowsHandled = true;
+        try {
+            reinitialiseWhileRowsMayBeMissing();
+        } catch (RuntimeException | LinkageError e) {
+            viewLoaded = false; // its in-sync copies may lack rows: nothing is applied to them until this is done
+            throw e;
         }
         for (Replica r : mine.values()) {
             Slot slot = slots.get(r.accountId());
@@ -280,53 +277,89 @@ final class Applier implements EventLog.Handler {
         }
     }
 
-    /** Whether this run asked the store if rows may be missing (once, after the first view). */
-    private boolean lostRowsHandled;
+    /** Whether this run asked the store if rows may be missing (at its first view). */
+    private boolean lostRowsAsked;
+    /** Why rows of the store may be missing since a crash, while they may (null: they may not). */
+    private String lostRows;
+    /** The copies set to initialise in this run because rows may be missing (each once). */
+    private final Set<UUID> lostRowsReset = new java.util.HashSet<>();
 
     /** The detail of a copy set to initialise because rows may be missing from it (kept in its replica row). */
     static final String ROWS_MAY_BE_MISSING = "rows may be missing from this copy: ";
 
     /**
      * The store lost rows in a crash (an H2 file rebuilt from tables that lacked rows their indexes held): every in-sync
-     * copy here initialises again from its owner (and is never taken over until it did, not even given back), and the
-     * administrator is told which copies stay paused or failed and which accounts this node owns, whose rows may be
-     * missing too. The store forgets it once that is done (a failure here is tried again at the next refresh).
+     * copy here initialises again from its owner (and is never taken over until it did, not even given back), and so
+     * does a copy that becomes one later in this run (an account this node owned, promoted away); the administrator is
+     * told which copies stay paused or failed and which accounts this node owns, whose rows may be missing too. While
+     * one of those has an in-sync replica elsewhere, this node serves it no snapshot (see {@link SnapshotWriter}) and the
+     * store keeps saying rows may be missing; once none has, the store forgets it. A failure here is tried again at the
+     * next refresh.
      */
-    private void reinitialiseIfRowsMayBeMissing() {
-        Optional<String> why = store.rowsMayBeMissing();
-        if (why.isEmpty()) {
-            return;
-        }
-        List<UUID> reinitialised = new ArrayList<>();
-        List<UUID> stopped = new ArrayList<>();
-        for (Map.Entry<UUID, Slot> e : slots.entrySet()) {
-            String state = e.getValue().state;
-            if (Replica.IN_SYNC.equals(state) || Replica.INITIALISING.equals(state)) {
-                // an initialising one too: its detail keeps it from being given back before its snapshot
-                setState(e.getKey(), e.getValue(), Replica.INITIALISING, ROWS_MAY_BE_MISSING + why.get());
-                reinitialised.add(e.getKey());
-            } else {
-                stopped.add(e.getKey()); // paused or failed: an operator's restart initialises it again
+    private void reinitialiseWhileRowsMayBeMissing() {
+        if (!lostRowsAsked) {
+            lostRows = store.rowsMayBeMissing().orElse(null);
+            lostRowsAsked = true;
+            if (lostRows != null) {
+                announceLostRows();
             }
         }
-        List<UUID> owned = new ArrayList<>();
+        if (lostRows == null) {
+            return;
+        }
+        for (Map.Entry<UUID, Slot> e : slots.entrySet()) {
+            String state = e.getValue().state;
+            // an initialising one too: the reason in its row keeps it from being given back before its snapshot
+            if (!lostRowsReset.contains(e.getKey()) && (Replica.IN_SYNC.equals(state) || Replica.INITIALISING.equals(state)
+                    && !e.getValue().detail.startsWith(ROWS_MAY_BE_MISSING))) {
+                setState(e.getKey(), e.getValue(), Replica.INITIALISING, ROWS_MAY_BE_MISSING + lostRows);
+                lostRowsReset.add(e.getKey());
+            }
+        }
+        if (ownedWithABetterCopy().isEmpty()) {
+            store.rowsMayBeMissingHandled();
+            lostRows = null;
+            LOG.info("Rows may have been missing from the mailbox database of {}: every copy here initialised again or is "
+                    + "initialising, and no account this node owns has an in-sync replica elsewhere", node);
+        }
+    }
+
+    /** The accounts whose mailbox is here and not a copy, and which have an in-sync replica on another node. */
+    private List<UUID> ownedWithABetterCopy() {
+        Set<UUID> owned = new java.util.HashSet<>();
         for (MailboxInfo box : store.mailboxes()) {
             if (!slots.containsKey(box.accountId())) {
                 owned.add(box.accountId());
             }
         }
-        String text = "Why: " + why.get() + "\nReplica copies on " + node + " initialising again from their owners: "
-                + reinitialised.size() + (reinitialised.isEmpty() ? "" : " " + reinitialised)
+        if (owned.isEmpty()) {
+            return List.of();
+        }
+        return directory.replicasOf(owned).stream().filter(r -> !r.destination().equals(node) && Replica.IN_SYNC.equals(r.state()))
+                .map(Replica::accountId).distinct().toList();
+    }
+
+    private void announceLostRows() {
+        List<UUID> copies = new ArrayList<>();
+        List<UUID> stopped = new ArrayList<>();
+        slots.forEach((id, slot) -> {
+            if (Replica.IN_SYNC.equals(slot.state) || Replica.INITIALISING.equals(slot.state)) {
+                copies.add(id);
+            } else {
+                stopped.add(id); // paused or failed: an operator's restart initialises it again
+            }
+        });
+        List<UUID> owned = ownedWithABetterCopy();
+        String text = "Why: " + lostRows + "\nReplica copies on " + node + " initialising again from their owners: "
+                + copies.size() + (copies.isEmpty() ? "" : " " + copies)
                 + (stopped.isEmpty() ? "" : "\nPaused or failed copies, left as they are (ha:restartReplicas accounts <account> "
                 + "initialises one again): " + stopped)
-                + (owned.isEmpty() ? "" : "\nAccounts whose mailbox is here and not a replica copy, whose rows may be missing: "
-                + owned + ". Their replicas hold every change this node acknowledged: promote each to an in-sync replica "
-                + "(ha:promoteAccounts), after which this node's copy initialises again from it; until then do not restart "
-                + "their replicas (a snapshot from this node would carry what it lacks); check an account without replica by "
-                + "hand (ha:getAccountStatus).");
+                + (owned.isEmpty() ? "" : "\nAccounts this node owns whose rows may be missing, with an in-sync replica elsewhere "
+                + "that holds every change this node acknowledged: " + owned + ". Promote each to its replica "
+                + "(ha:promoteAccounts); this node's copy then initialises again from it. Until then this node serves them no "
+                + "snapshot (it would carry what it lacks).");
         LOG.error("Rows may be missing from the mailbox database of {}: {}", node, text);
         directory.notify(Notification.Severity.ERROR, "Mailbox rows may be missing on " + node, text);
-        store.rowsMayBeMissingHandled();
     }
 
     private void dropCopy(UUID accountId) {
@@ -819,7 +852,7 @@ final class Applier implements EventLog.Handler {
                 // or not (decision 0027)
                 boolean back = p.giveBack() && store.epoch(p.accountId()).orElse(-1) == p.returnEpoch();
                 // a copy that may lack rows since a crash does not hold every acknowledged change
-                boolean whole = !slot.detail.startsWith(ROWS_MAY_BE_MISSING);
+                boolean whole = lostRows == null && !slot.detail.startsWith(ROWS_MAY_BE_MISSING);
                 if (whole && (back || claimedHere(p))) {
                     if (!headChecked.getAsBoolean()) {
                         // its own changes the database lost are not read back yet: taken over now, it would skip them

@@ -52,6 +52,14 @@ final class SnapshotWriter {
         if (owner == null || !owner.mailHost().equals(node)) {
             return -1;
         }
+        java.util.Optional<String> lost = store.rowsMayBeMissing();
+        if (lost.isPresent() && directory.replicas(accountId).stream()
+                .anyMatch(r -> !r.destination().equals(node) && io.tandem.api.directory.Replica.IN_SYNC.equals(r.state()))) {
+            // another copy holds every acknowledged change: this one would overwrite the replica with what it lacks
+            LOG.warn("Snapshot of {} for {} not served: rows may be missing from this node's database ({}); promote the account "
+                    + "to its in-sync replica (ha:promoteAccounts)", accountId, destination, lost.get());
+            return -1;
+        }
         if (store.info(accountId).isEmpty()) {
             try {
                 store.create(accountId, owner.epoch());

@@ -1052,6 +1052,52 @@ public class ReplicationFlowTest {
     }
 
     /**
+     * The owner's database may have lost rows (ms1 restarted after such a rebuild) while alice has an in-sync replica on
+     * ms2, which holds every change ms1 acknowledged: ms1 serves no snapshot of alice (it would overwrite a replica
+     * with what it lacks) and keeps saying rows may be missing, until no account it owns has such a replica any more.
+     */
+    @Test
+    public void anOwnerThatMayLackRowsServesNoSnapshotWhileAReplicaHoldsEverything() throws Exception {
+        SnapshotWriter w1 = new SnapshotWriter("ms1", dir, s1, log);
+        inSyncOnMs2(w1);
+        deliver(s1, account.epoch(), 1);
+        java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
+        MailboxStore rebuilt = rowsMayBeMissing(s1, handled);
+        Applier restarted = applier("ms1", rebuilt);
+        restarted.refresh();
+        assertFalse("kept while ms2 holds every change", handled.get());
+        assertTrue(dir.notifications(5).stream().anyMatch(n -> n.subject().equals("Mailbox rows may be missing on ms1")
+                && n.body().contains("Promote each to its replica") && n.body().contains(account.id().toString())));
+        SnapshotWriter restartedWriter = new SnapshotWriter("ms1", dir, rebuilt, log);
+        dir.addReplica(account.id(), "ms3", 20, null);
+        assertEquals("no snapshot for ms3 from the copy that may lack rows", -1, restartedWriter.snapshot(account.id(), "ms3"));
+
+        dir.setReplicaState(account.id(), "ms2", Replica.FAILED, "stopped for the test");
+        restarted.refresh();
+        assertTrue("no account of ms1 has a better copy: forgotten", handled.get());
+        assertTrue("the only copy there is serves its snapshot", restartedWriter.snapshot(account.id(), "ms3") >= 0);
+    }
+
+    /** {@code store} as a store rebuilt after a crash says it is: rows may be missing, until {@code handled}. */
+    private static MailboxStore rowsMayBeMissing(MailboxStore store, java.util.concurrent.atomic.AtomicBoolean handled) {
+        return (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(MailboxStore.class.getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "rowsMayBeMissing" -> handled.get() ? java.util.Optional.empty() : java.util.Optional.of("rebuilt after a crash (test)");
+                    case "rowsMayBeMissingHandled" -> {
+                        handled.set(true);
+                        yield null;
+                    }
+                    default -> {
+                        try {
+                            yield m.invoke(store, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                });
+    }
+
+    /**
      * alice in sync on ms2 with two messages; then ms2's database loses the row of the second (its sequence and stored
      * position intact) and ms2 starts again with a store that says rows may be missing, and refreshes once.
      */
@@ -1070,21 +1116,7 @@ public class ReplicationFlowTest {
         }
         assertFalse(s1.checksum(account.id()).equals(s2.checksum(account.id())));
         java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
-        MailboxStore rebuilt = (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {MailboxStore.class}, (proxy, m, args) -> switch (m.getName()) {
-                    case "rowsMayBeMissing" -> handled.get() ? java.util.Optional.empty() : java.util.Optional.of("rebuilt after a crash (test)");
-                    case "rowsMayBeMissingHandled" -> {
-                        handled.set(true);
-                        yield null;
-                    }
-                    default -> {
-                        try {
-                            yield m.invoke(s2, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    }
-                });
+        MailboxStore rebuilt = rowsMayBeMissing(s2, handled);
         Reader again = Reader.restarted(applier("ms2", rebuilt), r2.position);
         again.applier.refresh();
         assertTrue("the store is told it was handled", handled.get());
