@@ -298,11 +298,12 @@ final class Applier implements EventLog.Handler {
      */
     private void reinitialiseWhileRowsMayBeMissing() {
         if (!lostRowsAsked) {
-            lostRows = store.rowsMayBeMissing().orElse(null);
-            lostRowsAsked = true;
-            if (lostRows != null) {
-                announceLostRows();
+            String why = store.rowsMayBeMissing().orElse(null);
+            if (why != null) {
+                lostRows = why;
+                announceLostRows(); // once it succeeded: the operator's prompt to promote
             }
+            lostRowsAsked = true;
         }
         if (lostRows == null) {
             return;
@@ -316,6 +317,11 @@ final class Applier implements EventLog.Handler {
                 lostRowsReset.add(e.getKey());
             }
         }
+        long now = System.nanoTime();
+        if (lostRowsCheckedNanos != null && now - lostRowsCheckedNanos < lostRowsCheckNanos) {
+            return;
+        }
+        lostRowsCheckedNanos = now;
         if (ownedWithABetterCopy().isEmpty()) {
             store.rowsMayBeMissingHandled();
             lostRows = null;
@@ -324,19 +330,30 @@ final class Applier implements EventLog.Handler {
         }
     }
 
-    /** The accounts whose mailbox is here and not a copy, and which have an in-sync replica on another node. */
+    /** When the accounts this node owns were last looked at while rows may be missing (monotonic), null: never. */
+    private Long lostRowsCheckedNanos;
+    /** How often: two directory reads of every account this node owns (tests look at once). */
+    long lostRowsCheckNanos = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * The accounts the directory names this node the owner of that have, on another node, a replica that may hold what
+     * this node's database lacks: in sync, or paused (an operator's pause keeps what it had).
+     */
     private List<UUID> ownedWithABetterCopy() {
         Set<UUID> owned = new java.util.HashSet<>();
-        for (MailboxInfo box : store.mailboxes()) {
-            if (!slots.containsKey(box.accountId())) {
-                owned.add(box.accountId());
-            }
+        for (Account a : directory.accountsOn(node)) {
+            owned.add(a.id());
         }
         if (owned.isEmpty()) {
             return List.of();
         }
-        return directory.replicasOf(owned).stream().filter(r -> !r.destination().equals(node) && Replica.IN_SYNC.equals(r.state()))
+        return directory.replicasOf(owned).stream().filter(r -> !r.destination().equals(node) && mayHoldMore(r))
                 .map(Replica::accountId).distinct().toList();
+    }
+
+    /** A replica on another node that may hold changes a database that lost rows lacks. */
+    static boolean mayHoldMore(Replica r) {
+        return Replica.IN_SYNC.equals(r.state()) || Replica.PAUSED.equals(r.state());
     }
 
     private void announceLostRows() {
@@ -354,8 +371,8 @@ final class Applier implements EventLog.Handler {
                 + copies.size() + (copies.isEmpty() ? "" : " " + copies)
                 + (stopped.isEmpty() ? "" : "\nPaused or failed copies, left as they are (ha:restartReplicas accounts <account> "
                 + "initialises one again): " + stopped)
-                + (owned.isEmpty() ? "" : "\nAccounts this node owns whose rows may be missing, with an in-sync replica elsewhere "
-                + "that holds every change this node acknowledged: " + owned + ". Promote each to its replica "
+                + (owned.isEmpty() ? "" : "\nAccounts this node owns whose rows may be missing, with an in-sync (or paused) "
+                + "replica elsewhere that holds every change this node acknowledged: " + owned + ". Promote each to its replica "
                 + "(ha:promoteAccounts); this node's copy then initialises again from it. Until then this node serves them no "
                 + "snapshot (it would carry what it lacks).");
         LOG.error("Rows may be missing from the mailbox database of {}: {}", node, text);

@@ -44,6 +44,9 @@ final class SnapshotWriter {
      *
      * @return the snapshot's sequence, or -1 when this node does not own the account under its current epoch
      */
+    /** When a refused snapshot was last logged (monotonic). */
+    private volatile long lastRefusalLog = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+
     long snapshot(UUID accountId, String destination) {
         if (destination.equals(node)) {
             return -1; // the owner's own copy is the primary: never overwritten by a snapshot of itself
@@ -53,11 +56,15 @@ final class SnapshotWriter {
             return -1;
         }
         java.util.Optional<String> lost = store.rowsMayBeMissing();
-        if (lost.isPresent() && directory.replicas(accountId).stream()
-                .anyMatch(r -> !r.destination().equals(node) && io.tandem.api.directory.Replica.IN_SYNC.equals(r.state()))) {
-            // another copy holds every acknowledged change: this one would overwrite the replica with what it lacks
-            LOG.warn("Snapshot of {} for {} not served: rows may be missing from this node's database ({}); promote the account "
-                    + "to its in-sync replica (ha:promoteAccounts)", accountId, destination, lost.get());
+        if (lost.isPresent() && directory.replicas(accountId).stream().anyMatch(r -> !r.destination().equals(node) && Applier.mayHoldMore(r))) {
+            // another copy may hold what this one lacks: a snapshot would overwrite a replica with less
+            long now = System.nanoTime();
+            if (now - lastRefusalLog > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
+                lastRefusalLog = now;
+                LOG.warn("Snapshot of {} for {} not served: rows may be missing from this node's database ({}); promote the "
+                        + "account to its replica (ha:promoteAccounts). Said once a minute for every such account", accountId,
+                        destination, lost.get());
+            }
             return -1;
         }
         if (store.info(accountId).isEmpty()) {

@@ -1064,6 +1064,7 @@ public class ReplicationFlowTest {
         java.util.concurrent.atomic.AtomicBoolean handled = new java.util.concurrent.atomic.AtomicBoolean();
         MailboxStore rebuilt = rowsMayBeMissing(s1, handled);
         Applier restarted = applier("ms1", rebuilt);
+        restarted.lostRowsCheckNanos = 0; // looks at its accounts at every refresh
         restarted.refresh();
         assertFalse("kept while ms2 holds every change", handled.get());
         assertTrue(dir.notifications(5).stream().anyMatch(n -> n.subject().equals("Mailbox rows may be missing on ms1")
