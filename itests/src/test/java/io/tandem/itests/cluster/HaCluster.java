@@ -222,6 +222,29 @@ final class HaCluster implements AutoCloseable {
         return harness.exec(node, scope, command, args);
     }
 
+    private static final java.net.http.HttpClient HEALTH = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * The live members {@code node} counts (its {@code /health}, the count {@code cluster:node-list} lists), or
+     * -1 when it does not answer: an HTTP request, where a look with {@code bin/tandem} starts a client JVM
+     * (2-3 s of two cores that the nodes under test need).
+     */
+    int membersCountedBy(String node) {
+        try {
+            java.net.http.HttpResponse<String> r = HEALTH.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://" + address(node) + ":8405/health")).timeout(Duration.ofSeconds(2)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            JsonNode members = JSON.readTree(r.body()).path("cluster").path("members");
+            return members.isInt() ? members.asInt() : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     static String uuid(String text) {
         Matcher m = UUID_RE.matcher(text);
         assertTrue("no id in: " + text, m.find());

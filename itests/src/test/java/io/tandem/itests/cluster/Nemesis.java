@@ -322,7 +322,7 @@ final class Nemesis {
     /** Every node sees every node, and every account acknowledged a delivery started at or after {@code since}. */
     void awaitRecovery(String after, long since) {
         Harness.await("every node sees " + nodes.size() + " members after " + after, RECOVERY, () -> nodes.stream()
-                .allMatch(n -> harness.membersSeenBy(n).map(m -> m.size() == nodes.size()).orElse(false)));
+                .allMatch(n -> cluster.membersCountedBy(n) == nodes.size()));
         Harness.await("every account is writable after " + after + " (not yet: " + load.notWritableSince(since) + ")", RECOVERY,
                 () -> load.everyAccountWritableSince(since));
     }
