@@ -8,7 +8,20 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+import javax.inject.Inject;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -21,6 +34,15 @@ import static org.junit.Assert.assertTrue;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class RoleSwitchIT extends TandemKarafTestSupport {
+
+    private static final String CLUSTER_SERVICE = "io.tandem.cluster.hazelcast.internal.HazelcastClusterService";
+    private static final String LEASE = "io.tandem.failover.internal.QuorumLease";
+
+    @Inject
+    private BundleContext bundleContext;
+
+    @Inject
+    private ServiceComponentRuntime scr;
 
     @org.ops4j.pax.exam.Configuration
     public Option[] config() {
@@ -73,5 +95,71 @@ public class RoleSwitchIT extends TandemKarafTestSupport {
         setRolesConfiguration("mailstore,video");
         await("the configuration error to clear", () -> localNode.configurationError(), e -> e.isEmpty());
         assertEquals(features(Role.MAILSTORE, Role.VIDEO), installedRoleFeatures());
+    }
+
+    /**
+     * The cluster service (re)started after the components that listen to it (a bundle refresh, a node's start),
+     * with something that gets the ownership lease as soon as it is registered, as Karaf's shell does for the
+     * commands that use it: no framework error, and the lease is bound as a listener at once. The listeners are
+     * bound as service objects and got at their first event; getting one while SCR created the cluster service
+     * for it was a service cycle that the framework logged as an ERROR at some starts (the order of the
+     * framework's listeners decided), which {@code HazelcastClusterServiceTest} shows without a framework.
+     */
+    @Test
+    public void theClusterServiceStartsAfterItsListenersWithoutAServiceCycle() throws Exception {
+        awaitClusterConnected();
+        ComponentDescriptionDTO cluster = scr.getComponentDescriptionDTOs().stream()
+                .filter(d -> d.name.equals(CLUSTER_SERVICE)).findFirst().orElseThrow();
+        List<FrameworkEvent> errors = new CopyOnWriteArrayList<>();
+        FrameworkListener listener = e -> {
+            if (e.getType() == FrameworkEvent.ERROR) {
+                errors.add(e);
+            }
+        };
+        bundleContext.addFrameworkListener(listener);
+        // what Karaf's shell does for the commands that use the lease: get it as soon as it is registered, on the
+        // thread that registers it, which is still inside the cluster service's own registration
+        org.osgi.framework.ServiceListener getter = e -> {
+            if (e.getType() == org.osgi.framework.ServiceEvent.REGISTERED) {
+                bundleContext.getService(e.getServiceReference());
+            }
+        };
+        bundleContext.addServiceListener(getter, "(objectClass=" + io.tandem.api.cluster.OwnershipLease.class.getName() + ")");
+        try {
+            scr.disableComponent(cluster);
+            await("the lease to be unsatisfied without the cluster service", () -> state(LEASE),
+                    s -> s == ComponentConfigurationDTO.UNSATISFIED_REFERENCE);
+            scr.enableComponent(cluster);
+            await("the cluster service active with the lease bound as its listener", () -> state(CLUSTER_SERVICE)
+                    == ComponentConfigurationDTO.ACTIVE && listenersBound().contains(LEASE), ok -> ok, CLUSTER_WAIT);
+            await("the cluster member to be connected again", () -> {
+                ServiceReference<io.tandem.api.cluster.ClusterService> ref =
+                        bundleContext.getServiceReference(io.tandem.api.cluster.ClusterService.class);
+                return ref != null && bundleContext.getService(ref).status().connected();
+            }, ok -> ok, CLUSTER_WAIT);
+        } finally {
+            bundleContext.removeServiceListener(getter);
+            bundleContext.removeFrameworkListener(listener);
+        }
+        assertEquals("framework errors while the cluster service started: " + errors.stream()
+                .map(e -> e.getBundle().getSymbolicName() + ": " + e.getThrowable()).collect(Collectors.toList()), 0, errors.size());
+    }
+
+    /** The state of the configuration of the component {@code name} (0 when it has none). */
+    private int state(String name) {
+        return scr.getComponentDescriptionDTOs().stream().filter(d -> d.name.equals(name))
+                .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream()).mapToInt(c -> c.state).findFirst().orElse(0);
+    }
+
+    /** The components bound to the cluster service's listener reference. */
+    private Set<String> listenersBound() {
+        ComponentDescriptionDTO cluster = scr.getComponentDescriptionDTOs().stream()
+                .filter(d -> d.name.equals(CLUSTER_SERVICE)).findFirst().orElseThrow();
+        return scr.getComponentConfigurationDTOs(cluster).stream()
+                .flatMap(c -> Arrays.stream(c.satisfiedReferences))
+                .filter(r -> r.name.equals("ClusterListener"))
+                .flatMap(r -> Arrays.stream(r.boundServices))
+                .map(s -> String.valueOf(s.properties.get("component.name")))
+                .collect(Collectors.toSet());
     }
 }

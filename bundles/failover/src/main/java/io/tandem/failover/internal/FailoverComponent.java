@@ -1,5 +1,6 @@
 package io.tandem.failover.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.cluster.ClusterEvent;
 import io.tandem.api.cluster.ClusterListener;
 import io.tandem.api.cluster.ClusterService;
@@ -29,11 +30,7 @@ public class FailoverComponent implements ClusterListener {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverComponent.class);
 
     private final Coordinator coordinator;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-failover");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-failover"));
 
     @Activate
     public FailoverComponent(@Reference(target = "(" + RoleService.ROLE_PROPERTY + "=core)") RoleService core,

@@ -1,5 +1,6 @@
 package io.tandem.failover.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.cluster.ClusterEvent;
 import io.tandem.api.cluster.ClusterListener;
 import io.tandem.api.cluster.ClusterService;
@@ -51,11 +52,7 @@ public class QuorumLease implements OwnershipLease, ClusterListener {
         this.status = status;
         this.nanos = nanos;
         this.duration = duration;
-        this.timer = scheduled ? Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-ownership-lease");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        this.timer = scheduled ? Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-ownership-lease")) : null;
     }
 
     @Deactivate

@@ -1,5 +1,6 @@
 package io.tandem.health.internal;
 
+import io.tandem.api.concurrent.Threads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.tandem.api.cluster.ClusterService;
@@ -33,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Health endpoints for load balancers: {@code GET /health} (the node) and {@code GET /health/<role>}
@@ -74,12 +74,7 @@ public class HealthServer implements Endpoint {
         }
         this.node = node;
         String address = node.identity().address();
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(config.threads(), r -> {
-            Thread t = new Thread(r, "tandem-health-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newFixedThreadPool(config.threads(), Threads.numbered("tandem-health"));
         try {
             this.server = HttpServer.create(new InetSocketAddress(address, config.port()), 50);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.tandem.jdbc.support;
 
+import io.tandem.api.concurrent.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +39,7 @@ public final class SchemaGate implements AutoCloseable {
         this.what = what;
         this.url = url;
         this.migrate = migrate;
-        this.retry = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-schema-" + what.replace(' ', '-'));
-            t.setDaemon(true);
-            return t;
-        });
+        this.retry = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-schema-" + what.replace(' ', '-')));
         if (!tryMigrate()) {
             retry.scheduleWithFixedDelay(() -> {
                 if (tryMigrate()) {

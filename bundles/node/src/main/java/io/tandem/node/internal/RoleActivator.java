@@ -1,5 +1,6 @@
 package io.tandem.node.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.node.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +37,7 @@ final class RoleActivator {
 
     RoleActivator(FeatureInstaller installer) {
         this.installer = installer;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-node-roles");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-node-roles"));
     }
 
     /** Asks for the installed role features to match {@code roles}; returns at once. */

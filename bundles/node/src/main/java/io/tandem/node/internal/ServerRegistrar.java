@@ -1,5 +1,6 @@
 package io.tandem.node.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.Server;
 import io.tandem.api.node.LocalNode;
@@ -39,11 +40,7 @@ public class ServerRegistrar {
     public ServerRegistrar(@Reference LocalNode node, @Reference DirectoryAdminService directory) {
         this.node = node;
         this.directory = directory;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-directory-register");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-directory-register"));
         executor.scheduleWithFixedDelay(this::registerIfChanged, 0, PERIOD_SECONDS, TimeUnit.SECONDS);
     }
 

@@ -1,5 +1,7 @@
 package io.tandem.replication.internal;
 
+import io.tandem.api.concurrent.Backoff;
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeRegistry;
 import io.tandem.api.cluster.ClusterMessageListener;
@@ -67,11 +69,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
     private final VolumeRegistry volumes;
     private final String node;
     private final ReplicationConfig config;
-    private final ExecutorService background = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "tandem-ha-operation");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService background = Executors.newCachedThreadPool(Threads.named("tandem-ha-operation"));
     private final Map<UUID, Collector> collecting = new ConcurrentHashMap<>();
 
     @Activate
@@ -322,11 +320,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         for (int i = 0; i < accounts.size(); i += size) {
             chunks.add(accounts.subList(i, Math.min(accounts.size(), i + size)));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, chunks.size()), r -> {
-            Thread t = new Thread(r, "tandem-promote-" + op.id().toString().substring(0, 8));
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, chunks.size()), Threads.named("tandem-promote-" + op.id().toString().substring(0, 8)));
         TakeOvers takeOvers = new TakeOvers(op.id());
         for (List<Account> chunk : chunks) {
             pool.execute(() -> {
@@ -341,11 +335,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         }
         pool.shutdown();
         // the watcher outlives the movers: deactivation waits for it (decision 0014)
-        ExecutorService watcher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tandem-promote-" + op.id().toString().substring(0, 8) + "-watch");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService watcher = Executors.newSingleThreadExecutor(Threads.named("tandem-promote-" + op.id().toString().substring(0, 8) + "-watch"));
         promoting.add(watcher);
         watcher.execute(() -> {
             try {
@@ -501,7 +491,8 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
         // they are retried with a growing, jittered back-off for as long as a take-over may take
         EventLogException last = null;
         long markersDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.promotion_timeout_seconds());
-        for (long backoff = MARKER_BACKOFF_MILLIS; ; backoff = Math.min(MARKER_BACKOFF_MAX_MILLIS, backoff * 2)) {
+        Backoff backoff = new Backoff(MARKER_BACKOFF_MILLIS, MARKER_BACKOFF_MAX_MILLIS);
+        while (true) {
             try {
                 log.appendAll(markers); // a marker written twice is harmless: the second finds the account taken over
                 last = null;
@@ -509,7 +500,7 @@ public class HaService implements ClusterMessageListener, Promotions, ReplicaHea
             } catch (EventLogException e) {
                 last = e;
             }
-            long wait = backoff / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            long wait = backoff.next();
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) >= markersDeadline) {
                 break;
             }

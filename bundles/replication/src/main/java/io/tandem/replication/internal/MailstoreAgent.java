@@ -1,5 +1,6 @@
 package io.tandem.replication.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.cluster.ClusterMessageListener;
 import io.tandem.api.cluster.ClusterMessaging;
 import io.tandem.api.directory.DirectoryAdminService;
@@ -47,22 +48,14 @@ public class MailstoreAgent implements ClusterMessageListener, SourceHeads {
     private final SnapshotWriter snapshots;
     private final Applier applier;
     private final HeadCheck heads;
-    private final ExecutorService work = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-work"));
-    private final ScheduledExecutorService headChecker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-replication-head-check");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "tandem-replication-refresh"));
+    private final ExecutorService work = Executors.newSingleThreadExecutor(Threads.named("tandem-replication-work"));
+    private final ScheduledExecutorService headChecker = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-replication-head-check"));
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-replication-refresh"));
     /** Status answers on their own thread: one that waits for a busy applier never holds up a snapshot. */
-    private final ExecutorService statusWork = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-status"));
+    private final ExecutorService statusWork = Executors.newSingleThreadExecutor(Threads.named("tandem-replication-status"));
     /** Light status answers (what a promotion asks) on theirs: they read no database and never queue behind a full one. */
-    private final ExecutorService lightStatusWork = Executors.newSingleThreadExecutor(r -> new Thread(r, "tandem-replication-status-light"));
-    private final ScheduledExecutorService watching = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-replication-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService lightStatusWork = Executors.newSingleThreadExecutor(Threads.named("tandem-replication-status-light"));
+    private final ScheduledExecutorService watching = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-replication-watchdog"));
     private final ApplierWatchdog watchdog;
     private final EventLog.Subscription subscription;
 

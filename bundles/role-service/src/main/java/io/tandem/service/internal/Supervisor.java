@@ -1,5 +1,7 @@
 package io.tandem.service.internal;
 
+import io.tandem.api.concurrent.Backoff;
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.cluster.ClusterNode;
 import io.tandem.api.node.Health;
 import io.tandem.service.ServiceMode;
@@ -76,11 +78,7 @@ final class Supervisor {
         this.cluster = cluster;
         this.state = config.enabled() ? ServiceState.INACTIVE : ServiceState.DISABLED;
         this.detail = config.enabled() ? "role " + config.role().id() + " not active on this node" : "enabled = false";
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-service-" + config.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-service-" + config.name()));
         publish();
     }
 
@@ -339,8 +337,9 @@ final class Supervisor {
             setState(ServiceState.FAILED, why);
             return;
         }
-        long delay = config.restartInitial().toMillis() << Math.min(20, fastFailures - 1);
-        delay = Math.min(delay, config.restartMax().toMillis());
+        long initial = Math.max(1, config.restartInitial().toMillis());
+        long delay = Backoff.after(fastFailures, initial, Math.max(initial, config.restartMax().toMillis()),
+                java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         backoffUntil = now + delay;
         setState(ServiceState.BACKOFF, reason + "; restart in " + delay + " ms");
         executor.schedule(this::tick, delay, TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package io.tandem.blob.s3.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.blob.BlobException;
 import io.tandem.api.blob.BlobRef;
 import io.tandem.api.blob.BlobService;
@@ -68,11 +69,7 @@ public class BlobStore implements BlobService {
     private final LocalStore local;
     private final S3Store s3;
     private final String summary;
-    private final ScheduledExecutorService warmer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-blob-warm-up");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService warmer = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-blob-warm-up"));
     /** The last warm-up state of each bucket configuration, so that only changes are logged. */
     private final Map<BucketConfig, WarmUp> warmedUp = new ConcurrentHashMap<>();
 

@@ -1,5 +1,6 @@
 package io.tandem.blob.s3.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -178,11 +179,7 @@ public final class S3Bench implements AutoCloseable {
         AtomicInteger errors = new AtomicInteger();
         AtomicReference<String> firstError = new AtomicReference<>("");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(plan.stepSeconds());
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "tandem-s3-bench");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(threads, Threads.named("tandem-s3-bench"));
         long start = System.nanoTime();
         try {
             List<Future<?>> workers = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.tandem.cluster.hazelcast.internal;
 
+import io.tandem.api.concurrent.Threads;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -26,6 +27,7 @@ import io.tandem.api.node.LocalNode;
 import io.tandem.api.node.NodeIdentity;
 import io.tandem.api.node.Role;
 import io.tandem.api.node.RoleStatus;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -102,24 +104,16 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     private final LocalNode localNode;
     private final Config config;
     private final Map<Role, Integer> expected;
-    private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, String> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService executor;
     private volatile HazelcastInstance instance;
     private volatile ReplicatedMap<String, String> nodesMap;
     private volatile com.hazelcast.topic.ITopic<String> messages;
     private final Map<ClusterMessageListener, java.util.Set<String>> messageListeners = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.ExecutorService messageDispatch = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tandem-cluster-messages");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ExecutorService messageDispatch = Executors.newSingleThreadExecutor(Threads.named("tandem-cluster-messages"));
     /** Writes this node's record to the records map, off the thread that dispatches membership changes. */
-    private final ExecutorService publisher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tandem-cluster-publish");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService publisher = Executors.newSingleThreadExecutor(Threads.named("tandem-cluster-publish"));
     private final java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set when a member joined or this member merged: the next publication writes the record even if unchanged. */
     private final java.util.concurrent.atomic.AtomicBoolean republish = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -135,11 +129,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         this.config = config;
         validate(config);
         this.expected = ExpectedRoles.parse(PID, config.expected_roles());
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-cluster");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-cluster"));
         executor.execute(this::start);
         executor.scheduleWithFixedDelay(this::tick, config.publish_interval_millis(),
                 config.publish_interval_millis(), TimeUnit.MILLISECONDS);
@@ -193,13 +183,70 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         LOG.info("Stopped cluster member");
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addClusterListener(ClusterListener listener) {
-        listeners.add(listener);
+    /**
+     * The whiteboard's listeners are bound as service objects and got on the dispatch thread at their first
+     * event: most of them (the ownership lease, the failover coordinator, supervised services) reference this
+     * service, and getting one while SCR creates it for them was a cycle that SCR logged as an ERROR (and
+     * resolved by binding that listener later).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = ClusterListener.class)
+    void bindClusterListener(ComponentServiceObjects<ClusterListener> objects) {
+        listeners.add(new Listener(objects, null));
     }
 
-    void removeClusterListener(ClusterListener listener) {
-        listeners.remove(listener);
+    void unbindClusterListener(ComponentServiceObjects<ClusterListener> objects) {
+        for (Listener l : listeners) {
+            if (l.sameService(objects) && listeners.remove(l)) {
+                l.release();
+            }
+        }
+    }
+
+    /** A listener given directly (tests). */
+    void addClusterListener(ClusterListener listener) {
+        listeners.add(new Listener(null, listener));
+    }
+
+    /** A listener of the whiteboard: its service object, got at its first event; or one given directly. */
+    private static final class Listener {
+        private final ComponentServiceObjects<ClusterListener> objects;
+        private ClusterListener service;
+
+        Listener(ComponentServiceObjects<ClusterListener> objects, ClusterListener service) {
+            this.objects = objects;
+            this.service = service;
+        }
+
+        boolean sameService(ComponentServiceObjects<ClusterListener> other) {
+            if (objects == null) {
+                return false;
+            }
+            Object ref = objects.getServiceReference();
+            return objects == other || ref != null && ref.equals(other.getServiceReference());
+        }
+
+        /** The listener, got from the framework the first time; null while it cannot be had (tried again next event). */
+        synchronized ClusterListener get() {
+            if (service == null && objects != null) {
+                try {
+                    service = objects.getService();
+                } catch (RuntimeException e) {
+                    LOG.warn("Cluster listener {} not available yet: {}", objects.getServiceReference(), e.toString());
+                }
+            }
+            return service;
+        }
+
+        synchronized void release() {
+            if (service != null && objects != null) {
+                try {
+                    objects.ungetService(service);
+                } catch (RuntimeException e) {
+                    LOG.debug("Cluster listener {} already gone: {}", objects.getServiceReference(), e.toString());
+                }
+            }
+            service = null;
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -508,7 +555,11 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             }
         });
         for (ClusterEvent event : events) {
-            for (ClusterListener l : listeners) {
+            for (Listener listener : listeners) {
+                ClusterListener l = listener.get();
+                if (l == null) {
+                    continue;
+                }
                 try {
                     l.clusterChanged(event);
                 } catch (RuntimeException e) {

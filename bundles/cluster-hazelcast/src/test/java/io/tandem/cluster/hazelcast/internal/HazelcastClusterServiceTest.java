@@ -1,5 +1,6 @@
 package io.tandem.cluster.hazelcast.internal;
 
+import io.tandem.api.test.Await;
 import io.tandem.api.cluster.ClusterEvent;
 import io.tandem.api.cluster.ClusterNode;
 import io.tandem.api.cluster.ClusterStatus;
@@ -81,15 +82,9 @@ public class HazelcastClusterServiceTest {
         return service;
     }
 
-    /** Polls the condition until it holds or the timeout passes. */
-    private static void await(BooleanSupplier condition, Duration timeout, Supplier<String> message) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail(message.get() + " (after " + timeout.toSeconds() + " s)");
-            }
-            Thread.sleep(50);
-        }
+    /** Polls the condition until it holds or the timeout passes (then fails with the message). */
+    private static void await(BooleanSupplier condition, Duration timeout, Supplier<String> message) {
+        Await.until("", timeout, Duration.ofMillis(50), condition, message);
     }
 
     private static Optional<ClusterNode> find(HazelcastClusterService service, String name) {
@@ -110,6 +105,48 @@ public class HazelcastClusterServiceTest {
                             && sees(s, "beta", EnumSet.of(Role.MTA)),
                     JOIN, () -> "both members with their roles, seen from " + (s == alpha ? "alpha" : "beta") + ": " + s.nodes());
         }
+    }
+
+    /**
+     * A listener of the whiteboard is not got while SCR binds it: most listeners reference the cluster service,
+     * and getting one while SCR creates the service for it was a cycle (an ERROR in the log at every start
+     * where the listener came first). It is got on the dispatch thread at its first event, and given back when
+     * it is unbound.
+     */
+    @Test
+    public void aWhiteboardListenerIsGotOnlyAtItsFirstEventAndGivenBackWhenUnbound() throws Exception {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        org.osgi.service.component.ComponentServiceObjects<io.tandem.api.cluster.ClusterListener> objects =
+                new org.osgi.service.component.ComponentServiceObjects<>() {
+                    @Override
+                    public io.tandem.api.cluster.ClusterListener getService() {
+                        calls.add("get on " + Thread.currentThread().getName());
+                        return events::add;
+                    }
+
+                    @Override
+                    public void ungetService(io.tandem.api.cluster.ClusterListener service) {
+                        calls.add("unget");
+                    }
+
+                    @Override
+                    public org.osgi.framework.ServiceReference<io.tandem.api.cluster.ClusterListener> getServiceReference() {
+                        return null;
+                    }
+                };
+        HazelcastClusterService alpha = start(alphaNode, alphaPort);
+        alpha.bindClusterListener(objects);
+        assertEquals("nothing got while bound", List.of(), calls);
+
+        await(() -> hasEvent(ClusterEvent.Type.NODE_JOINED, "alpha"), JOIN, () -> "alpha's own join through the bound listener: " + events);
+        assertEquals("got once, on the dispatch thread", List.of("get on tandem-cluster"), calls);
+
+        alpha.unbindClusterListener(objects);
+        assertEquals(List.of("get on tandem-cluster", "unget"), calls);
+        int heard = events.size();
+        HazelcastClusterService beta = start(betaNode, betaPort);
+        awaitBothJoined(alpha, beta);
+        assertEquals("an unbound listener hears nothing more", heard, events.size());
     }
 
     @Test

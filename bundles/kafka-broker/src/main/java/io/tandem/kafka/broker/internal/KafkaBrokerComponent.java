@@ -1,5 +1,6 @@
 package io.tandem.kafka.broker.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.audit.Audit;
 import io.tandem.api.cluster.ClusterService;
 import io.tandem.api.cluster.ClusterStatus;
@@ -151,11 +152,7 @@ public class KafkaBrokerComponent implements KafkaBrokerService {
         this.state = error != null ? KafkaBrokerState.FAILED : settings.enabled() ? KafkaBrokerState.STARTING : KafkaBrokerState.DISABLED;
         this.detail = error != null ? error : settings.enabled() ? "starting" : "enabled = false: the cluster uses an external Kafka";
         publish(-1, 0);
-        this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-kafka-monitor");
-            t.setDaemon(true);
-            return t;
-        });
+        this.monitor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-kafka-monitor"));
         monitor.scheduleWithFixedDelay(this::check, 0, 1, TimeUnit.SECONDS);
     }
 

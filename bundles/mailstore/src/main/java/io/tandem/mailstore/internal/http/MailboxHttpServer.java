@@ -1,5 +1,6 @@
 package io.tandem.mailstore.internal.http;
 
+import io.tandem.api.concurrent.Threads;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves the {@link MailboxApi} with the JDK's HTTP server (as the health endpoints do, see
@@ -19,12 +19,7 @@ public final class MailboxHttpServer implements AutoCloseable {
     private final ExecutorService executor;
 
     public MailboxHttpServer(MailboxApi api, InetAddress address, int port, int threads) throws IOException {
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "tandem-mailstore-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newFixedThreadPool(threads, Threads.numbered("tandem-mailstore-http"));
         try {
             this.server = HttpServer.create(new InetSocketAddress(address, port), 100);
         } catch (IOException e) {

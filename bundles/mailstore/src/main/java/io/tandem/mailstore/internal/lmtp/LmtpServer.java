@@ -1,5 +1,6 @@
 package io.tandem.mailstore.internal.lmtp;
 
+import io.tandem.api.concurrent.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,14 +64,8 @@ public final class LmtpServer implements AutoCloseable {
         this.socket = new ServerSocket();
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress(address, port), 100);
-        AtomicInteger n = new AtomicInteger();
-        this.connections = new ThreadPoolExecutor(1, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "tandem-lmtp-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.acceptor = new Thread(this::acceptLoop, "tandem-lmtp-accept");
-        acceptor.setDaemon(true);
+        this.connections = new ThreadPoolExecutor(1, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), Threads.numbered("tandem-lmtp"));
+        this.acceptor = Threads.daemon(this::acceptLoop, "tandem-lmtp-accept");
         acceptor.start();
     }
 

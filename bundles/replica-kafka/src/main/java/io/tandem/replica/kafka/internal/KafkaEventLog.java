@@ -1,5 +1,6 @@
 package io.tandem.replica.kafka.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.node.LocalNode;
 import io.tandem.api.replication.BrokerCheck;
@@ -232,11 +233,7 @@ public class KafkaEventLog implements EventLog {
                 config.fetch_max_wait_ms());
         this.timing = timing;
         refresh(); // enabled() and brokers() are right from the start
-        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tandem-replica-kafka-brokers");
-            t.setDaemon(true);
-            return t;
-        });
+        this.poller = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-replica-kafka-brokers"));
         poller.scheduleWithFixedDelay(this::tick, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         LOG.info("Started replication event log (topic {}, {} partitions, append timeout {} ms, compression {}): {}",
                 topic, partitions, appendTimeoutMillis, compression, setting.isEmpty() ? "disabled until the global 'brokers' is set"

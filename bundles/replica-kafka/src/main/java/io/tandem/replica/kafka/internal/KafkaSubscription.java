@@ -1,5 +1,7 @@
 package io.tandem.replica.kafka.internal;
 
+import io.tandem.api.concurrent.Backoff;
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.LogRecord;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -129,8 +131,7 @@ final class KafkaSubscription implements EventLog.Subscription {
         this.onClosed = onClosed;
         this.backoff = new Backoff(timing.backoffInitialMillis(), timing.backoffMaxMillis());
         this.setupBackoff = new Backoff(timing.backoffInitialMillis(), timing.backoffMaxMillis());
-        this.thread = new Thread(this::run, threadName);
-        this.thread.setDaemon(true);
+        this.thread = Threads.daemon(this::run, threadName);
     }
 
     void start() {

@@ -1,5 +1,6 @@
 package io.tandem.replica.kafka.internal;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
 import io.tandem.api.replication.LogRecord;
@@ -75,8 +76,7 @@ final class TransactionalWriter implements AutoCloseable {
         this.timeoutMillis = timeoutMillis;
         this.producers = producers;
         this.readers = readers;
-        this.thread = new Thread(this::run, threadName);
-        this.thread.setDaemon(true);
+        this.thread = Threads.daemon(this::run, threadName);
         this.thread.start();
     }
 

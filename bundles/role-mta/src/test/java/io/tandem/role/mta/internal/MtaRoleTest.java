@@ -1,5 +1,6 @@
 package io.tandem.role.mta.internal;
 
+import io.tandem.api.test.Await;
 import io.tandem.role.mta.internal.command.CommandsProbe;
 import io.tandem.role.mta.internal.spool.Envelope;
 import io.tandem.role.mta.internal.spool.Recipient;
@@ -76,12 +77,8 @@ public class MtaRoleTest {
         return m.group(1);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue("timed out waiting until " + what, System.nanoTime() < deadline);
-            TimeUnit.MILLISECONDS.sleep(20); // polling interval of a bounded wait
-        }
+    private static void await(String what, BooleanSupplier condition) {
+        Await.until(what, Duration.ofSeconds(20), Duration.ofMillis(20), condition, () -> "");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.tandem.role.mta.internal.delivery;
 
+import io.tandem.api.concurrent.Backoff;
+import io.tandem.api.concurrent.Threads;
 import io.tandem.api.cluster.ClusterNode;
 import io.tandem.api.cluster.ClusterService;
 import io.tandem.api.directory.Account;
@@ -26,9 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -91,19 +91,10 @@ public final class Deliverer implements AutoCloseable {
             }
             queue.put(e.id(), e);
         }
-        this.timer = Executors.newSingleThreadScheduledExecutor(threads("tandem-mta-scheduler"));
-        this.workers = Executors.newFixedThreadPool(settings.threads(), threads("tandem-mta-delivery"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(Threads.numbered("tandem-mta-scheduler"));
+        this.workers = Executors.newFixedThreadPool(settings.threads(), Threads.numbered("tandem-mta-delivery"));
         long period = Math.max(1, settings.routeCheck().toMillis());
         timer.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
-    }
-
-    private static ThreadFactory threads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /** A message the SMTP server just committed: attempted at once. */
@@ -150,11 +141,14 @@ public final class Deliverer implements AutoCloseable {
         return targets.size();
     }
 
-    /** The next attempt delay after {@code attempts} failed attempts. */
+    /** The next attempt delay after {@code attempts} failed attempts (jittered: see {@link Backoff}). */
     long backoff(int attempts) {
-        long initial = settings.initialRetry().toMillis();
-        int shift = Math.min(Math.max(attempts - 1, 0), 30);
-        return Math.min(initial << shift, settings.maxRetry().toMillis());
+        return backoff(attempts, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+    }
+
+    long backoff(int attempts, double random) {
+        long initial = Math.max(1, settings.initialRetry().toMillis());
+        return Backoff.after(Math.max(1, attempts), initial, Math.max(initial, settings.maxRetry().toMillis()), random);
     }
 
     /** An LMTP session under way with a Mailstore member: abandoned by closing its connection. */

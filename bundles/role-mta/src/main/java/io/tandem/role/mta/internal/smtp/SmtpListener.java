@@ -1,5 +1,6 @@
 package io.tandem.role.mta.internal.smtp;
 
+import io.tandem.api.concurrent.Threads;
 import io.tandem.role.mta.internal.spool.Envelope;
 import io.tandem.role.mta.internal.spool.Recipient;
 import io.tandem.role.mta.internal.spool.Spool;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -66,12 +66,7 @@ public final class SmtpListener implements AutoCloseable {
         this.check = check;
         this.accepted = accepted;
         this.clock = clock;
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory threads = r -> {
-            Thread t = new Thread(r, "tandem-mta-smtp-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+        ThreadFactory threads = Threads.numbered("tandem-mta-smtp");
         // one thread per session, bounded by maxConnections in the server (beyond it: 421)
         this.sessions = Executors.newCachedThreadPool(threads);
         this.server = SMTPServer.port(settings.port())
