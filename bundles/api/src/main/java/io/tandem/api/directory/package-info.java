@@ -4,7 +4,7 @@
  * record is a database; ownership changes are compare-and-set there.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.tandem.api.directory;
 
 import org.osgi.annotation.bundle.Export;

@@ -14,7 +14,7 @@
  * <p>No JDBC or other vendor type appears here.
  */
 @Export
-@Version("1.7.0")
+@Version("1.8.0")
 package io.tandem.api.mailbox;
 
 import org.osgi.annotation.bundle.Export;

@@ -383,6 +383,26 @@ public class MailboxHttpApiTest {
     }
 
     @Test
+    public void whenTheMailboxDatabaseIsDownARequestAsksToRetry() throws Exception {
+        append("alice@example.com", 2, MESSAGE);
+        parts.store.deactivateForTest(); // its pool is closed: every statement fails
+        Answer list = get("/accounts/alice@example.com/folders/2/messages");
+        assertStatus(503, list);
+        assertEquals("5", list.response().headers().firstValue("Retry-After").orElse(""));
+        assertEquals("mailbox store unavailable, try again later", list.error());
+        Answer append = call("POST", "/accounts/alice@example.com/folders/2/messages", MESSAGE);
+        assertStatus(503, append);
+    }
+
+    @Test
+    public void whenTheDirectoryIsDownARequestAsksToRetry() throws Exception {
+        parts.directory.deactivateForTest(); // its pool is closed: every lookup fails
+        Answer a = get("/accounts/bob@example.com/folders/2/messages");
+        assertStatus(503, a);
+        assertEquals("directory unavailable, try again later", a.error());
+    }
+
+    @Test
     public void whenTheBlobStoreIsDownAnAppendAsksToRetryAndRecordsNothing() throws Exception {
         int closedPort;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

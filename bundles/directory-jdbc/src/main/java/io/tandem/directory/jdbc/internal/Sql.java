@@ -1,5 +1,6 @@
 package io.tandem.directory.jdbc.internal;
 
+import io.tandem.api.directory.DirectoryUnavailableException;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -628,12 +628,15 @@ public class JdbcMailboxStore implements MailboxStore {
         return new Head(rs.getLong(first), rs.getLong(first + 1), rs.getLong(first + 2), rs.getLong(first + 3), rs.getLong(first + 4));
     }
 
-    /** Carries an SQLException through the {@link MailboxTransaction} methods, which cannot throw it. */
-    private static final class UncheckedSql extends RuntimeException {
+    /**
+     * Carries an SQLException through the {@link MailboxTransaction} methods, which cannot throw it; to callers it
+     * is the store's database failing, as it is.
+     */
+    private static final class UncheckedSql extends io.tandem.api.mailbox.MailboxStoreUnavailableException {
         private static final long serialVersionUID = 1L;
 
         UncheckedSql(SQLException cause) {
-            super(cause);
+            super("mailstore database error: " + cause.getMessage(), cause);
         }
 
         @Override

@@ -3,6 +3,8 @@ package io.tandem.mailstore.internal.http;
 import io.tandem.mailstore.internal.Mailboxes;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.tandem.api.directory.DirectoryUnavailableException;
+import io.tandem.api.mailbox.MailboxStoreUnavailableException;
 import io.tandem.api.blob.BlobException;
 import io.tandem.api.blob.BlobRef;
 import io.tandem.api.blob.BlobService;
@@ -37,7 +39,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -115,15 +116,14 @@ public final class MailboxApi {
                 error(exchange, ApiException.badRequest(e.getMessage()));
             } catch (StaleEpochException e) {
                 error(exchange, ApiException.unavailable("ownership is changing: " + e.getMessage()));
+            } catch (MailboxStoreUnavailableException | DirectoryUnavailableException e) {
+                String what = e instanceof DirectoryUnavailableException ? "directory" : "mailbox store";
+                LOG.warn("Mailbox API {} {}: {} unavailable ({})", exchange.getRequestMethod(), exchange.getRequestURI(),
+                        what, e.toString());
+                error(exchange, ApiException.unavailable(what + " unavailable, try again later"));
             } catch (RuntimeException e) {
-                if (causedBy(e, SQLException.class)) {
-                    LOG.warn("Mailbox API {} {}: mailbox store unavailable ({})", exchange.getRequestMethod(),
-                            exchange.getRequestURI(), e.toString());
-                    error(exchange, ApiException.unavailable("mailbox store unavailable, try again later"));
-                } else {
-                    LOG.error("Mailbox API {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                    error(exchange, new ApiException(500, "internal error: " + e));
-                }
+                LOG.error("Mailbox API {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+                error(exchange, new ApiException(500, "internal error: " + e));
             }
         } catch (IOException e) {
             LOG.debug("Mailbox API {} {}: connection failed ({})", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
@@ -598,15 +598,6 @@ public final class MailboxApi {
         row.put("account", a.name());
         row.putAll(messageJson(m));
         return row;
-    }
-
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void error(HttpExchange ex, ApiException e) throws IOException {
