@@ -115,6 +115,24 @@ public class ClusterIT {
         ProcessResult viaClient = binTandem(node, Map.of("TANDEM_CLIENT", "karaf"), "cluster", "node-list", "--json");
         assertEquals("the Karaf client still works: " + viaClient.output, 0, viaClient.code);
 
+        // standard output carries only the command's output (`--json | jq` works), the node's error goes to
+        // standard error without colours, with either client
+        for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("TANDEM_CLIENT", "karaf"))) {
+            Streams error = binTandemStreams(node, env, "ha", "getAccountStatus", "nosuch@example.org");
+            assertEquals(env + " " + error, 1, error.code);
+            assertEquals(env + " nothing on standard output: " + error, "", error.out.strip());
+            assertTrue(env + " " + error, error.err.startsWith("Error executing command: ") && error.err.contains("'nosuch@example.org' has no value"));
+            assertFalse(env + " no colours: " + error, error.err.contains("\u001b["));
+            // preflight prints its JSON report and fails when a check fails (this machine's /etc/hosts lacks the
+            // node's name): the report stays parseable either way
+            Streams preflight = binTandemStreams(node, env, "node", "preflight", "--json");
+            assertTrue(env + " " + preflight, HaCluster.JSON.readTree(preflight.out).has("result"));
+            assertEquals(env + " " + preflight, preflight.code != 0, preflight.err.contains("node:preflight FAILED"));
+        }
+        Streams notFound = binTandemStreams(node, Map.of(), "cluster", "nosuch");
+        assertEquals(notFound.toString(), 1, notFound.code);
+        assertEquals(notFound.toString(), "Command not found: cluster:nosuch", notFound.err.strip());
+
         // a copy of bin/tandem whose idea of the node's host key is another key: refused before any command
         Path impostor = Files.createTempDirectory("tandem-hostkey");
         Files.createDirectories(impostor.resolve("bin"));
@@ -156,6 +174,25 @@ public class ClusterIT {
     }
 
     private record ProcessResult(int code, String output) {
+    }
+
+    private record Streams(int code, String out, String err) {
+    }
+
+    /** bin/tandem with its standard output and standard error apart. */
+    private static Streams binTandemStreams(Path node, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", node.resolve("bin/tandem").toString()));
+        cmd.addAll(List.of(args));
+        Path err = Files.createTempFile("bin-tandem", ".err");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("bin/tandem " + String.join(" ", args) + " ends", p.waitFor(60, TimeUnit.SECONDS));
+        String errors = Files.readString(err);
+        Files.delete(err);
+        return new Streams(p.exitValue(), out, errors);
     }
 
     private static ProcessResult binTandem(Path node, Map<String, String> env, String... args) throws Exception {
