@@ -22,10 +22,7 @@ public final class Backoff {
 
     /** With the random source given (in [0, 1)): tests. */
     public Backoff(long initialMillis, long maxMillis, DoubleSupplier random) {
-        if (initialMillis < 1 || maxMillis < initialMillis) {
-            throw new IllegalArgumentException("back-off " + initialMillis + ".." + maxMillis
-                    + " ms: expected 1 <= initial <= max");
-        }
+        check(initialMillis, maxMillis);
         this.initialMillis = initialMillis;
         this.maxMillis = maxMillis;
         this.random = random;
@@ -44,6 +41,7 @@ public final class Backoff {
         if (failures < 1) {
             throw new IllegalArgumentException("failures = " + failures + ": expected at least 1");
         }
+        check(initialMillis, maxMillis);
         long nominal = initialMillis;
         for (int i = 1; i < failures && nominal < maxMillis; i++) {
             nominal = Math.min(maxMillis, nominal * 2);
@@ -51,9 +49,18 @@ public final class Backoff {
         return delay(Math.min(maxMillis, nominal), random);
     }
 
+    private static void check(long initialMillis, long maxMillis) {
+        if (initialMillis < 1 || maxMillis < initialMillis) {
+            throw new IllegalArgumentException("back-off " + initialMillis + ".." + maxMillis
+                    + " ms: expected 1 <= initial <= max");
+        }
+    }
+
+    /** In [nominal - nominal / 2, nominal], whatever {@code random} is (it is meant to be in [0, 1)). */
     private static long delay(long nominal, double random) {
         long half = nominal / 2;
-        return nominal - half + (long) (half * random);
+        double r = Math.min(Math.max(random, 0.0), 1.0);
+        return Math.min(nominal, nominal - half + (long) (half * r));
     }
 
     /** After a success: the next delay is the initial one again. */

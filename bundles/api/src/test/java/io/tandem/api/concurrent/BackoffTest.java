@@ -46,5 +46,8 @@ public class BackoffTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Backoff(0, 10)).getMessage().contains("0..10 ms"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Backoff(10, 5)).getMessage().contains("10..5 ms"));
         assertThrows(IllegalArgumentException.class, () -> Backoff.after(0, 1, 2, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> Backoff.after(3, 0, 2, 0.5));
+        assertEquals("a random value out of range stays within the nominal delay", 1000L, Backoff.after(1, 1000, 2000, 7.0));
+        assertEquals(500L, Backoff.after(1, 1000, 2000, -1.0));
     }
 }

@@ -113,6 +113,8 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     private final Map<ClusterMessageListener, java.util.Set<String>> messageListeners = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ExecutorService messageDispatch = Executors.newSingleThreadExecutor(Threads.named("tandem-cluster-messages"));
     /** Writes this node's record to the records map, off the thread that dispatches membership changes. */
+    /** Gets the whiteboard's listeners from the framework (which may wait on SCR), off the dispatch thread. */
+    private final ExecutorService resolver = Executors.newSingleThreadExecutor(Threads.named("tandem-cluster-listeners"));
     private final ExecutorService publisher = Executors.newSingleThreadExecutor(Threads.named("tandem-cluster-publish"));
     private final java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set when a member joined or this member merged: the next publication writes the record even if unchanged. */
@@ -177,6 +179,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     @Deactivate
     void deactivate() {
         executor.shutdownNow();
+        resolver.shutdownNow();
         publisher.shutdownNow();
         messageDispatch.shutdownNow();
         stopMember();
@@ -184,14 +187,17 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     }
 
     /**
-     * The whiteboard's listeners are bound as service objects and got on the dispatch thread at their first
-     * event: most of them (the ownership lease, the failover coordinator, supervised services) reference this
-     * service, and getting one while SCR creates it for them was a cycle that SCR logged as an ERROR (and
-     * resolved by binding that listener later).
+     * The whiteboard's listeners are bound as service objects and got on a thread of their own right after: most
+     * of them (the ownership lease, the failover coordinator, supervised services) reference this service, and
+     * getting one while SCR created the service for it was a cycle that SCR logged as an ERROR (and resolved by
+     * binding that listener later). Getting one may wait on SCR (a component being created): never on the thread
+     * that dispatches membership events, and a listener not got yet keeps its events, in order, until it is.
      */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, service = ClusterListener.class)
     void bindClusterListener(ComponentServiceObjects<ClusterListener> objects) {
-        listeners.add(new Listener(objects, null));
+        Listener l = new Listener(objects, null);
+        listeners.add(l);
+        resolveSoon(l);
     }
 
     void unbindClusterListener(ComponentServiceObjects<ClusterListener> objects) {
@@ -207,10 +213,39 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         listeners.add(new Listener(null, listener));
     }
 
-    /** A listener of the whiteboard: its service object, got at its first event; or one given directly. */
+    /** Gets the listener's service object on the resolver thread, then hands it the events it missed meanwhile. */
+    private void resolveSoon(Listener l) {
+        if (!l.resolving.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            resolver.execute(() -> {
+                try {
+                    if (l.resolve()) {
+                        executor.execute(l::deliverMissed);
+                    }
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shutting down
+                } finally {
+                    l.resolving.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            l.resolving.set(false); // shutting down
+        }
+    }
+
+    /** Events a listener not got yet keeps at most (a membership change is a few): the oldest go beyond. */
+    static final int MAX_MISSED = 10_000;
+
+    /** A listener of the whiteboard: its service object once got; or one given directly. */
     private static final class Listener {
         private final ComponentServiceObjects<ClusterListener> objects;
-        private ClusterListener service;
+        private volatile ClusterListener service;
+        private volatile boolean released;
+        final java.util.concurrent.atomic.AtomicBoolean resolving = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Events that came while the service object could not be had yet; touched only by the dispatch thread. */
+        private final java.util.ArrayDeque<ClusterEvent> missed = new java.util.ArrayDeque<>();
 
         Listener(ComponentServiceObjects<ClusterListener> objects, ClusterListener service) {
             this.objects = objects;
@@ -225,27 +260,81 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             return objects == other || ref != null && ref.equals(other.getServiceReference());
         }
 
-        /** The listener, got from the framework the first time; null while it cannot be had (tried again next event). */
-        synchronized ClusterListener get() {
-            if (service == null && objects != null) {
-                try {
-                    service = objects.getService();
-                } catch (RuntimeException e) {
-                    LOG.warn("Cluster listener {} not available yet: {}", objects.getServiceReference(), e.toString());
-                }
+        /** On the resolver thread: gets the service object; true when it was got now. */
+        boolean resolve() {
+            if (service != null || released || objects == null) {
+                return false;
             }
-            return service;
+            ClusterListener got;
+            try {
+                got = objects.getService();
+            } catch (RuntimeException e) {
+                LOG.warn("Cluster listener {} not available yet ({}): its events wait for it", objects.getServiceReference(), e.toString());
+                return false;
+            }
+            if (got == null) {
+                LOG.warn("Cluster listener {} not available yet: its events wait for it", objects.getServiceReference());
+                return false;
+            }
+            synchronized (this) {
+                if (released) {
+                    objects.ungetService(got);
+                    return false;
+                }
+                service = got;
+            }
+            return true;
+        }
+
+        /**
+         * On the dispatch thread: the event to the listener, after those it missed; false when it is not got yet
+         * (the event is kept for it).
+         */
+        boolean deliver(ClusterEvent event) {
+            ClusterListener s = service;
+            if (s == null) {
+                if (!released && objects != null) {
+                    if (missed.size() >= MAX_MISSED) {
+                        ClusterEvent dropped = missed.poll();
+                        LOG.warn("Cluster listener {} not available for {} events: the oldest ({} {}) is dropped",
+                                objects.getServiceReference(), MAX_MISSED, dropped.type(), dropped.node().name());
+                    }
+                    missed.add(event);
+                }
+                return false;
+            }
+            deliverMissed();
+            call(s, event);
+            return true;
+        }
+
+        /** On the dispatch thread: the events kept while the listener could not be had, in order. */
+        void deliverMissed() {
+            ClusterListener s = service;
+            while (s != null && !missed.isEmpty()) {
+                call(s, missed.poll());
+            }
+        }
+
+        private static void call(ClusterListener l, ClusterEvent event) {
+            try {
+                l.clusterChanged(event);
+            } catch (RuntimeException e) {
+                LOG.warn("Cluster listener {} failed on {}: {}", l, event.type(), e.toString());
+            }
         }
 
         synchronized void release() {
-            if (service != null && objects != null) {
+            released = true;
+            ClusterListener s = service;
+            service = null;
+            if (s != null && objects != null) {
                 try {
-                    objects.ungetService(service);
+                    objects.ungetService(s);
                 } catch (RuntimeException e) {
                     LOG.debug("Cluster listener {} already gone: {}", objects.getServiceReference(), e.toString());
                 }
             }
-            service = null;
         }
     }
 
@@ -556,14 +645,8 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         });
         for (ClusterEvent event : events) {
             for (Listener listener : listeners) {
-                ClusterListener l = listener.get();
-                if (l == null) {
-                    continue;
-                }
-                try {
-                    l.clusterChanged(event);
-                } catch (RuntimeException e) {
-                    LOG.warn("Cluster listener {} failed on {}: {}", l, event.type(), e.toString());
+                if (!listener.deliver(event)) {
+                    resolveSoon(listener); // not got yet: try again (it keeps the event)
                 }
             }
         }

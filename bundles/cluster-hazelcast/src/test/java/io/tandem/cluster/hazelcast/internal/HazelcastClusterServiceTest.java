@@ -32,7 +32,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 /** Two real Hazelcast members on the loopback address, in a cluster of their own. */
 public class HazelcastClusterServiceTest {
@@ -108,19 +107,27 @@ public class HazelcastClusterServiceTest {
     }
 
     /**
-     * A listener of the whiteboard is not got while SCR binds it: most listeners reference the cluster service,
-     * and getting one while SCR creates the service for it was a cycle (an ERROR in the log at every start
-     * where the listener came first). It is got on the dispatch thread at its first event, and given back when
-     * it is unbound.
+     * A listener of the whiteboard is not got on the thread that binds it: most listeners reference the cluster
+     * service, and getting one while SCR created the service for it was a cycle (an ERROR in the log at some
+     * starts). It is got on a thread of its own, which may wait on SCR (the component being created) without
+     * holding up the dispatch of events; the events that came meanwhile reach it afterwards, in order. It is
+     * given back when it is unbound.
      */
     @Test
-    public void aWhiteboardListenerIsGotOnlyAtItsFirstEventAndGivenBackWhenUnbound() throws Exception {
+    public void aWhiteboardListenerIsGotOffTheBindingAndDispatchThreadsAndMissesNoEventMeanwhile() throws Exception {
         List<String> calls = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch created = new java.util.concurrent.CountDownLatch(1);
         org.osgi.service.component.ComponentServiceObjects<io.tandem.api.cluster.ClusterListener> objects =
                 new org.osgi.service.component.ComponentServiceObjects<>() {
                     @Override
                     public io.tandem.api.cluster.ClusterListener getService() {
                         calls.add("get on " + Thread.currentThread().getName());
+                        try {
+                            // SCR still creating the listener's component
+                            assertTrue(created.await(60, java.util.concurrent.TimeUnit.SECONDS));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                         return events::add;
                     }
 
@@ -134,18 +141,27 @@ public class HazelcastClusterServiceTest {
                         return null;
                     }
                 };
+        List<ClusterEvent> direct = new CopyOnWriteArrayList<>();
         HazelcastClusterService alpha = start(alphaNode, alphaPort);
-        alpha.bindClusterListener(objects);
-        assertEquals("nothing got while bound", List.of(), calls);
+        alpha.addClusterListener(direct::add);
+        alpha.bindClusterListener(objects); // returns although the listener cannot be had yet
 
-        await(() -> hasEvent(ClusterEvent.Type.NODE_JOINED, "alpha"), JOIN, () -> "alpha's own join through the bound listener: " + events);
-        assertEquals("got once, on the dispatch thread", List.of("get on tandem-cluster"), calls);
+        // the dispatch goes on meanwhile: another listener hears alpha's own join, the pending one keeps it
+        await(() -> direct.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_JOINED && e.node().name().equals("alpha")),
+                JOIN, () -> "alpha's own join, heard by the listener given directly: " + direct);
+        assertEquals("nothing reached the listener not got yet", List.of(), events);
+        created.countDown();
+        await(() -> hasEvent(ClusterEvent.Type.NODE_JOINED, "alpha"), JOIN, () -> "the kept join, once the listener is got: " + events);
+        assertEquals("got once, on the resolver thread", List.of("get on tandem-cluster-listeners"), calls);
+        assertEquals("the same events, in the same order", direct.subList(0, events.size()), events);
 
         alpha.unbindClusterListener(objects);
-        assertEquals(List.of("get on tandem-cluster", "unget"), calls);
+        assertEquals(List.of("get on tandem-cluster-listeners", "unget"), calls);
         int heard = events.size();
         HazelcastClusterService beta = start(betaNode, betaPort);
         awaitBothJoined(alpha, beta);
+        await(() -> direct.stream().anyMatch(e -> e.type() == ClusterEvent.Type.NODE_JOINED && e.node().name().equals("beta")),
+                JOIN, () -> "beta's join, heard by the listener given directly: " + direct);
         assertEquals("an unbound listener hears nothing more", heard, events.size());
     }
 
