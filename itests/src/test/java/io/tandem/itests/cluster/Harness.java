@@ -158,17 +158,6 @@ final class Harness {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(200); // polling interval of a bounded wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
+        io.tandem.api.test.Await.until(what, timeout, Duration.ofMillis(200), condition, () -> "");
     }
 }

@@ -1,7 +1,6 @@
 package io.tandem.api.test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -14,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -47,9 +45,7 @@ public final class KafkaClusterFixture implements AutoCloseable {
         this.environment = Map.of(
                 "KAFKA_QUORUM_VOTERS", nodes.stream().map(n -> n.id() + "@127.0.0.1:" + n.controllerPort()).collect(Collectors.joining(",")),
                 "KAFKA_INTERNAL_RF", Integer.toString(internalReplicationFactor));
-        // never leave a broker behind, even when the JVM is stopped early
-        this.cleanup = new Thread(this::stopQuietly, "kafka-cluster-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        this.cleanup = Scripts.stopAtExit("kafka-cluster", this::stopQuietly);
     }
 
     /** {@link #start(String, int, int)} with internal topics of replication factor 1 (as {@link KafkaFixture}'s). */
@@ -68,21 +64,13 @@ public final class KafkaClusterFixture implements AutoCloseable {
         if (size < 1 || internalReplicationFactor < 1 || internalReplicationFactor > size) {
             throw new IllegalArgumentException("size " + size + ", internal replication factor " + internalReplicationFactor);
         }
-        String scriptProperty = System.getProperty("tandem.kafka.script");
-        if (scriptProperty == null) {
-            throw new IllegalStateException("system property tandem.kafka.script is not set (run the ITs with mvn verify)");
-        }
-        Path script = Path.of(scriptProperty).toAbsolutePath().normalize();
-        if (!Files.isExecutable(script)) {
-            throw new IllegalStateException(script + " is missing or not executable");
-        }
+        Path script = Scripts.script("tandem.kafka.script");
         Set<Integer> ports = new HashSet<>();
         while (ports.size() < 2 * size) {
-            ports.add(S3ProxyFixture.freePort());
+            ports.add(Scripts.freePort());
         }
         List<Integer> free = new ArrayList<>(ports);
-        Path base = Path.of(System.getProperty("tandem.it.dir", "target/it")).toAbsolutePath();
-        Path dir = base.resolve(name + "-" + free.get(0));
+        Path dir = Scripts.itDir().resolve(name + "-" + free.get(0));
         // one cluster id for every node: each formats its storage with it at its first start
         byte[] id = new byte[16];
         new SecureRandom().nextBytes(id);
@@ -157,25 +145,18 @@ public final class KafkaClusterFixture implements AutoCloseable {
     }
 
     public boolean running(int id) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(List.of(script.toString(), "status", node(id).dir().toString()))
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor() == 0;
+        return Scripts.succeeds(script.toString(), "status", node(id).dir().toString());
     }
 
     /** The last {@code lines} lines of node {@code id}'s log ("" when there is none). */
     public String logTail(int id, int lines) {
-        return KafkaFixture.tail(node(id).dir().resolve("kafka.log"), lines);
+        return Scripts.tail(node(id).dir().resolve("kafka.log"), lines);
     }
 
     @Override
     public void close() {
         stopQuietly();
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException e) {
-            // already shutting down
-        }
+        Scripts.stoppedAlready(cleanup);
     }
 
     private void stopQuietly() {
@@ -188,35 +169,13 @@ public final class KafkaClusterFixture implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the script for a node (bounded: 5 minutes, the first run may download the jars); its stdout, or
-     * fails with all its output and the end of the node's log.
-     */
+    /** Runs the script for a node; its stdout, or fails with all its output and the end of the node's log. */
     private String run(Node n, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(script.toString());
         command.addAll(List.of(args));
-        Path log = Files.createTempFile("kafka-sh-", ".log");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());
-            pb.environment().putAll(environment);
-            pb.environment().put("KAFKA_NODE_ID", Integer.toString(n.id()));
-            Process p = pb.start();
-            p.getOutputStream().close();
-            byte[] stdout = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within 5 minutes\n"
-                        + "--- end of " + n.dir().resolve("kafka.log") + ":\n" + logTail(n.id(), 40));
-            }
-            String out = new String(stdout, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n"
-                        + out + Files.readString(log) + "--- end of " + n.dir().resolve("kafka.log") + ":\n" + logTail(n.id(), 40));
-            }
-            return out;
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("KAFKA_NODE_ID", Integer.toString(n.id()));
+        return Scripts.run(env, () -> "--- end of " + n.dir().resolve("kafka.log") + ":\n" + logTail(n.id(), 40), command);
     }
 }

@@ -3,12 +3,10 @@ package io.tandem.api.test;
 import java.io.IOException;
 import java.time.Duration;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * A real single-node Kafka (KRaft) for the ITs, run by {@code scripts/infra/kafka.sh} (system property
@@ -30,28 +28,18 @@ public final class KafkaFixture implements AutoCloseable {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
-        // never leave a broker behind, even when the JVM is stopped early
-        this.cleanup = new Thread(this::stopQuietly, "kafka-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        this.cleanup = Scripts.stopAtExit("kafka", this::stopQuietly);
     }
 
     /** Starts a broker on free ports with its state under {@code tandem.it.dir}/{@code name}-{@code port}. */
     public static KafkaFixture start(String name) throws IOException, InterruptedException {
-        String scriptProperty = System.getProperty("tandem.kafka.script");
-        if (scriptProperty == null) {
-            throw new IllegalStateException("system property tandem.kafka.script is not set (run the ITs with mvn verify)");
-        }
-        Path script = Path.of(scriptProperty).toAbsolutePath().normalize();
-        if (!Files.isExecutable(script)) {
-            throw new IllegalStateException(script + " is missing or not executable");
-        }
-        Path base = Path.of(System.getProperty("tandem.it.dir", "target/it")).toAbsolutePath();
-        int port = S3ProxyFixture.freePort();
-        int controllerPort = S3ProxyFixture.freePort();
+        Path script = Scripts.script("tandem.kafka.script");
+        int port = Scripts.freePort();
+        int controllerPort = Scripts.freePort();
         while (controllerPort == port) {
-            controllerPort = S3ProxyFixture.freePort();
+            controllerPort = Scripts.freePort();
         }
-        Path dir = base.resolve(name + "-" + port);
+        Path dir = Scripts.itDir().resolve(name + "-" + port);
         KafkaFixture kafka = new KafkaFixture(script, dir, port, controllerPort);
         try {
             kafka.start();
@@ -81,10 +69,7 @@ public final class KafkaFixture implements AutoCloseable {
     }
 
     public boolean running() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(List.of(script.toString(), "status", dir.toString()))
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor() == 0;
+        return Scripts.succeeds(script.toString(), "status", dir.toString());
     }
 
     /**
@@ -122,36 +107,18 @@ public final class KafkaFixture implements AutoCloseable {
     }
 
     private void signal(String name, long pid) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("kill", "-s", name, Long.toString(pid)).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("kill -s " + name + " " + pid + " (Kafka in " + dir + ") failed: " + out);
-        }
+        Scripts.signal(name, pid, "Kafka in " + dir);
     }
 
     /** The last {@code lines} lines of the broker's log ("" when there is none). */
     public String logTail(int lines) {
-        return tail(dir.resolve("kafka.log"), lines);
-    }
-
-    /** The last {@code lines} lines of a broker's log file ("" when there is none). */
-    static String tail(Path log, int lines) {
-        try {
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "";
-        }
+        return Scripts.tail(dir.resolve("kafka.log"), lines);
     }
 
     @Override
     public void close() {
         stopQuietly();
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException e) {
-            // already shutting down
-        }
+        Scripts.stoppedAlready(cleanup);
     }
 
     private void stopQuietly() {
@@ -162,32 +129,11 @@ public final class KafkaFixture implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the script (bounded: 5 minutes, the first run may download the jars); its stdout, or fails
-     * with all its output and the end of the broker's log.
-     */
+    /** Runs the script; its stdout, or fails with all its output and the end of the broker's log. */
     private String run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(script.toString());
         command.addAll(List.of(args));
-        Path log = Files.createTempFile("kafka-sh-", ".log");
-        try {
-            Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
-            p.getOutputStream().close();
-            byte[] stdout = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within 5 minutes\n"
-                        + "--- end of " + dir.resolve("kafka.log") + ":\n" + logTail(40));
-            }
-            String out = new String(stdout, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n"
-                        + out + Files.readString(log) + "--- end of " + dir.resolve("kafka.log") + ":\n" + logTail(40));
-            }
-            return out;
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        return Scripts.run(Map.of(), () -> "--- end of " + dir.resolve("kafka.log") + ":\n" + logTail(40), command);
     }
 }

@@ -1,7 +1,6 @@
 package io.tandem.api.test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real PostgreSQL server for integration tests, started and stopped by {@code scripts/infra/postgres.sh}
@@ -28,12 +26,14 @@ public final class PostgresFixture implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final String baseUrl;
+    private final Thread cleanup;
 
     private PostgresFixture(Path script, Path dataDir, int port, String baseUrl) {
         this.script = script;
         this.dataDir = dataDir;
         this.port = port;
         this.baseUrl = baseUrl;
+        this.cleanup = Scripts.stopAtExit("postgres", this::stopQuietly);
     }
 
     /** Starts a server with its data in {@code dataDir} (created if new). */
@@ -41,10 +41,7 @@ public final class PostgresFixture implements AutoCloseable {
         Path repo = Path.of(System.getProperty("tandem.repo", "../.."));
         Path script = repo.resolve("scripts/infra/postgres.sh");
         Path dir = dataDir.toAbsolutePath();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Scripts.freePort();
         String out = run(script.toString(), "start", dir.toString(), Integer.toString(port));
         String url = out.lines().filter(l -> l.startsWith("jdbc:postgresql:")).findFirst()
                 .orElseThrow(() -> new AssertionError("postgres.sh printed no JDBC URL: " + out));
@@ -77,7 +74,16 @@ public final class PostgresFixture implements AutoCloseable {
     /** Stops the server (fast shutdown). */
     @Override
     public void close() throws IOException, InterruptedException {
+        Scripts.stoppedAlready(cleanup);
         run(script.toString(), "stop", dataDir.toString());
+    }
+
+    private void stopQuietly() {
+        try {
+            run(script.toString(), "stop", dataDir.toString());
+        } catch (Exception e) {
+            System.err.println("could not stop PostgreSQL in " + dataDir + ": " + e);
+        }
     }
 
     /**
@@ -102,10 +108,7 @@ public final class PostgresFixture implements AutoCloseable {
      */
     public PostgresFixture startStandby(Path dataDir) throws IOException, InterruptedException {
         Path dir = dataDir.toAbsolutePath();
-        int standbyPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            standbyPort = s.getLocalPort();
-        }
+        int standbyPort = Scripts.freePort();
         String out = run(script.toString(), "standby", dir.toString(), Integer.toString(standbyPort), Integer.toString(port));
         String url = out.lines().filter(l -> l.startsWith("jdbc:postgresql:")).findFirst()
                 .orElseThrow(() -> new AssertionError("postgres.sh standby printed no JDBC URL: " + out));
@@ -178,26 +181,10 @@ public final class PostgresFixture implements AutoCloseable {
 
     /** Whether the server runs ({@code pg_ctl status}). */
     public boolean running() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(script.toString(), "status", dataDir.toString()).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor() == 0;
+        return Scripts.succeeds(script.toString(), "status", dataDir.toString());
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("pg", ".out");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish in 180 s");
-            }
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + text);
-            }
-            return text;
-        } finally {
-            Files.deleteIfExists(out);
-        }
+        return Scripts.run(cmd);
     }
 }

@@ -12,7 +12,6 @@ import io.tandem.api.directory.Account;
 import io.tandem.api.directory.AccountNames;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.Operation;
-import io.tandem.api.directory.OwnershipConflictException;
 import io.tandem.api.directory.Replica;
 import io.tandem.api.directory.Server;
 import io.tandem.api.license.LicenseService;

@@ -1,5 +1,6 @@
 package io.tandem.blob.s3.internal;
 
+import io.tandem.api.test.Scripts;
 import io.tandem.api.test.S3ProxyFixture;
 import io.minio.BucketExistsArgs;
 import io.minio.ListObjectsArgs;
@@ -182,7 +183,7 @@ public class S3BlobStoreIT {
 
     @Test
     public void warmUpReadiesTheClientOfEveryBucketAndSaysWhyOneIsUnreachable() throws Exception {
-        int closed = S3ProxyFixture.freePort();
+        int closed = Scripts.freePort();
         BucketConfig refused = registry.createBucket("S3Proxy", "http://127.0.0.1:" + closed, "mail-blobs", "us-east-1",
                 s3.accessKey, s3.secretKey);
         S3Store s3Store = store.s3Store();
@@ -219,7 +220,7 @@ public class S3BlobStoreIT {
 
     @Test
     public void probeOfAClosedPortSaysConnectionRefused() throws IOException {
-        int closed = S3ProxyFixture.freePort();
+        int closed = Scripts.freePort();
         BucketConfig refused = registry.createBucket("S3Proxy", "http://127.0.0.1:" + closed, "mail-blobs", "us-east-1",
                 s3.accessKey, s3.secretKey);
         assertEquals("connection refused by 127.0.0.1:" + closed, failedProbe(refused).detail());

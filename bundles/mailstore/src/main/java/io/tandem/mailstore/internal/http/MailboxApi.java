@@ -12,7 +12,6 @@ import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeRegistry;
 import io.tandem.api.directory.Account;
 import io.tandem.api.directory.AccountNames;
-import io.tandem.api.directory.AccountStatus;
 import io.tandem.api.directory.DirectoryService;
 import io.tandem.api.mailbox.Folder;
 import io.tandem.api.mailbox.MailboxChange;

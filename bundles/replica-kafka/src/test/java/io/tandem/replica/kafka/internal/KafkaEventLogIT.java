@@ -1,5 +1,6 @@
 package io.tandem.replica.kafka.internal;
 
+import io.tandem.api.test.Scripts;
 import io.tandem.api.test.Await;
 import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
@@ -8,7 +9,6 @@ import io.tandem.api.replication.LogRecord;
 import io.tandem.api.replication.LogStatus;
 import io.tandem.api.test.ConfigProxy;
 import io.tandem.api.test.KafkaFixture;
-import io.tandem.api.test.S3ProxyFixture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -379,7 +379,7 @@ public class KafkaEventLogIT {
     public void testNamesUnreachableBrokersAndProbesTheReachableOnes() throws Exception {
         KafkaEventLog log = log("it-test", a.brokers());
         LogRecord live = log.append("acct", bytes("before the test"));
-        int closed = S3ProxyFixture.freePort();
+        int closed = Scripts.freePort();
         try (ServerSocket silent = new ServerSocket(0)) { // accepts TCP, never answers
             String refused = "127.0.0.1:" + closed;
             String mute = "127.0.0.1:" + silent.getLocalPort();

@@ -1,11 +1,11 @@
 package io.tandem.replica.kafka.internal;
 
+import io.tandem.api.test.Scripts;
 import io.tandem.api.test.Await;
 import io.tandem.api.replication.BrokerCheck;
 import io.tandem.api.replication.EventLog;
 import io.tandem.api.replication.EventLogException;
 import io.tandem.api.test.ConfigProxy;
-import io.tandem.api.test.S3ProxyFixture;
 import org.junit.After;
 import org.junit.Test;
 
@@ -87,7 +87,7 @@ public class KafkaEventLogTest {
     public void aGlobalSetLaterIsPickedUpAndAnUnreachableBrokerTimesOutTheAppend() throws Exception {
         AtomicReference<String> brokers = new AtomicReference<>("");
         start(brokers, Map.of());
-        int closed = S3ProxyFixture.freePort(); // nothing listens there
+        int closed = Scripts.freePort(); // nothing listens there
         brokers.set(" 127.0.0.1:" + closed + " ");
         Await.until("the new brokers in use", WAIT, () -> log.brokers().equals("127.0.0.1:" + closed));
         assertTrue(log.enabled());
@@ -111,7 +111,7 @@ public class KafkaEventLogTest {
     @Test
     public void testNamesAnUnreachableBrokerAndSkipsTheProbe() throws Exception {
         start(new AtomicReference<>(""), Map.of());
-        int closed = S3ProxyFixture.freePort();
+        int closed = Scripts.freePort();
         List<BrokerCheck> checks = log.test(List.of("127.0.0.1:" + closed, "nonsense"), Duration.ofSeconds(2));
         assertEquals(3, checks.size());
         assertEquals("127.0.0.1:" + closed, checks.get(0).target());
