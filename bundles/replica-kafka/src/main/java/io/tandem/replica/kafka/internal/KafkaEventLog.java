@@ -284,6 +284,10 @@ public class KafkaEventLog implements EventLog {
 
     /** Every brokers.poll.ms: reads the global (switching when it changed), then checks the connection. */
     private void tick() {
+        long now = System.nanoTime();
+        for (KafkaSubscription s : subscriptions) {
+            s.checkStuck(now); // a consumer whose poll never returns is replaced
+        }
         try {
             refresh();
             Clients c = clients;

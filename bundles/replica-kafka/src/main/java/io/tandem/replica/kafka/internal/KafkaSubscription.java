@@ -87,6 +87,14 @@ final class KafkaSubscription implements EventLog.Subscription {
         static final Timing DEFAULT = new Timing(Duration.ofSeconds(1), 1000, 5000, Duration.ofSeconds(10), 15_000);
     }
 
+    /**
+     * A poll that has not returned after this is stuck: the classic consumer's group leader waits for fresh
+     * metadata without a bound while it assigns partitions ({@code ConsumerCoordinator.updateGroupSubscription}),
+     * and a nemesis run saw it wait until the metadata's maximum age (5 minutes) with no replica copy of the node
+     * applied meanwhile. {@link #checkStuck} wakes such a consumer up and the loop makes a new one.
+     */
+    static final long STUCK_POLL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
     /** How long a subscription without brokers sleeps between looks (it is woken on every change anyway). */
     private static final long IDLE_MILLIS = 60_000;
 
@@ -107,6 +115,10 @@ final class KafkaSubscription implements EventLog.Subscription {
     /** The consumer in use (for {@link Consumer#wakeup()}, the only call another thread may make). */
     private volatile Consumer<String, byte[]> consumer;
     private volatile long lag = -1;
+    /** When the poll under way began (System.nanoTime()), 0 when none is. */
+    private volatile long pollSince;
+    /** Set when {@link #checkStuck} woke the consumer up: the loop then replaces it. */
+    private volatile boolean stuck;
     private volatile boolean idle;
     /** Whether the group gave this consumer its partitions (before that, the lag is unknown). */
     private boolean assigned;
@@ -211,6 +223,23 @@ final class KafkaSubscription implements EventLog.Subscription {
         return thread.isAlive();
     }
 
+    /**
+     * Wakes up the consumer when its poll has not returned for {@link #STUCK_POLL_NANOS} (the event log's poller
+     * looks every few seconds); the loop closes it and makes a new one, which resumes from the stored positions.
+     */
+    void checkStuck(long nowNanos) {
+        long since = pollSince;
+        Consumer<String, byte[]> c = consumer;
+        if (since == 0 || c == null || stuck || nowNanos - since < STUCK_POLL_NANOS) {
+            return;
+        }
+        stuck = true;
+        LOG.warn("Subscription of group {}: a poll of {} has not returned for {} s (a consumer stuck in the group's "
+                + "rebalance): it is woken up and replaced by a new consumer", group, topic,
+                java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - since));
+        c.wakeup();
+    }
+
     private void run() {
         Thread.currentThread().setContextClassLoader(KafkaLoader.LOADER);
         LOG.info("Subscription of group {} to {} started", group, topic);
@@ -241,6 +270,7 @@ final class KafkaSubscription implements EventLog.Subscription {
 
     /** Consumes with {@code c} until closed or the brokers change; always closes {@code c}. */
     private void consume(Consumer<String, byte[]> c, String brokers) {
+        stuck = false;
         consumer = c;
         try {
             // close() or brokersChanged() may have run before consumer was set: look again
@@ -254,7 +284,11 @@ final class KafkaSubscription implements EventLog.Subscription {
                 try {
                     step(c, brokers);
                 } catch (WakeupException e) {
-                    // closed or brokers changed (the loop ends), or idle changed (it goes on)
+                    // closed or brokers changed (the loop ends), or idle changed (it goes on), or stuck (replaced)
+                    if (stuck) {
+                        stuck = false;
+                        return;
+                    }
                 }
             }
         } catch (WakeupException e) {
@@ -306,8 +340,10 @@ final class KafkaSubscription implements EventLog.Subscription {
         }
         ConsumerRecords<String, byte[]> records;
         try {
+            pollSince = Math.max(1, System.nanoTime());
             records = c.poll(timing.poll());
         } catch (NoOffsetForPartitionException e) {
+            pollSince = 0;
             LOG.info("Group {} has no position in {}: starting from the earliest records", group, names(e.partitions()));
             c.seekToBeginning(e.partitions());
             // stored at once, so the group has a position in every partition and the next consumer of the group
@@ -318,9 +354,14 @@ final class KafkaSubscription implements EventLog.Subscription {
             commitPending(c);
             return;
         } catch (OffsetOutOfRangeException e) {
+            pollSince = 0;
             positionLost(c, e.offsetOutOfRangePartitions());
             return;
+        } catch (RuntimeException e) {
+            pollSince = 0;
+            throw e;
         }
+        pollSince = 0;
         lag = assigned && !idleNow ? lag(c) : -1; // a paused partition's end is not fetched: unknown
         if (records.isEmpty()) {
             commitPending(c);

@@ -103,9 +103,19 @@ class FakeConsumer extends MockConsumer<String, byte[]> {
         return polls.get();
     }
 
+    private volatile boolean hanging;
+
+    /** From now on a poll does not return until the consumer is woken up (a consumer stuck in a rebalance). */
+    void hang() {
+        hanging = true;
+    }
+
     @Override
     public ConsumerRecords<String, byte[]> poll(Duration timeout) {
         polls.incrementAndGet();
+        while (hanging && !wakeup.get()) {
+            LockSupport.parkNanos(Duration.ofMillis(1).toNanos()); // stuck until woken up
+        }
         if (wakeup.getAndSet(false)) {
             throw new WakeupException();
         }

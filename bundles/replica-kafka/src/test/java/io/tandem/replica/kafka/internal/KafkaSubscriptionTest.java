@@ -150,6 +150,36 @@ public class KafkaSubscriptionTest {
         assertEquals("1@2:b=b2", handler.received().get(5));
     }
 
+    /**
+     * A poll that does not return (the classic consumer's group leader waiting for metadata without a bound) is
+     * seen after {@link KafkaSubscription#STUCK_POLL_NANOS}: the consumer is woken up and replaced, and the new one
+     * reads on. Before, the subscription waited as long as the poll did.
+     */
+    @Test
+    public void aPollThatDoesNotReturnIsWokenUpAndTheConsumerReplaced() {
+        FakeConsumer first = assigning(P0);
+        first.append(0, "k", "v0");
+        FakeConsumer second = assigning(P0);
+        second.append(0, "k", "v0");
+        second.append(0, "k", "v1");
+        Recorder handler = new Recorder();
+        Source source = new Source("mock:9092", first, second);
+        KafkaSubscription s = subscribe(source, handler);
+        Await.until("the first record committed", WAIT, () -> Long.valueOf(1).equals(committed(first, P0)));
+
+        first.hang();
+        long polls = first.polls();
+        Await.until("a poll under way that does not return", WAIT, () -> first.polls() > polls);
+        s.checkStuck(System.nanoTime()); // not stuck yet
+        assertEquals("the consumer is kept while its poll is young", List.of("mock:9092"), source.requested);
+
+        s.checkStuck(System.nanoTime() + KafkaSubscription.STUCK_POLL_NANOS + 1);
+        Await.until("a new consumer, which reads on", WAIT, () -> Long.valueOf(2).equals(committed(second, P0)),
+                () -> handler.received().toString());
+        assertEquals(List.of("mock:9092", "mock:9092"), source.requested);
+        assertEquals("0@1:k=v1", handler.received().get(handler.received().size() - 1));
+    }
+
     @Test
     public void aFailingHandlerGetsTheSameRecordsAgainAndNothingIsCommittedMeanwhile() {
         FakeConsumer c = assigning(P0);
