@@ -284,11 +284,11 @@ public class KafkaEventLog implements EventLog {
 
     /** Every brokers.poll.ms: reads the global (switching when it changed), then checks the connection. */
     private void tick() {
-        long now = System.nanoTime();
-        for (KafkaSubscription s : subscriptions) {
-            s.checkStuck(now); // a consumer whose poll never returns is replaced
-        }
         try {
+            long now = System.nanoTime();
+            for (KafkaSubscription s : subscriptions) {
+                s.checkStuck(now); // a consumer whose poll never returns is replaced
+            }
             refresh();
             Clients c = clients;
             if (c != null && !stopped) {

@@ -117,8 +117,10 @@ final class KafkaSubscription implements EventLog.Subscription {
     private volatile long lag = -1;
     /** When the poll under way began (System.nanoTime()), 0 when none is. */
     private volatile long pollSince;
-    /** Set when {@link #checkStuck} woke the consumer up: the loop then replaces it. */
-    private volatile boolean stuck;
+    /** The consumer {@link #checkStuck} woke up because its poll did not return: the loop replaces it. */
+    private volatile Consumer<String, byte[]> stuck;
+    /** When {@link #checkStuck} last woke a consumer up (it wakes a poll that still has not returned again later). */
+    private volatile long lastWakeNanos;
     private volatile boolean idle;
     /** Whether the group gave this consumer its partitions (before that, the lag is unknown). */
     private boolean assigned;
@@ -230,10 +232,14 @@ final class KafkaSubscription implements EventLog.Subscription {
     void checkStuck(long nowNanos) {
         long since = pollSince;
         Consumer<String, byte[]> c = consumer;
-        if (since == 0 || c == null || stuck || nowNanos - since < STUCK_POLL_NANOS) {
+        if (since == 0 || c == null || nowNanos - since < STUCK_POLL_NANOS
+                || stuck == c && nowNanos - lastWakeNanos < STUCK_POLL_NANOS) {
             return;
         }
-        stuck = true;
+        // tied to this consumer (a new one is not taken for it); woken again if the wake-up was swallowed (a
+        // commit in a revocation callback) and the same poll still has not returned a period later
+        stuck = c;
+        lastWakeNanos = nowNanos;
         LOG.warn("Subscription of group {}: a poll of {} has not returned for {} s (a consumer stuck in the group's "
                 + "rebalance): it is woken up and replaced by a new consumer", group, topic,
                 java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - since));
@@ -270,7 +276,6 @@ final class KafkaSubscription implements EventLog.Subscription {
 
     /** Consumes with {@code c} until closed or the brokers change; always closes {@code c}. */
     private void consume(Consumer<String, byte[]> c, String brokers) {
-        stuck = false;
         consumer = c;
         try {
             // close() or brokersChanged() may have run before consumer was set: look again
@@ -284,11 +289,10 @@ final class KafkaSubscription implements EventLog.Subscription {
                 try {
                     step(c, brokers);
                 } catch (WakeupException e) {
-                    // closed or brokers changed (the loop ends), or idle changed (it goes on), or stuck (replaced)
-                    if (stuck) {
-                        stuck = false;
-                        return;
-                    }
+                    // closed or brokers changed (the loop ends), or idle changed (it goes on), or stuck (below)
+                }
+                if (stuck == c) {
+                    return; // replaced (also when the wake-up was swallowed and the poll came back later)
                 }
             }
         } catch (WakeupException e) {

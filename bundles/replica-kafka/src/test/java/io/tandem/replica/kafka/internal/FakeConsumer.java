@@ -104,16 +104,34 @@ class FakeConsumer extends MockConsumer<String, byte[]> {
     }
 
     private volatile boolean hanging;
+    private final java.util.concurrent.atomic.AtomicInteger wakeupsToSwallow = new java.util.concurrent.atomic.AtomicInteger();
 
     /** From now on a poll does not return until the consumer is woken up (a consumer stuck in a rebalance). */
     void hang() {
         hanging = true;
     }
 
+    /** Whether every wake-up to swallow has been. */
+    boolean swallowedAll() {
+        return wakeupsToSwallow.get() == 0;
+    }
+
+    /** The next wake-up of a hanging poll is taken and dropped (as a commit in a revocation callback may). */
+    void swallowNextWakeup() {
+        wakeupsToSwallow.incrementAndGet();
+    }
+
     @Override
     public ConsumerRecords<String, byte[]> poll(Duration timeout) {
         polls.incrementAndGet();
-        while (hanging && !wakeup.get()) {
+        while (hanging) {
+            if (wakeup.get()) {
+                if (wakeupsToSwallow.get() > 0 && wakeup.getAndSet(false)) {
+                    wakeupsToSwallow.decrementAndGet();
+                    continue;
+                }
+                break;
+            }
             LockSupport.parkNanos(Duration.ofMillis(1).toNanos()); // stuck until woken up
         }
         if (wakeup.getAndSet(false)) {

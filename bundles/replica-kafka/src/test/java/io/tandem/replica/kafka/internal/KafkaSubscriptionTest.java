@@ -170,10 +170,18 @@ public class KafkaSubscriptionTest {
         first.hang();
         long polls = first.polls();
         Await.until("a poll under way that does not return", WAIT, () -> first.polls() > polls);
-        s.checkStuck(System.nanoTime()); // not stuck yet
+        long now = System.nanoTime();
+        s.checkStuck(now); // not stuck yet
         assertEquals("the consumer is kept while its poll is young", List.of("mock:9092"), source.requested);
 
-        s.checkStuck(System.nanoTime() + KafkaSubscription.STUCK_POLL_NANOS + 1);
+        // the first wake-up is swallowed inside the poll: it is not tried again at once, but a period later
+        first.swallowNextWakeup();
+        long stuckAt = now + KafkaSubscription.STUCK_POLL_NANOS + 1;
+        s.checkStuck(stuckAt);
+        Await.until("the wake-up taken (and swallowed)", WAIT, () -> first.swallowedAll());
+        s.checkStuck(stuckAt + 1);
+        assertEquals("the same poll is not woken again at once", List.of("mock:9092"), source.requested);
+        s.checkStuck(stuckAt + KafkaSubscription.STUCK_POLL_NANOS + 1);
         Await.until("a new consumer, which reads on", WAIT, () -> Long.valueOf(2).equals(committed(second, P0)),
                 () -> handler.received().toString());
         assertEquals(List.of("mock:9092", "mock:9092"), source.requested);
