@@ -19,7 +19,9 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import javax.inject.Inject;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
@@ -100,10 +102,13 @@ public class RoleSwitchIT extends TandemKarafTestSupport {
     /**
      * The cluster service (re)started after the components that listen to it (a bundle refresh, a node's start),
      * with something that gets the ownership lease as soon as it is registered, as Karaf's shell does for the
-     * commands that use it: no framework error, and the lease is bound as a listener at once. The listeners are
-     * bound as service objects and got at their first event; getting one while SCR created the cluster service
-     * for it was a service cycle that the framework logged as an ERROR at some starts (the order of the
-     * framework's listeners decided), which {@code HazelcastClusterServiceTest} shows without a framework.
+     * commands that use it: no framework error, the lease is bound as a listener at once, and every component that
+     * was active before is active again with the same services bound. The listeners are bound as service objects
+     * and got off the registering thread; getting one while SCR created the cluster service for it was a service
+     * cycle that the framework logged as an ERROR at some starts (the order of the framework's listeners
+     * decided), which {@code HazelcastClusterServiceTest} shows without a framework. The restart waits for the
+     * node's start to be complete: a component that is still activating when the cluster service is taken away
+     * fails to get it (the framework says "Service factory returned null"), which is the test's doing, not a cycle.
      */
     @Test
     public void theClusterServiceStartsAfterItsListenersWithoutAServiceCycle() throws Exception {
@@ -116,6 +121,12 @@ public class RoleSwitchIT extends TandemKarafTestSupport {
                 errors.add(e);
             }
         };
+        // the node's start complete (the Kafka broker component is the last to come, with its configuration): a
+        // component still activating when its cluster service goes away fails to get it, which is no cycle
+        Map<String, Map<String, Integer>> boundBefore = await("the core role with its Kafka broker component bound",
+                this::activeComponentsAndTheirBoundServices, components -> components.entrySet().stream().anyMatch(c ->
+                        c.getKey().startsWith("io.tandem.role.core.internal.CoreRole#") && c.getValue().getOrDefault("Kafka", 0) == 1),
+                CLUSTER_WAIT);
         bundleContext.addFrameworkListener(listener);
         // what Karaf's shell does for the commands that use the lease: get it as soon as it is registered, on the
         // thread that registers it, which is still inside the cluster service's own registration
@@ -141,8 +152,40 @@ public class RoleSwitchIT extends TandemKarafTestSupport {
             bundleContext.removeServiceListener(getter);
             bundleContext.removeFrameworkListener(listener);
         }
+        await("every component active before the restart to be satisfied again, those active with no service fewer bound",
+                this::activeComponentsAndTheirBoundServices, after -> noneLost(boundBefore, after), CLUSTER_WAIT);
+        for (FrameworkEvent e : errors) {
+            System.err.println("framework error while the cluster service restarted, from " + e.getBundle().getSymbolicName() + ":");
+            e.getThrowable().printStackTrace();
+        }
         assertEquals("framework errors while the cluster service started: " + errors.stream()
                 .map(e -> e.getBundle().getSymbolicName() + ": " + e.getThrowable()).collect(Collectors.toList()), 0, errors.size());
+    }
+
+    /**
+     * Each satisfied or active component configuration (by name and configuration PID), with the number of services
+     * bound to each of its references when it is active (a delayed component is only satisfied until it is used).
+     */
+    private Map<String, Map<String, Integer>> activeComponentsAndTheirBoundServices() {
+        Map<String, Map<String, Integer>> out = new TreeMap<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED) {
+                    Map<String, Integer> refs = new TreeMap<>();
+                    if (c.state == ComponentConfigurationDTO.ACTIVE) {
+                        Arrays.stream(c.satisfiedReferences).forEach(r -> refs.put(r.name, r.boundServices.length));
+                    }
+                    out.put(d.name + "#" + c.properties.get("service.pid"), refs);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every configuration of {@code before} is in {@code after}, and where it is active in both, no reference lost a service. */
+    private static boolean noneLost(Map<String, Map<String, Integer>> before, Map<String, Map<String, Integer>> after) {
+        return before.entrySet().stream().allMatch(b -> after.containsKey(b.getKey()) && (after.get(b.getKey()).isEmpty()
+                || b.getValue().entrySet().stream().allMatch(r -> after.get(b.getKey()).getOrDefault(r.getKey(), 0) >= r.getValue())));
     }
 
     /** The state of the configuration of the component {@code name} (0 when it has none). */
