@@ -58,9 +58,9 @@ public class AckedWritesSurviveKillTest {
         }
     }
 
-    /** The {@code jdbc.url} of the shipped {@code etc/tandem.directory.cfg} (tests run in the module's folder). */
+    /** The {@code jdbc.url} of the shipped {@code etc/tandem.directory.cfg}, kept in the bundle's src/main/cfg (tests run in the module's folder). */
     private static String shippedUrl() throws Exception {
-        Path cfg = Path.of("../../etc/tandem.directory.cfg").toAbsolutePath().normalize();
+        Path cfg = Path.of("src/main/cfg/tandem.directory.cfg").toAbsolutePath().normalize();
         assertTrue(cfg + " not found: run the test from bundles/directory-jdbc", Files.isRegularFile(cfg));
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(cfg)) {

@@ -2,8 +2,8 @@ package io.tandem.role.video.internal;
 
 import io.tandem.api.node.Role;
 import io.tandem.api.node.RoleService;
-import io.tandem.service.SupervisedRoleService;
-import io.tandem.service.SupervisedServices;
+import io.tandem.supervisor.SupervisedRoleService;
+import io.tandem.supervisor.SupervisedServices;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
