@@ -1,7 +1,6 @@
 package io.tandem.shell;
 
 import io.tandem.api.text.Json;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.support.table.ShellTable;
 
@@ -10,10 +9,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Shared behaviour of Tandem's read commands: {@code --json} for scripts, {@code --no-format} for
- * plain tables, output built as a string (so unit tests assert on exactly what operators see).
+ * The base of the commands with two outputs: a table or lines for people, {@code --json} for scripts
+ * ({@code --no-format} for plain tables). Changes go through {@link CommandSupport#audited} as in every command.
  */
-public abstract class TandemCommandSupport implements Action {
+public abstract class TandemCommandSupport extends CommandSupport {
 
     @Option(name = "--json", description = "Print JSON instead of a table")
     protected boolean json;
@@ -34,14 +33,6 @@ public abstract class TandemCommandSupport implements Action {
     }
 
     @Override
-    public Object execute() throws Exception {
-        String out = render();
-        System.out.print(out);
-        System.out.flush();
-        return null;
-    }
-
-    /** What the command prints. */
     public String render() throws Exception {
         return json ? Json.write(toJson()) + "\n" : text();
     }

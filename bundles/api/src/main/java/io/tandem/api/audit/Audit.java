@@ -24,9 +24,14 @@ public final class Audit {
         LOG.info("user={} action={} target={} result=ok {}", currentUser(), action, target, detail);
     }
 
-    /** An action that was refused or failed; nothing was changed. */
+    /** An action that was refused (bad input, or not allowed now); nothing was changed. */
     public static void refused(String action, String target, String reason) {
         LOG.warn("user={} action={} target={} result=refused reason=\"{}\"", currentUser(), action, target, reason);
+    }
+
+    /** An action that was attempted and failed (a server did not answer, a wait ran out): the reason says what. */
+    public static void failed(String action, String target, String reason) {
+        LOG.warn("user={} action={} target={} result=failed reason=\"{}\"", currentUser(), action, target, reason);
     }
 
     /** The user of the calling shell session (JAAS subject), or {@code system} outside a session. */

@@ -1,9 +1,8 @@
 package io.tandem.failover.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.failover.internal.FailoverStatus;
-import org.apache.karaf.shell.api.action.Action;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -18,7 +17,7 @@ import java.util.List;
 @Service
 @Command(scope = "ha", name = "setAutoFailover",
         description = "Enables or disables automatic failover, cluster-wide or for some Mailstores (mailstores M1,M2)")
-public class SetAutoFailoverCommand implements Action {
+public class SetAutoFailoverCommand extends CommandSupport {
 
     @Argument(index = 0, name = "words", required = true, multiValued = true,
             description = "enable|disable, then optionally: mailstores M1,M2")
@@ -28,17 +27,8 @@ public class SetAutoFailoverCommand implements Action {
     DirectoryAdminService directory;
 
     @Override
-    public Object execute() {
+    public String render() {
         String target = words == null ? "" : String.join(" ", words);
-        String result;
-        try {
-            result = FailoverStatus.setAutoFailover(directory, words);
-        } catch (IllegalArgumentException e) {
-            Audit.refused("ha:setAutoFailover", target, e.getMessage());
-            throw new IllegalArgumentException("ha:setAutoFailover refused: " + e.getMessage(), e);
-        }
-        Audit.done("ha:setAutoFailover", target, result);
-        System.out.println(result);
-        return null;
+        return audited(target, () -> FailoverStatus.setAutoFailover(directory, words), result -> result) + "\n";
     }
 }

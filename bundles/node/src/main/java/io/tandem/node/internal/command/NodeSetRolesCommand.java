@@ -1,10 +1,9 @@
 package io.tandem.node.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.node.LocalNode;
 import io.tandem.api.node.Role;
 import io.tandem.node.internal.NodeComponent;
-import org.apache.karaf.shell.api.action.Action;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -23,7 +22,7 @@ import java.util.Set;
  */
 @Service
 @Command(scope = "node", name = "set-roles", description = "Sets the roles of this node (written to etc/tandem.node.cfg, applied live)")
-public class NodeSetRolesCommand implements Action {
+public class NodeSetRolesCommand extends CommandSupport {
 
     @Argument(index = 0, name = "roles", required = true,
             description = "Comma separated roles (core, mailstore, mta, proxy, files, video, chats); \"\" for none")
@@ -37,31 +36,25 @@ public class NodeSetRolesCommand implements Action {
     LocalNode node;
 
     @Override
-    public Object execute() throws Exception {
-        Set<Role> parsed;
-        try {
-            parsed = Role.parseList(roles);
-        } catch (IllegalArgumentException e) {
-            Audit.refused("node:set-roles", node.identity().name(), e.getMessage());
-            throw new IllegalArgumentException("Roles not changed: " + e.getMessage(), e);
-        }
+    public String render() throws Exception {
         Set<Role> before = node.configuredRoles();
-        Configuration cfg = configurationAdmin.getConfiguration(NodeComponent.PID, null);
-        Dictionary<String, Object> props = cfg.getProperties();
-        if (props == null) {
-            throw new IllegalStateException("Roles not changed: configuration " + NodeComponent.PID
-                    + " does not exist (etc/tandem.node.cfg is missing)");
-        }
-        Dictionary<String, Object> updated = new Hashtable<>();
-        for (var keys = props.keys(); keys.hasMoreElements(); ) {
-            String k = keys.nextElement();
-            updated.put(k, props.get(k));
-        }
-        updated.put("roles", Role.ids(parsed));
-        cfg.update(updated);
-        Audit.done("node:set-roles", node.identity().name(), "from=[" + Role.ids(before) + "] to=[" + Role.ids(parsed) + "]");
-        System.out.println("Roles of " + node.identity().name() + " set to [" + Role.ids(parsed)
-                + "] (was [" + Role.ids(before) + "]); use node:roles to follow the activation");
-        return null;
+        Set<Role> parsed = audited(node.identity().name(), () -> {
+            Set<Role> wanted = Role.parseList(roles);
+            Configuration cfg = configurationAdmin.getConfiguration(NodeComponent.PID, null);
+            Dictionary<String, Object> props = cfg.getProperties();
+            if (props == null) {
+                throw new IllegalStateException("configuration " + NodeComponent.PID + " does not exist (etc/tandem.node.cfg is missing)");
+            }
+            Dictionary<String, Object> updated = new Hashtable<>();
+            for (var keys = props.keys(); keys.hasMoreElements(); ) {
+                String k = keys.nextElement();
+                updated.put(k, props.get(k));
+            }
+            updated.put("roles", Role.ids(wanted));
+            cfg.update(updated);
+            return wanted;
+        }, wanted -> "from=[" + Role.ids(before) + "] to=[" + Role.ids(wanted) + "]");
+        return "Roles of " + node.identity().name() + " set to [" + Role.ids(parsed)
+                + "] (was [" + Role.ids(before) + "]); use node:roles to follow the activation\n";
     }
 }

@@ -1,6 +1,5 @@
 package io.tandem.replication.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.shell.TandemCommandSupport;
 
 import java.util.ArrayList;
@@ -8,8 +7,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Shared behaviour of the {@code ha:*} commands: output as a string with {@code --json}; state changes
- * are audited, and a refusal (bad input: nothing changed) is audited and thrown with the reason.
+ * Shared behaviour of the {@code ha:*} commands: {@code --json} and {@code --no-format} also among the key/value
+ * words; state changes go through {@link #audited} as in every command.
  */
 abstract class HaCommand extends TandemCommandSupport {
 
@@ -39,19 +38,6 @@ abstract class HaCommand extends TandemCommandSupport {
             }
         }
         return out;
-    }
-
-    /** Runs a state change: audits success with {@code detail}, or the refusal, which it rethrows. */
-    protected static <T> T audited(String action, String target, Supplier<T> change, java.util.function.Function<T, String> detail) {
-        T result;
-        try {
-            result = change.get();
-        } catch (IllegalArgumentException e) {
-            Audit.refused(action, target, e.getMessage());
-            throw new IllegalArgumentException(action + " refused: " + e.getMessage(), e);
-        }
-        Audit.done(action, target, detail.apply(result));
-        return result;
     }
 
     /** A refusal of a read command (bad filter): thrown with the command named. */

@@ -18,8 +18,6 @@ import java.util.Set;
                 + "offline and losing no acknowledged change; returns an operation id at once (ha:monitor <id>)")
 public class PromoteAccountsCommand extends OperationCommand {
 
-    static final String ACTION = "ha:promoteAccounts";
-
     @Argument(index = 0, name = "arguments", multiValued = true, required = true,
             description = "accounts a,b | input_file F | source_mail_host H, then optionally destination D, threads N (default 4)")
     List<String> words;
@@ -34,7 +32,7 @@ public class PromoteAccountsCommand extends OperationCommand {
 
     @Override
     Operation start() {
-        return audited(ACTION, String.join(" ", words), () -> {
+        return audited(String.join(" ", words), () -> {
             Args a = Args.parse(words, Set.of("accounts", "input_file", "source_mail_host", "destination", "threads"));
             int threads = a.integer("threads", 4, 1, 64);
             if (a.has("source_mail_host")) {

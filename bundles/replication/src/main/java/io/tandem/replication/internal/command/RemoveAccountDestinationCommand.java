@@ -16,8 +16,6 @@ import java.util.Set;
         description = "Stops replicating accounts (all accounts when none is named) to a destination and deletes its copies there")
 public class RemoveAccountDestinationCommand extends HaCommand {
 
-    static final String ACTION = "ha:removeAccountDestination";
-
     @Argument(index = 0, name = "arguments", multiValued = true, required = true,
             description = "destination D, then optionally accounts a,b | input_file F")
     List<String> words;
@@ -35,7 +33,7 @@ public class RemoveAccountDestinationCommand extends HaCommand {
 
     private int run() {
         if (removed == null) {
-            removed = audited(ACTION, String.join(" ", words), () -> {
+            removed = audited(String.join(" ", words), () -> {
                 Args a = Args.parse(words, Set.of("destination", "accounts", "input_file"));
                 if (!a.has("destination")) {
                     throw new IllegalArgumentException("name the destination: destination <mailstore>");

@@ -31,7 +31,7 @@ abstract class ReplicaSwitchCommand extends HaCommand {
 
     private int run() {
         if (changed == null) {
-            changed = audited(pause() ? "ha:pauseReplicas" : "ha:restartReplicas", String.join(" ", words),
+            changed = audited(String.join(" ", words),
                     () -> ha.pauseOrRestart(Args.parse(words, Set.of("accounts", "input_file")).accounts(true), pause()),
                     n -> "replicas=" + n);
         }

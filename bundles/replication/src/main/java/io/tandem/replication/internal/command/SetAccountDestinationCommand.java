@@ -18,8 +18,6 @@ import java.util.Set;
                 + "returns an operation id at once (ha:monitor <id>)")
 public class SetAccountDestinationCommand extends OperationCommand {
 
-    static final String ACTION = "ha:setAccountDestination";
-
     @Argument(index = 0, name = "destination", required = true, description = "Destination Mailstore (node name)")
     String destination;
 
@@ -40,7 +38,7 @@ public class SetAccountDestinationCommand extends OperationCommand {
 
     @Override
     Operation start() {
-        return audited(ACTION, destination, () -> {
+        return audited(destination, () -> {
             Args args = Args.parse(words, Set.of("accounts", "input_file"));
             int p = Args.number("priority", priority, 0, 1_000_000);
             return ha.setAccountDestination(destination, p, args.accounts(true));

@@ -1,9 +1,8 @@
 package io.tandem.supervisor.internal.command;
 
-import io.tandem.api.audit.Audit;
+import io.tandem.shell.CommandSupport;
 import io.tandem.supervisor.ServiceStatus;
 import io.tandem.supervisor.SupervisedServices;
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -13,7 +12,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 /** Stops and starts a supervised service on this node; a failed one gets a fresh restart budget. */
 @Service
 @Command(scope = "supervisor", name = "restart", description = "Restarts a supervised service on this node (a failed one is tried again)")
-public class ServiceRestartCommand implements Action {
+public class ServiceRestartCommand extends CommandSupport {
 
     @Argument(index = 0, name = "name", required = true, description = "Service name, as supervisor:list shows it")
     @Completion(ServiceNameCompleter.class)
@@ -23,22 +22,9 @@ public class ServiceRestartCommand implements Action {
     SupervisedServices services;
 
     @Override
-    public Object execute() {
-        System.out.println(run());
-        return null;
-    }
-
-    /** What the command prints; refusals are thrown (and audited). */
-    String run() {
-        ServiceStatus s;
-        try {
-            s = services.restart(name);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            Audit.refused("supervisor:restart", name, e.getMessage());
-            throw e;
-        }
-        Audit.done("supervisor:restart", name, "state=" + s.state().id() + " pid=" + s.pid());
+    public String render() {
+        ServiceStatus s = audited(name, () -> services.restart(name), r -> "state=" + r.state().id() + " pid=" + r.pid());
         return "Service " + s.name() + " restarted: " + s.state().id()
-                + (s.pid() >= 0 ? ", pid " + s.pid() : " (" + s.detail() + ")");
+                + (s.pid() >= 0 ? ", pid " + s.pid() : " (" + s.detail() + ")") + "\n";
     }
 }

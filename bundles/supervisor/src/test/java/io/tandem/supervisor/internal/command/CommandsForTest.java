@@ -18,6 +18,6 @@ public final class CommandsForTest {
         ServiceRestartCommand c = new ServiceRestartCommand();
         c.services = services;
         c.name = name;
-        return c.run();
+        return c.render();
     }
 }

@@ -1,9 +1,9 @@
 package io.tandem.blob.s3.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeAdminService;
 import io.tandem.blob.s3.internal.command.completers.VolumeIdCompleter;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -16,9 +16,7 @@ import java.util.UUID;
 @Service
 @Command(scope = "core", name = "deleteVolume",
         description = "Removes a volume (refused while it is current; its blobs are not touched)")
-public class DeleteVolumeCommand extends AdminCommandSupport {
-
-    static final String ACTION = "core:deleteVolume";
+public class DeleteVolumeCommand extends CommandSupport {
 
     @Argument(index = 0, name = "volumeId", required = true, description = "Volume id (core:listVolumes)")
     @Completion(VolumeIdCompleter.class)
@@ -28,16 +26,13 @@ public class DeleteVolumeCommand extends AdminCommandSupport {
     VolumeAdminService volumes;
 
     @Override
-    protected String run() {
-        Volume volume;
-        try {
-            UUID id = id("volume id", volumeId);
-            volume = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
+    public String render() {
+        Volume volume = audited(volumeId, () -> {
+            UUID id = Ids.parse("volume id", volumeId);
+            Volume v = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
             volumes.deleteVolume(id);
-        } catch (IllegalArgumentException e) {
-            throw refused(ACTION, String.valueOf(volumeId), "Volume not deleted", e);
-        }
-        Audit.done(ACTION, volume.id().toString(), "name=" + volume.name() + " path=" + volume.path());
+            return v;
+        }, v -> v.id().toString(), v -> "name=" + v.name() + " path=" + v.path());
         return "Volume " + volume.name() + " (" + volume.id() + ") deleted\n";
     }
 }

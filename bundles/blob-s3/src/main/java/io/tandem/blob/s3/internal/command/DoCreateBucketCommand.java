@@ -1,8 +1,8 @@
 package io.tandem.blob.s3.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.blob.BucketConfig;
 import io.tandem.api.blob.VolumeAdminService;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
@@ -16,9 +16,7 @@ import java.util.Set;
 @Service
 @Command(scope = "core", name = "doCreateBucket",
         description = "Registers an S3 bucket for volumes and prints its id (check it with core:testS3Connection)")
-public class DoCreateBucketCommand extends AdminCommandSupport {
-
-    static final String ACTION = "core:doCreateBucket";
+public class DoCreateBucketCommand extends CommandSupport {
 
     @Argument(index = 0, name = "provider", required = true, description = "Label: MinIO, S3, Ceph ...")
     String provider;
@@ -47,21 +45,16 @@ public class DoCreateBucketCommand extends AdminCommandSupport {
 
     @Override
     protected String safeThreadName() {
-        return "pipe-" + ACTION + " " + provider + " " + bucketName + " " + BucketConfig.mask(accessKey) + " **** ...";
+        return "pipe-" + action() + " " + provider + " " + bucketName + " " + BucketConfig.mask(accessKey) + " **** ...";
     }
 
     @Override
-    protected String run() {
-        BucketConfig created;
-        try {
+    public String render() {
+        BucketConfig created = audited("bucket " + bucketName, () -> {
             String r = TrailingOptions.parse(trailing, Set.of(), Set.of("--region")).getOrDefault("--region", region);
-            created = volumes.createBucket(provider, endpoint, bucketName, r, accessKey, secretKey);
-        } catch (IllegalArgumentException e) {
-            throw refused(ACTION, "bucket " + bucketName, "Bucket not created", e);
-        }
-        Audit.done(ACTION, created.id().toString(), "provider=" + created.provider() + " bucket=" + created.bucket()
-                + " endpoint=" + created.endpoint() + " region=" + (created.region().isEmpty() ? "-" : created.region())
-                + " accessKey=" + created.maskedAccessKey());
+            return volumes.createBucket(provider, endpoint, bucketName, r, accessKey, secretKey);
+        }, c -> c.id().toString(), c -> "provider=" + c.provider() + " bucket=" + c.bucket() + " endpoint=" + c.endpoint()
+                + " region=" + (c.region().isEmpty() ? "-" : c.region()) + " accessKey=" + c.maskedAccessKey());
         return created.id() + "\n";
     }
 }

@@ -1,10 +1,10 @@
 package io.tandem.blob.s3.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeAdminService;
 import io.tandem.api.blob.VolumeRules;
 import io.tandem.blob.s3.internal.command.completers.BucketIdCompleter;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -22,9 +22,7 @@ import java.util.UUID;
 @Service
 @Command(scope = "core", name = "doCreateVolume",
         description = "Creates a volume on an S3 bucket or a local directory and prints its id (make it current with core:setCurrentVolume)")
-public class DoCreateVolumeCommand extends AdminCommandSupport {
-
-    static final String ACTION = "core:doCreateVolume";
+public class DoCreateVolumeCommand extends CommandSupport {
 
     @Argument(index = 0, name = "name", required = true, description = "Volume name (letters, digits, . _ -)")
     String name;
@@ -56,23 +54,19 @@ public class DoCreateVolumeCommand extends AdminCommandSupport {
     VolumeAdminService volumes;
 
     @Override
-    protected String run() {
-        Volume created;
-        try {
+    public String render() {
+        Volume created = audited("volume " + name, () -> {
             boolean c = centralized
                     || TrailingOptions.parse(trailing, Set.of("--centralized"), Set.of()).containsKey("--centralized");
             Volume.Kind k = VolumeRules.kind(kind);
             Volume.Type t = VolumeRules.type(type);
-            UUID bucket = "-".equals(bucketId) ? null : id("bucket id", bucketId);
-            created = volumes.createVolume(name, k, t, bucket, path, c);
-        } catch (IllegalArgumentException e) {
-            throw refused(ACTION, "volume " + name, "Volume not created", e);
-        }
-        Audit.done(ACTION, created.id().toString(), "name=" + created.name()
-                + " kind=" + created.kind().name().toLowerCase(Locale.ROOT)
-                + " type=" + created.type().name().toLowerCase(Locale.ROOT)
-                + " bucket=" + (created.bucketId() == null ? "-" : created.bucketId())
-                + " path=" + created.path() + " centralized=" + created.centralized());
+            UUID bucket = "-".equals(bucketId) ? null : Ids.parse("bucket id", bucketId);
+            return volumes.createVolume(name, k, t, bucket, path, c);
+        }, v -> v.id().toString(), v -> "name=" + v.name()
+                + " kind=" + v.kind().name().toLowerCase(Locale.ROOT)
+                + " type=" + v.type().name().toLowerCase(Locale.ROOT)
+                + " bucket=" + (v.bucketId() == null ? "-" : v.bucketId())
+                + " path=" + v.path() + " centralized=" + v.centralized());
         return created.id() + "\n";
     }
 }

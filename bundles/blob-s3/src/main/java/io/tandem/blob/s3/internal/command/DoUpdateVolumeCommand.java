@@ -1,9 +1,10 @@
 package io.tandem.blob.s3.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeAdminService;
 import io.tandem.blob.s3.internal.command.completers.VolumeIdCompleter;
+import io.tandem.shell.CommandSupport;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -21,9 +22,7 @@ import java.util.UUID;
 @Service
 @Command(scope = "core", name = "doUpdateVolume",
         description = "Renames a volume and/or sets its centralized flag (kind, type, bucket and path never change)")
-public class DoUpdateVolumeCommand extends AdminCommandSupport {
-
-    static final String ACTION = "core:doUpdateVolume";
+public class DoUpdateVolumeCommand extends CommandSupport {
 
     @Argument(index = 0, name = "volumeId", required = true, description = "Volume id (core:listVolumes)")
     @Completion(VolumeIdCompleter.class)
@@ -48,11 +47,9 @@ public class DoUpdateVolumeCommand extends AdminCommandSupport {
     io.tandem.api.directory.DirectoryService directory;
 
     @Override
-    protected String run() {
-        Volume before;
-        Volume updated;
-        try {
-            UUID id = id("volume id", volumeId);
+    public String render() {
+        Change change = audited(volumeId, () -> {
+            UUID id = Ids.parse("volume id", volumeId);
             Map<String, String> after = TrailingOptions.parse(trailing, Set.of(), Set.of("--name", "--centralized"));
             String newName = after.getOrDefault("--name", name);
             String central = after.getOrDefault("--centralized", centralized);
@@ -66,19 +63,22 @@ public class DoUpdateVolumeCommand extends AdminCommandSupport {
             if (newName == null && c == null) {
                 throw new IllegalArgumentException("nothing to change: give --name and/or --centralized");
             }
-            before = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
+            Volume before = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
             if (before.current() && c != null) {
                 ReplicatedVolumes.requireShared(new Volume(before.id(), before.name(), before.kind(), before.type(), before.bucketId(),
                         before.path(), c, true), directory);
             }
-            updated = volumes.updateVolume(id, newName, c);
-        } catch (IllegalArgumentException e) {
-            throw refused(ACTION, String.valueOf(volumeId), "Volume not updated", e);
+            return new Change(before, volumes.updateVolume(id, newName, c));
+        }, u -> u.updated().id().toString(), Change::text);
+        return "Volume " + change.updated().id() + " updated: " + change.text() + "\n";
+    }
+
+    /** A volume before and after the update. */
+    private record Change(Volume before, Volume updated) {
+        String text() {
+            return "name=" + updated.name() + (before.name().equals(updated.name()) ? "" : " (was " + before.name() + ")")
+                    + " centralized=" + updated.centralized()
+                    + (before.centralized() == updated.centralized() ? "" : " (was " + before.centralized() + ")");
         }
-        String change = "name=" + updated.name() + (before.name().equals(updated.name()) ? "" : " (was " + before.name() + ")")
-                + " centralized=" + updated.centralized()
-                + (before.centralized() == updated.centralized() ? "" : " (was " + before.centralized() + ")");
-        Audit.done(ACTION, updated.id().toString(), change);
-        return "Volume " + updated.id() + " updated: " + change + "\n";
     }
 }

@@ -140,7 +140,7 @@ public class S3BenchCommand implements Action {
             throw new IllegalArgumentException("give either a bucket id or --endpoint with --bucket-name, --access-key and --secret-key, not both");
         }
         if (bucketId != null) {
-            UUID id = AdminCommandSupport.id("bucket id", bucketId);
+            UUID id = Ids.parse("bucket id", bucketId);
             return volumes.bucket(id).orElseThrow(() -> new IllegalArgumentException("no bucket " + id + " (core:listBuckets)"));
         }
         if (endpoint == null || bucketName == null || accessKey == null || secretKey == null) {

@@ -1,9 +1,9 @@
 package io.tandem.blob.s3.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeAdminService;
 import io.tandem.blob.s3.internal.command.completers.VolumeIdCompleter;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -17,9 +17,7 @@ import java.util.UUID;
 @Service
 @Command(scope = "core", name = "setCurrentVolume",
         description = "Makes a volume the current one of its kind (new blobs go there; the previous one stops being current)")
-public class SetCurrentVolumeCommand extends AdminCommandSupport {
-
-    static final String ACTION = "core:setCurrentVolume";
+public class SetCurrentVolumeCommand extends CommandSupport {
 
     @Argument(index = 0, name = "volumeId", required = true, description = "Volume id (core:listVolumes)")
     @Completion(VolumeIdCompleter.class)
@@ -33,21 +31,23 @@ public class SetCurrentVolumeCommand extends AdminCommandSupport {
     io.tandem.api.directory.DirectoryService directory;
 
     @Override
-    protected String run() {
-        Volume volume;
-        String previous;
-        try {
-            UUID id = id("volume id", volumeId);
-            volume = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
-            previous = volumes.current(volume.kind()).map(v -> v.name() + " (" + v.id() + ")").orElse("none");
+    public String render() {
+        Switch done = audited(volumeId, () -> {
+            UUID id = Ids.parse("volume id", volumeId);
+            Volume volume = volumes.volume(id).orElseThrow(() -> new IllegalArgumentException("no volume " + id));
+            String previous = volumes.current(volume.kind()).map(v -> v.name() + " (" + v.id() + ")").orElse("none");
             ReplicatedVolumes.requireShared(volume, directory);
             volumes.setCurrent(id);
-        } catch (IllegalArgumentException e) {
-            throw refused(ACTION, String.valueOf(volumeId), "Current volume not changed", e);
+            return new Switch(volume, previous);
+        }, s -> s.volume().id().toString(), s -> "name=" + s.volume().name() + " kind=" + s.kind() + " previous=" + s.previous());
+        return "Volume " + done.volume().name() + " (" + done.volume().id() + ") is now the current " + done.kind() + " volume (was "
+                + done.previous() + ")\n";
+    }
+
+    /** The volume made current and the one it replaced. */
+    private record Switch(Volume volume, String previous) {
+        String kind() {
+            return volume.kind().name().toLowerCase(Locale.ROOT);
         }
-        String kind = volume.kind().name().toLowerCase(Locale.ROOT);
-        Audit.done(ACTION, volume.id().toString(), "name=" + volume.name() + " kind=" + kind + " previous=" + previous);
-        return "Volume " + volume.name() + " (" + volume.id() + ") is now the current " + kind + " volume (was "
-                + previous + ")\n";
     }
 }

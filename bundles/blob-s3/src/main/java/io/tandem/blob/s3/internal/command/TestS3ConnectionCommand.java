@@ -49,7 +49,7 @@ public class TestS3ConnectionCommand extends TandemCommandSupport {
             if (TrailingOptions.parse(trailing, Set.of("--json"), Set.of()).containsKey("--json")) {
                 setJson(true);
             }
-            UUID id = AdminCommandSupport.id("bucket id", bucketId);
+            UUID id = Ids.parse("bucket id", bucketId);
             bucket = volumes.bucket(id).orElseThrow(() -> new IllegalArgumentException("no bucket " + id));
             report = blobs.probe(id);
         }

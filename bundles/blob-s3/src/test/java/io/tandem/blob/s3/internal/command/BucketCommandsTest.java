@@ -38,7 +38,7 @@ public class BucketCommandsTest {
         registry.nextIds(B1);
         DoCreateBucketCommand c = create("MinIO", "mail-blobs", "tandemadmin", SECRET, "http://127.0.0.1:9000");
         c.region = "us-east-1";
-        assertEquals(B1 + "\n", c.run());
+        assertEquals(B1 + "\n", c.render());
         assertEquals(new BucketConfig(B1, "MinIO", "http://127.0.0.1:9000", "mail-blobs", "us-east-1", "tandemadmin", SECRET),
                 registry.bucket(B1).orElseThrow());
     }
@@ -48,16 +48,16 @@ public class BucketCommandsTest {
         registry.nextIds(B1, B2);
         DoCreateBucketCommand c = create("MinIO", "mail-blobs", "tandemadmin", SECRET, "http://127.0.0.1:9000");
         c.trailing = List.of("--region", "eu-west-1");
-        assertEquals(B1 + "\n", c.run());
+        assertEquals(B1 + "\n", c.render());
         assertEquals("eu-west-1", registry.bucket(B1).orElseThrow().region());
 
         DoCreateBucketCommand bad = create("MinIO", "other", "tandemadmin", SECRET, "http://127.0.0.1:9000");
         bad.trailing = List.of("--regoin", "eu-west-1");
-        assertEquals("Bucket not created: unexpected argument '--regoin' (options here: --region)",
-                assertThrows(IllegalArgumentException.class, bad::run).getMessage());
+        assertEquals("core:doCreateBucket refused: unexpected argument '--regoin' (options here: --region)",
+                assertThrows(IllegalArgumentException.class, bad::render).getMessage());
         bad.trailing = List.of("--region");
-        assertEquals("Bucket not created: --region needs a value",
-                assertThrows(IllegalArgumentException.class, bad::run).getMessage());
+        assertEquals("core:doCreateBucket refused: --region needs a value",
+                assertThrows(IllegalArgumentException.class, bad::render).getMessage());
         assertEquals(1, registry.buckets().size());
     }
 
@@ -98,13 +98,13 @@ public class BucketCommandsTest {
     @Test
     public void doCreateBucketRefusesBadValuesWithoutEchoingTheSecret() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> create("MinIO", "Mail_Blobs", "tandemadmin", SECRET, "http://127.0.0.1:9000").run());
-        assertTrue(e.getMessage(), e.getMessage().startsWith("Bucket not created: bucket name 'Mail_Blobs' is not a valid S3 bucket name"));
+                () -> create("MinIO", "Mail_Blobs", "tandemadmin", SECRET, "http://127.0.0.1:9000").render());
+        assertTrue(e.getMessage(), e.getMessage().startsWith("core:doCreateBucket refused: bucket name 'Mail_Blobs' is not a valid S3 bucket name"));
         e = assertThrows(IllegalArgumentException.class,
-                () -> create("MinIO", "mail", "tandemadmin", "with blank", "http://127.0.0.1:9000").run());
-        assertEquals("Bucket not created: secret key must be 1-128 characters without blanks", e.getMessage());
+                () -> create("MinIO", "mail", "tandemadmin", "with blank", "http://127.0.0.1:9000").render());
+        assertEquals("core:doCreateBucket refused: secret key must be 1-128 characters without blanks", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> create("MinIO", "mail", "tandemadmin", SECRET, "http://tandemadmin:" + SECRET + "@127.0.0.1:9000").run());
+                () -> create("MinIO", "mail", "tandemadmin", SECRET, "http://tandemadmin:" + SECRET + "@127.0.0.1:9000").render());
         assertFalse(e.getMessage(), e.getMessage().contains(SECRET));
         assertEquals(List.of(), registry.buckets());
     }
@@ -177,15 +177,15 @@ public class BucketCommandsTest {
     @Test
     public void deleteBucket() {
         twoBuckets();
-        assertEquals("Bucket " + B2 + " (acme-mail at https://s3.eu-west-1.amazonaws.com) deleted\n", delete(B2.toString()).run());
+        assertEquals("Bucket " + B2 + " (acme-mail at https://s3.eu-west-1.amazonaws.com) deleted\n", delete(B2.toString()).render());
         assertEquals(1, registry.buckets().size());
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> delete(B1.toString()).run());
-        assertEquals("Bucket not deleted: bucket " + B1 + " (mail-blobs) is used by volume store1: delete them first", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> delete(B2.toString()).run());
-        assertEquals("Bucket not deleted: no bucket " + B2, e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> delete("mail-blobs").run());
-        assertTrue(e.getMessage(), e.getMessage().startsWith("Bucket not deleted: 'mail-blobs' is not a bucket id (a UUID"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> delete(B1.toString()).render());
+        assertEquals("core:deleteBucket refused: bucket " + B1 + " (mail-blobs) is used by volume store1: delete them first", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> delete(B2.toString()).render());
+        assertEquals("core:deleteBucket refused: no bucket " + B2, e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> delete("mail-blobs").render());
+        assertTrue(e.getMessage(), e.getMessage().startsWith("core:deleteBucket refused: 'mail-blobs' is not a bucket id (a UUID"));
         assertEquals(1, registry.buckets().size());
     }
 }

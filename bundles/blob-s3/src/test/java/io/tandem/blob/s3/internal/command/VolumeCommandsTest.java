@@ -37,7 +37,7 @@ public class VolumeCommandsTest {
         c.bucketId = bucket;
         c.path = path;
         c.centralized = centralized;
-        return c.run();
+        return c.render();
     }
 
     private void threeVolumes() {
@@ -72,30 +72,30 @@ public class VolumeCommandsTest {
         c.bucketId = B1.toString();
         c.path = "mailstore/blobs";
         c.trailing = List.of("--centralized");
-        assertEquals(V1 + "\n", c.run());
+        assertEquals(V1 + "\n", c.render());
         assertTrue(registry.volume(V1).orElseThrow().centralized());
 
         DoUpdateVolumeCommand u = new DoUpdateVolumeCommand();
         u.volumes = registry;
         u.volumeId = V1.toString();
         u.trailing = List.of("--name", "store-a", "--centralized", "false");
-        assertEquals("Volume " + V1 + " updated: name=store-a (was store1) centralized=false (was true)\n", u.run());
+        assertEquals("Volume " + V1 + " updated: name=store-a (was store1) centralized=false (was true)\n", u.render());
         u.trailing = List.of("--centralised", "true");
-        assertEquals("Volume not updated: unexpected argument '--centralised' (options here: --centralized, --name)",
-                assertThrows(IllegalArgumentException.class, u::run).getMessage());
+        assertEquals("core:doUpdateVolume refused: unexpected argument '--centralised' (options here: --centralized, --name)",
+                assertThrows(IllegalArgumentException.class, u::render).getMessage());
     }
 
     @Test
     public void doCreateVolumeRefusals() {
-        assertEquals("Volume not created: unknown volume kind 'tertiary' (expected primary or secondary)",
+        assertEquals("core:doCreateVolume refused: unknown volume kind 'tertiary' (expected primary or secondary)",
                 assertThrows(IllegalArgumentException.class, () -> create("v", "tertiary", "s3", B1.toString(), "p", false)).getMessage());
-        assertEquals("Volume not created: unknown volume type 'nfs' (expected s3 or local)",
+        assertEquals("core:doCreateVolume refused: unknown volume type 'nfs' (expected s3 or local)",
                 assertThrows(IllegalArgumentException.class, () -> create("v", "primary", "nfs", "-", "/p", false)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> create("v", "primary", "s3", "-", "p", false))
-                .getMessage().startsWith("Volume not created: an S3 volume needs a bucket"));
-        assertEquals("Volume not created: 'bucket1' is not a bucket id (a UUID such as 0b6c6d5e-8a55-4d0a-9e4b-6d1b8c1e2f3a)",
+                .getMessage().startsWith("core:doCreateVolume refused: an S3 volume needs a bucket"));
+        assertEquals("core:doCreateVolume refused: 'bucket1' is not a bucket id (a UUID such as 0b6c6d5e-8a55-4d0a-9e4b-6d1b8c1e2f3a)",
                 assertThrows(IllegalArgumentException.class, () -> create("v", "primary", "s3", "bucket1", "p", false)).getMessage());
-        assertEquals("Volume not created: LOCAL volume v cannot be centralized (only S3 volumes are shared)",
+        assertEquals("core:doCreateVolume refused: LOCAL volume v cannot be centralized (only S3 volumes are shared)",
                 assertThrows(IllegalArgumentException.class, () -> create("v", "primary", "local", "-", "/p", true)).getMessage());
         assertEquals(List.of(), registry.volumes());
     }
@@ -140,7 +140,7 @@ public class VolumeCommandsTest {
         SetCurrentVolumeCommand c = new SetCurrentVolumeCommand();
         c.volumes = registry;
         c.volumeId = id;
-        return c.run();
+        return c.render();
     }
 
     @Test
@@ -151,7 +151,7 @@ public class VolumeCommandsTest {
                 setCurrent(V3.toString()));
         assertEquals(V3, registry.current(Volume.Kind.PRIMARY).orElseThrow().id());
         UUID unknown = UUID.fromString("00000000-0000-0000-0000-000000000999");
-        assertEquals("Current volume not changed: no volume " + unknown,
+        assertEquals("core:setCurrentVolume refused: no volume " + unknown,
                 assertThrows(IllegalArgumentException.class, () -> setCurrent(unknown.toString())).getMessage());
     }
 
@@ -177,8 +177,8 @@ public class VolumeCommandsTest {
         c.volumes = registry;
         c.directory = replicas(io.tandem.api.directory.Replica.IN_SYNC);
         c.volumeId = V3.toString();
-        String refused = assertThrows(IllegalArgumentException.class, c::run).getMessage();
-        assertEquals("Current volume not changed: volume local1 would be a current primary volume that is not centralized while 1 "
+        String refused = assertThrows(IllegalArgumentException.class, c::render).getMessage();
+        assertEquals("core:setCurrentVolume refused: volume local1 would be a current primary volume that is not centralized while 1 "
                 + "replica(s) read mail bodies from the current primary volume (ha:getAccountStatus): use a centralized S3 volume, "
                 + "or remove the replicas first", refused);
         assertEquals("unchanged", V1, registry.current(Volume.Kind.PRIMARY).orElseThrow().id());
@@ -188,11 +188,11 @@ public class VolumeCommandsTest {
         u.directory = replicas(io.tandem.api.directory.Replica.INITIALISING);
         u.volumeId = V1.toString();
         u.centralized = "false";
-        assertThrows(IllegalArgumentException.class, u::run);
+        assertThrows(IllegalArgumentException.class, u::render);
         assertTrue("unchanged", registry.volume(V1).orElseThrow().centralized());
 
         c.directory = replicas(io.tandem.api.directory.Replica.PAUSED);
-        c.run(); // paused replicas re-sync from a snapshot: allowed
+        c.render(); // paused replicas re-sync from a snapshot: allowed
         assertEquals(V3, registry.current(Volume.Kind.PRIMARY).orElseThrow().id());
     }
 
@@ -202,7 +202,7 @@ public class VolumeCommandsTest {
         c.volumeId = id;
         c.name = name;
         c.centralized = centralized;
-        return c.run();
+        return c.render();
     }
 
     @Test
@@ -212,11 +212,11 @@ public class VolumeCommandsTest {
                 update(V1.toString(), "store-a", "false"));
         assertEquals("Volume " + V1 + " updated: name=store-a centralized=true (was false)\n",
                 update(V1.toString(), null, "TRUE"));
-        assertEquals("Volume not updated: nothing to change: give --name and/or --centralized",
+        assertEquals("core:doUpdateVolume refused: nothing to change: give --name and/or --centralized",
                 assertThrows(IllegalArgumentException.class, () -> update(V1.toString(), null, null)).getMessage());
-        assertEquals("Volume not updated: --centralized 'yes' must be true or false",
+        assertEquals("core:doUpdateVolume refused: --centralized 'yes' must be true or false",
                 assertThrows(IllegalArgumentException.class, () -> update(V1.toString(), null, "yes")).getMessage());
-        assertEquals("Volume not updated: volume name 'archive' is already used by " + V2,
+        assertEquals("core:doUpdateVolume refused: volume name 'archive' is already used by " + V2,
                 assertThrows(IllegalArgumentException.class, () -> update(V1.toString(), "archive", null)).getMessage());
         assertEquals("store-a", registry.volume(V1).orElseThrow().name());
     }
@@ -225,14 +225,14 @@ public class VolumeCommandsTest {
         DeleteVolumeCommand c = new DeleteVolumeCommand();
         c.volumes = registry;
         c.volumeId = id;
-        return c.run();
+        return c.render();
     }
 
     @Test
     public void deleteVolumeRefusesTheCurrentOne() {
         threeVolumes();
         registry.setCurrent(V1);
-        assertEquals("Volume not deleted: volume store1 (" + V1 + ") is the current primary volume: make another one current first",
+        assertEquals("core:deleteVolume refused: volume store1 (" + V1 + ") is the current primary volume: make another one current first",
                 assertThrows(IllegalArgumentException.class, () -> delete(V1.toString())).getMessage());
         assertEquals("Volume archive (" + V2 + ") deleted\n", delete(V2.toString()));
         assertFalse(registry.volume(V2).isPresent());

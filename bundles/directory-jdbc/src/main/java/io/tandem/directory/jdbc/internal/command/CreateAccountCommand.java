@@ -2,6 +2,7 @@ package io.tandem.directory.jdbc.internal.command;
 
 import io.tandem.api.directory.Account;
 import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -9,7 +10,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
 @Command(scope = "prov", name = "createAccount", description = "Creates an account on a Mailstore")
-public class CreateAccountCommand extends AuditedCommand {
+public class CreateAccountCommand extends CommandSupport {
 
     @Argument(index = 0, name = "account", required = true, description = "Address, local@domain (the domain must exist)")
     String name;
@@ -21,13 +22,10 @@ public class CreateAccountCommand extends AuditedCommand {
     DirectoryAdminService directory;
 
     @Override
-    protected String target() {
-        return name;
-    }
-
-    @Override
-    protected String change() {
-        Account a = directory.createAccount(name, mailHost);
-        return "Account " + a.name() + " created on " + a.mailHost() + " (id " + a.id() + ")";
+    public String render() {
+        return audited(name, () -> {
+            Account a = directory.createAccount(name, mailHost);
+            return "Account " + a.name() + " created on " + a.mailHost() + " (id " + a.id() + ")";
+        }, done -> "") + "\n";
     }
 }

@@ -2,6 +2,7 @@ package io.tandem.directory.jdbc.internal.command;
 
 import io.tandem.api.directory.DirectoryAdminService;
 import io.tandem.api.directory.Domain;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -9,7 +10,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
 @Command(scope = "prov", name = "createDomain", description = "Creates a domain")
-public class CreateDomainCommand extends AuditedCommand {
+public class CreateDomainCommand extends CommandSupport {
 
     @Argument(index = 0, name = "domain", required = true, description = "Domain name, e.g. example.com")
     String name;
@@ -18,13 +19,10 @@ public class CreateDomainCommand extends AuditedCommand {
     DirectoryAdminService directory;
 
     @Override
-    protected String target() {
-        return name;
-    }
-
-    @Override
-    protected String change() {
-        Domain d = directory.createDomain(name);
-        return "Domain " + d.name() + " created";
+    public String render() {
+        return audited(name, () -> {
+            Domain d = directory.createDomain(name);
+            return "Domain " + d.name() + " created";
+        }, done -> "") + "\n";
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.directory.jdbc.internal.command;
 
 import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -8,7 +9,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
 @Command(scope = "prov", name = "deleteAccount", description = "Deletes an account from the directory")
-public class DeleteAccountCommand extends AuditedCommand {
+public class DeleteAccountCommand extends CommandSupport {
 
     @Argument(index = 0, name = "account", required = true, description = "Address, local@domain")
     String name;
@@ -17,13 +18,10 @@ public class DeleteAccountCommand extends AuditedCommand {
     DirectoryAdminService directory;
 
     @Override
-    protected String target() {
-        return name;
-    }
-
-    @Override
-    protected String change() {
-        directory.deleteAccount(name);
-        return "Account " + name.trim().toLowerCase(java.util.Locale.ROOT) + " deleted";
+    public String render() {
+        return audited(name, () -> {
+            directory.deleteAccount(name);
+            return "Account " + name.trim().toLowerCase(java.util.Locale.ROOT) + " deleted";
+        }, done -> "") + "\n";
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.directory.jdbc.internal.command;
 
 import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -8,7 +9,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
 @Command(scope = "prov", name = "deleteDomain", description = "Deletes a domain that has no accounts")
-public class DeleteDomainCommand extends AuditedCommand {
+public class DeleteDomainCommand extends CommandSupport {
 
     @Argument(index = 0, name = "domain", required = true, description = "Domain name")
     String name;
@@ -17,13 +18,10 @@ public class DeleteDomainCommand extends AuditedCommand {
     DirectoryAdminService directory;
 
     @Override
-    protected String target() {
-        return name;
-    }
-
-    @Override
-    protected String change() {
-        directory.deleteDomain(name);
-        return "Domain " + name.trim().toLowerCase(java.util.Locale.ROOT) + " deleted";
+    public String render() {
+        return audited(name, () -> {
+            directory.deleteDomain(name);
+            return "Domain " + name.trim().toLowerCase(java.util.Locale.ROOT) + " deleted";
+        }, done -> "") + "\n";
     }
 }

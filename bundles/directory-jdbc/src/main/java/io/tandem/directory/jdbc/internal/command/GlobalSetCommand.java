@@ -1,6 +1,7 @@
 package io.tandem.directory.jdbc.internal.command;
 
 import io.tandem.api.directory.DirectoryAdminService;
+import io.tandem.shell.CommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
@@ -9,7 +10,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
 @Command(scope = "global", name = "set", description = "Sets a cluster-wide configuration key, e.g. global:set brokers \"h1:9092,h2:9092\"")
-public class GlobalSetCommand extends AuditedCommand {
+public class GlobalSetCommand extends CommandSupport {
 
     @Argument(index = 0, name = "key", required = true, description = "Configuration key")
     String key;
@@ -31,21 +32,18 @@ public class GlobalSetCommand extends AuditedCommand {
     static final String BROKERS = "brokers";
 
     @Override
-    protected String target() {
-        return key;
-    }
-
-    @Override
-    protected String change() {
-        if (remove == (value != null)) {
-            throw new IllegalArgumentException("global:set " + key + ": give either a value or --remove");
-        }
-        if (BROKERS.equals(key)) {
-            guardBrokersSwitch(remove ? null : value);
-        }
-        directory.setGlobal(key, remove ? null : value);
-        String done = remove ? "Global " + key + " removed" : "Global " + key + " = " + value;
-        return BROKERS.equals(key) ? done + inUseHere(remove ? "" : value) : done;
+    public String render() {
+        return audited(key, () -> {
+            if (remove == (value != null)) {
+                throw new IllegalArgumentException(key + ": give either a value or --remove");
+            }
+            if (BROKERS.equals(key)) {
+                guardBrokersSwitch(remove ? null : value);
+            }
+            directory.setGlobal(key, remove ? null : value);
+            String done = remove ? "Global " + key + " removed" : "Global " + key + " = " + value;
+            return BROKERS.equals(key) ? done + inUseHere(remove ? "" : value) : done;
+        }, done -> "") + "\n";
     }
 
     /** How long global:set brokers waits for this node's event log to use the new brokers (it polls the global). */
@@ -102,7 +100,7 @@ public class GlobalSetCommand extends AuditedCommand {
         String procedure = ": pause them first (ha:pauseReplicas for their accounts), set brokers, then ha:restartReplicas "
                 + "(they re-sync from snapshots on the new cluster); see the admin guide, \"Changing the brokers\"";
         if (next == null) {
-            throw new IllegalArgumentException("global:set brokers --remove refused: " + following + " replica(s) follow the "
+            throw new IllegalArgumentException("brokers --remove: " + following + " replica(s) follow the "
                     + "event log at " + current + procedure);
         }
         io.tandem.api.replication.EventLog l = log;
@@ -116,7 +114,7 @@ public class GlobalSetCommand extends AuditedCommand {
                 : was.isEmpty() || will.isEmpty() ? "cannot tell whether '" + next + "' is the same Kafka cluster as '" + current
                 + "' (" + (was.isEmpty() ? current : next) + " does not answer)"
                 : "'" + next + "' is another Kafka cluster (" + will.get() + ") than '" + current + "' (" + was.get() + ")";
-        throw new IllegalArgumentException("global:set brokers " + next + " refused: " + why + ", while " + following
+        throw new IllegalArgumentException("brokers " + next + ": " + why + ", while " + following
                 + " replica(s) follow the event log" + procedure);
     }
 }

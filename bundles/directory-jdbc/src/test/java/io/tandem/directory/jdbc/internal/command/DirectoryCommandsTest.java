@@ -4,6 +4,7 @@ import io.tandem.api.directory.Server;
 import io.tandem.api.node.Role;
 import io.tandem.api.test.ConfigProxy;
 import io.tandem.directory.jdbc.internal.DirectoryComponent;
+import io.tandem.shell.CommandSupport;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -39,7 +40,7 @@ public class DirectoryCommandsTest {
         dir.deactivateForTest();
     }
 
-    private static String run(AuditedCommand c) throws Exception {
+    private static String run(CommandSupport c) throws Exception {
         PrintStream previous = System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -185,7 +186,7 @@ public class DirectoryCommandsTest {
         dir.addReplica(alice.id(), "mbox2", 10, null);
 
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> run(setBrokers("x1:9092", log)));
-        assertTrue(other.getMessage(), other.getMessage().startsWith("global:set brokers x1:9092 refused: 'x1:9092' is another "
+        assertTrue(other.getMessage(), other.getMessage().startsWith("global:set refused: brokers x1:9092: 'x1:9092' is another "
                 + "Kafka cluster (B) than 'k1:9092' (A), while 1 replica(s) follow the event log: pause them first"));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> run(setBrokers("y1:9092", log)));
         assertTrue(unknown.getMessage(), unknown.getMessage().contains("cannot tell whether 'y1:9092' is the same Kafka cluster"));

@@ -1,6 +1,5 @@
 package io.tandem.role.mta.internal.command;
 
-import io.tandem.api.audit.Audit;
 import io.tandem.role.mta.internal.MtaQueue;
 import io.tandem.shell.TandemCommandSupport;
 import org.apache.karaf.shell.api.action.Argument;
@@ -26,14 +25,7 @@ public class FlushCommand extends TandemCommandSupport {
 
     private int run() {
         if (flushed == null) {
-            String target = id == null ? "all" : id;
-            try {
-                flushed = mta.flush(id);
-            } catch (IllegalArgumentException e) {
-                Audit.refused("mta:flush", target, e.getMessage());
-                throw new IllegalArgumentException("mta:flush refused: " + e.getMessage(), e);
-            }
-            Audit.done("mta:flush", target, "messages=" + flushed);
+            flushed = audited(id == null ? "all" : id, () -> mta.flush(id), n -> "messages=" + n);
         }
         return flushed;
     }
