@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -90,8 +91,9 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         @AttributeDefinition(description = "A member silent for this many seconds is removed (a hung node leaves within it + 1 s)")
         int failure_detection_seconds() default 5;
 
-        @AttributeDefinition(description = "How many nodes each role should have, e.g. core=3,mailstore=2")
-        String expected_roles() default "core=3,mailstore=2,mta=2,proxy=2,files=2,video=2,chats=2";
+        @AttributeDefinition(description = "How many nodes each role should have, e.g. core=3,mailstore=2; core is the quorum base. "
+                + "Empty: a cluster of this node alone (one node of each role it plays), only without seeds")
+        String expected_roles() default "";
 
         @AttributeDefinition(description = "How often the local record (roles, health, endpoints) is checked and republished, in ms")
         int publish_interval_millis() default 500;
@@ -103,7 +105,8 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
 
     private final LocalNode localNode;
     private final Config config;
-    private final Map<Role, Integer> expected;
+    /** The configured counts; empty for a cluster of this node alone (see {@link #expected()}). */
+    private final Map<Role, Integer> configuredExpected;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, String> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService executor;
@@ -130,7 +133,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         this.localNode = localNode;
         this.config = config;
         validate(config);
-        this.expected = ExpectedRoles.parse(PID, config.expected_roles());
+        this.configuredExpected = config.expected_roles().isBlank() ? Map.of() : ExpectedRoles.parse(PID, config.expected_roles());
         this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-cluster"));
         executor.execute(this::start);
         executor.scheduleWithFixedDelay(this::tick, config.publish_interval_millis(),
@@ -163,6 +166,12 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             if (!seed.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
                 throw new IllegalArgumentException(PID + ": seeds entry '" + seed + "' is invalid: expected address[:port]");
             }
+        }
+        if (c.expected_roles().isBlank() && !seeds(c).isEmpty()) {
+            // a guess here would be the quorum base: with core=1 each side of a split would hold a quorum of its own
+            throw new IllegalArgumentException(PID + ": expected.roles is empty while seeds = '" + c.seeds() + "' name other nodes: "
+                    + "say how many nodes each role has, e.g. core=3,mailstore=2 (core is the quorum base); empty is for a "
+                    + "cluster of this node alone");
         }
     }
 
@@ -741,7 +750,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
 
     @Override
     public List<RoleRedundancy> redundancy() {
-        return RoleRedundancy.of(nodes(), expected);
+        return RoleRedundancy.of(nodes(), expected());
     }
 
     @Override
@@ -750,6 +759,22 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         boolean connected = hi != null && hi.getLifecycleService().isRunning();
         List<ClusterNode> nodes = nodes();
         int core = (int) nodes.stream().filter(n -> n.plays(Role.CORE)).count();
-        return new ClusterStatus(config.cluster_name(), connected, nodes.size(), core, expected.get(Role.CORE));
+        return new ClusterStatus(config.cluster_name(), connected, nodes.size(), core, expected().get(Role.CORE));
+    }
+
+    /**
+     * How many nodes each role should have: as configured, or, for a cluster of this node alone (no seeds, no
+     * expected.roles: the distribution as it ships), one of each role this node is configured to play.
+     */
+    Map<Role, Integer> expected() {
+        if (!configuredExpected.isEmpty()) {
+            return configuredExpected;
+        }
+        Map<Role, Integer> alone = new EnumMap<>(Role.class);
+        Set<Role> mine = localNode.configuredRoles();
+        for (Role r : Role.values()) {
+            alone.put(r, mine.contains(r) ? 1 : 0);
+        }
+        return alone;
     }
 }

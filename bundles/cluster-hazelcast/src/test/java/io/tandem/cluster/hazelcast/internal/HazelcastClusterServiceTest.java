@@ -333,6 +333,33 @@ public class HazelcastClusterServiceTest {
         assertRefused(bad, "record.refresh.millis = 100 must be >= publish.interval.millis (500)");
     }
 
+    /**
+     * The distribution as it ships (no seeds, no expected.roles) is a cluster of this node alone: it expects one node
+     * of each role the node plays, so a core node has its quorum and the embedded broker its single voter. With seeds
+     * the counts must be given: a guessed core count is a quorum base each side of a split could meet.
+     */
+    @Test
+    public void withoutSeedsAndExpectedRolesTheNodeIsAHealthyClusterOfOne() {
+        Map<String, Object> alone = new HashMap<>();
+        alone.put("cluster_name", clusterName);
+        alone.put("port", alphaPort);
+        HazelcastClusterService service = new HazelcastClusterService(alphaNode, ConfigProxy.of(HazelcastClusterService.Config.class, alone));
+        started.add(service);
+        await(() -> service.status().connected(), JOIN, () -> "the member of one to start: " + service.status());
+        ClusterStatus status = service.status();
+        assertEquals(1, status.coreExpected());
+        assertTrue("a quorum of one: " + status, status.quorum());
+        assertEquals(Integer.valueOf(1), service.expected().get(Role.MAILSTORE));
+        assertEquals(Integer.valueOf(0), service.expected().get(Role.MTA));
+        // the roles of the node, live: node:set-roles adds mta, the cluster of one expects it
+        alphaNode.setRoles(Role.CORE, Role.MAILSTORE, Role.MTA);
+        assertEquals(Integer.valueOf(1), service.expected().get(Role.MTA));
+
+        Map<String, Object> seeded = new HashMap<>(alone);
+        seeded.put("seeds", "127.0.0.1:" + betaPort);
+        assertRefused(seeded, "expected.roles is empty while seeds = '127.0.0.1:" + betaPort + "' name other nodes");
+    }
+
     private void assertRefused(Map<String, Object> values, String expected) {
         HazelcastClusterService.Config c = ConfigProxy.of(HazelcastClusterService.Config.class, values);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
