@@ -9,11 +9,11 @@ public class PromotionChunksTest {
 
     @Test
     public void oneChunkPerThreadWithinTheBounds() {
-        assertEquals(125, HaService.chunkSize(1000, 8));   // 8 chunks, one per thread
-        assertEquals(250, HaService.chunkSize(1000, 4));
-        assertEquals(HaService.PROMOTION_CHUNK_MAX, HaService.chunkSize(100_000, 8)); // large failovers: the first ones early
-        assertEquals(HaService.PROMOTION_CHUNK, HaService.chunkSize(20, 8));          // small ones: one chunk
-        assertEquals(HaService.PROMOTION_CHUNK, HaService.chunkSize(1, 64));
-        assertEquals(HaService.PROMOTION_CHUNK, HaService.chunkSize(400, 8));
+        assertEquals(125, Promoter.chunkSize(1000, 8));   // 8 chunks, one per thread
+        assertEquals(250, Promoter.chunkSize(1000, 4));
+        assertEquals(Promoter.PROMOTION_CHUNK_MAX, Promoter.chunkSize(100_000, 8)); // large failovers: the first ones early
+        assertEquals(Promoter.PROMOTION_CHUNK, Promoter.chunkSize(20, 8));          // small ones: one chunk
+        assertEquals(Promoter.PROMOTION_CHUNK, Promoter.chunkSize(1, 64));
+        assertEquals(Promoter.PROMOTION_CHUNK, Promoter.chunkSize(400, 8));
     }
 }
