@@ -125,6 +125,11 @@ public abstract class TandemKarafTestSupport {
 
     /** The distribution, configured for a single node {@value #NODE_NAME} playing {@code roles}. */
     protected static Option[] tandemConfiguration(String roles) {
+        return tandemConfiguration(roles, EXPECTED_ROLES);
+    }
+
+    /** As {@link #tandemConfiguration(String)}, with {@code expectedRoles} in tandem.cluster ({@code null}: as shipped). */
+    protected static Option[] tandemConfiguration(String roles, String expectedRoles) {
         String karafVersion = requiredProperty("karaf.version");
         String localRepository = requiredProperty("org.ops4j.pax.url.mvn.localRepository");
         String healthPort = Integer.toString(freePort());
@@ -176,7 +181,6 @@ public abstract class TandemKarafTestSupport {
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "port", clusterPort),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "cluster.name", clusterName),
                 editConfigurationFilePut("etc/tandem.cluster.cfg", "seeds", ""),
-                editConfigurationFilePut("etc/tandem.cluster.cfg", "expected.roles", EXPECTED_ROLES),
                 // no Kafka broker in the single-node tests (the embedded broker: EmbeddedKafkaIT)
                 editConfigurationFilePut("etc/tandem.kafka.cfg", "enabled", "false"),
 
@@ -188,6 +192,9 @@ public abstract class TandemKarafTestSupport {
 
                 // bin/setenv's heap (Pax Exam starts java itself, without the scripts)
                 vm("-Xms128m"), vm("-Xmx512m")));
+        if (expectedRoles != null) {
+            options.add(editConfigurationFilePut("etc/tandem.cluster.cfg", "expected.roles", expectedRoles));
+        }
         // what bin/karaf passes on Java 9+, and bin/setenv's flags for Hazelcast
         for (String o : List.of(
                 "--add-reads=java.xml=java.logging",
