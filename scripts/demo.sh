@@ -223,7 +223,7 @@ until "$C" exec core2 prov getAccount --json alice@example.com 2>/dev/null | gre
   [ $(( $(now_ms) - t0 )) -lt 180000 ] || { echo "alice was not promoted automatically"; exit 1; }
   sleep 0.2
 done
-echo "the directory names core2 as alice's owner $(( $(now_ms) - t0 )) ms after kill -9 (grace.millis 2000 + the promotion;"
+echo "the directory names core2 as alice's owner $(( $(now_ms) - t0 )) ms after kill -9 (grace.ms 2000 + the promotion;"
 echo "the shell calls that look add their own time: each bin/tandem call starts a client JVM)"
 "$C" exec core2 ha getFailoverStatus
 echo "core1's Kafka broker died with it (its watchdog): core2's broker sees 2 of 3 brokers, the quorum holds"

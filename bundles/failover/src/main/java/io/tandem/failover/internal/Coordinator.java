@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
 /**
  * Automatic failover (docs/decisions/0010), on every core node: each one records when a Mailstore
  * leaves the cluster; only the coordinator (the live core node with the lowest name, and only while a
- * majority of the configured core nodes is visible) acts. A Mailstore gone for {@code grace.millis} has
+ * majority of the configured core nodes is visible) acts. A Mailstore gone for {@code grace.ms} has
  * all its accounts promoted through the lossless path of {@code ha:promoteAccounts}; the global admin
  * gets a summary. If the coordinator dies, the next one finds the accounts still on the departed
  * Mailstore and promotes them; a second promotion of the same account is refused by the directory's
@@ -169,7 +169,7 @@ final class Coordinator {
     }
 
     /**
-     * Promotes again the accounts whose take-over has not finished for {@code takeover.heal.millis}: their
+     * Promotes again the accounts whose take-over has not finished for {@code takeover.heal.ms}: their
      * owner still keeps a replica row (marker never written, its copy failed, a take-over cut short), so it
      * refuses their writes. The promotion path picks the preferred in-sync copy on a live Mailstore: the same
      * owner gets its marker again, or another copy takes over. Each try is told to the administrator.
@@ -211,7 +211,7 @@ final class Coordinator {
                     String.join(", ", byName.keySet()));
             return;
         }
-        due.forEach(r -> stuckSince.put(r.accountId(), now)); // looked at again after another takeover.heal.millis
+        due.forEach(r -> stuckSince.put(r.accountId(), now)); // looked at again after another takeover.heal.ms
         String lines = byName.entrySet().stream().limit(50).map(e -> e.getKey() + ": owner " + e.getValue().destination()
                 + " still keeps its copy as a replica (" + e.getValue().state()
                 + (e.getValue().detail().isEmpty() ? "" : ", " + e.getValue().detail()) + ")").collect(Collectors.joining("\n"));

@@ -22,8 +22,8 @@ import java.util.function.Supplier;
 
 /**
  * The ownership lease of this node (docs/decisions/0010): held while the node sees a majority of the
- * configured core nodes, and for {@code lease.millis} after the last moment it saw one. Re-evaluated on
- * every membership event and every {@code check.interval.millis}; {@link #valid()} only reads two fields.
+ * configured core nodes, and for {@code lease.ms} after the last moment it saw one. Re-evaluated on
+ * every membership event and every {@code check.interval.ms}; {@link #valid()} only reads two fields.
  */
 @Component(service = {OwnershipLease.class, ClusterListener.class}, configurationPid = FailoverConfig.PID, immediate = true)
 public class QuorumLease implements OwnershipLease, ClusterListener {
@@ -45,7 +45,7 @@ public class QuorumLease implements OwnershipLease, ClusterListener {
     @Activate
     public QuorumLease(@Reference ClusterService cluster, FailoverConfig config) {
         this(cluster::status, System::nanoTime, Timing.of(config).lease(), true);
-        timer.scheduleWithFixedDelay(this::check, 0, config.check_interval_millis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::check, 0, config.check_interval_ms(), TimeUnit.MILLISECONDS);
     }
 
     QuorumLease(Supplier<ClusterStatus> status, LongSupplier nanos, Duration duration, boolean scheduled) {

@@ -119,7 +119,7 @@ public class CoordinatorTest {
         core2.tick();
         pass(89_000);
         core2.tick();
-        assertTrue("not before takeover.heal.millis", promoted.isEmpty());
+        assertTrue("not before takeover.heal.ms", promoted.isEmpty());
         pass(6_000);
         core2.tick();
         assertEquals(List.of("[alice@example.com] 8 healTakeOver"), promoted);
@@ -291,9 +291,9 @@ public class CoordinatorTest {
 
     @Test
     public void timingRefusesAGraceShorterThanTheLeasePlusOneHeartbeat() {
-        FailoverConfig bad = ConfigProxy.of(FailoverConfig.class, Map.of("lease_millis", 2000L, "grace_millis", 2500L));
+        FailoverConfig bad = ConfigProxy.of(FailoverConfig.class, Map.of("lease_ms", 2000L, "grace_ms", 2500L));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Timing.of(bad));
-        assertEquals("tandem.failover: grace.millis = 2500 must be at least lease.millis + 1000 (3000) and at most 3600000", e.getMessage());
+        assertEquals("tandem.failover: grace.ms = 2500 must be at least lease.ms + 1000 (3000) and at most 3600000", e.getMessage());
         FailoverConfig threads = ConfigProxy.of(FailoverConfig.class, Map.of("threads", 0));
         assertEquals("tandem.failover: threads = 0 is not from 1 to 64",
                 assertThrows(IllegalArgumentException.class, () -> Timing.of(threads)).getMessage());

@@ -50,10 +50,10 @@ public class BlobStore implements BlobService {
     @ObjectClassDefinition(name = "Tandem blob storage", description = "S3 and local volumes of mail blobs")
     public @interface Config {
         @AttributeDefinition(description = "Milliseconds to open a connection to an S3 endpoint")
-        long connect_timeout_millis() default 5000;
+        long connect_timeout_ms() default 5000;
 
         @AttributeDefinition(description = "Milliseconds without progress reading or writing an S3 response or request")
-        long read_timeout_millis() default 30000;
+        long read_timeout_ms() default 30000;
 
         @AttributeDefinition(description = "Root of LOCAL volumes with a relative path; empty = ${karaf.data}/blobs")
         String local_root() default "";
@@ -76,11 +76,11 @@ public class BlobStore implements BlobService {
     @Activate
     public BlobStore(@Reference VolumeRegistry registry, Config config) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        if (config.connect_timeout_millis() < 1) {
-            throw invalid("connect.timeout.millis", config.connect_timeout_millis(), "must be >= 1");
+        if (config.connect_timeout_ms() < 1) {
+            throw invalid("connect.timeout.ms", config.connect_timeout_ms(), "must be >= 1");
         }
-        if (config.read_timeout_millis() < 1) {
-            throw invalid("read.timeout.millis", config.read_timeout_millis(), "must be >= 1");
+        if (config.read_timeout_ms() < 1) {
+            throw invalid("read.timeout.ms", config.read_timeout_ms(), "must be >= 1");
         }
         if (config.spool_memory_bytes() < 0) {
             throw invalid("spool.memory.bytes", config.spool_memory_bytes(), "must be >= 0");
@@ -88,10 +88,10 @@ public class BlobStore implements BlobService {
         Path localRoot = directory("local.root", config.local_root(), "blobs");
         Path spoolDir = directory("spool.dir", config.spool_dir(), "tmp/blob-spool");
         this.local = new LocalStore(localRoot);
-        this.s3 = new S3Store(Duration.ofMillis(config.connect_timeout_millis()),
-                Duration.ofMillis(config.read_timeout_millis()), spoolDir, config.spool_memory_bytes());
+        this.s3 = new S3Store(Duration.ofMillis(config.connect_timeout_ms()),
+                Duration.ofMillis(config.read_timeout_ms()), spoolDir, config.spool_memory_bytes());
         this.summary = "local root " + localRoot + ", spool " + spoolDir + ", S3 timeouts connect "
-                + config.connect_timeout_millis() + " ms / read " + config.read_timeout_millis() + " ms";
+                + config.connect_timeout_ms() + " ms / read " + config.read_timeout_ms() + " ms";
         LOG.info("Started blob storage ({})", summary);
         warmer.scheduleWithFixedDelay(this::warmUp, 0, WARM_UP_CHECK.toSeconds(), TimeUnit.SECONDS);
     }

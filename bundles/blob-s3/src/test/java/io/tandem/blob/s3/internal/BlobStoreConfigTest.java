@@ -30,8 +30,8 @@ public class BlobStoreConfigTest {
 
     @Test
     public void badValuesAreNamed() {
-        assertEquals("tandem.blob: connect.timeout.millis = 0 must be >= 1", activationError(Map.of("connect_timeout_millis", "0")));
-        assertEquals("tandem.blob: read.timeout.millis = -5 must be >= 1", activationError(Map.of("read_timeout_millis", "-5")));
+        assertEquals("tandem.blob: connect.timeout.ms = 0 must be >= 1", activationError(Map.of("connect_timeout_ms", "0")));
+        assertEquals("tandem.blob: read.timeout.ms = -5 must be >= 1", activationError(Map.of("read_timeout_ms", "-5")));
         assertEquals("tandem.blob: spool.memory.bytes = -1 must be >= 0", activationError(Map.of("spool_memory_bytes", "-1")));
         assertEquals("tandem.blob: local.root = 'blobs' must be an absolute directory", activationError(Map.of("local_root", "blobs")));
         assertEquals("tandem.blob: spool.dir = 'x/y' must be an absolute directory", activationError(Map.of("spool_dir", "x/y")));

@@ -72,8 +72,8 @@ public class S3BlobServiceContractIT extends BlobServiceContract {
                 "local_root", s3.dir.resolve("local").toString(),
                 "spool_dir", s3.dir.resolve("spool").toString(),
                 "spool_memory_bytes", "4096",
-                "connect_timeout_millis", "2000",
-                "read_timeout_millis", "10000")));
+                "connect_timeout_ms", "2000",
+                "read_timeout_ms", "10000")));
         bucket = registry.createBucket("S3Proxy", s3.endpoint, BUCKET, "us-east-1", s3.accessKey, s3.secretKey);
         volume = registry.createVolume("contract", Volume.Kind.PRIMARY, Volume.Type.S3, bucket.id(),
                 "contract/" + test.getMethodName() + "-" + UUID.randomUUID().toString().substring(0, 8), true);

@@ -73,8 +73,8 @@ public class S3BlobStoreIT {
                 "local_root", s3.dir.resolve("local").toString(),
                 "spool_dir", spool.toString(),
                 "spool_memory_bytes", "4096",
-                "connect_timeout_millis", "2000",
-                "read_timeout_millis", "10000")));
+                "connect_timeout_ms", "2000",
+                "read_timeout_ms", "10000")));
         bucket = registry.createBucket("S3Proxy", s3.endpoint, "mail-blobs", "us-east-1", s3.accessKey, s3.secretKey);
         volume = registry.createVolume("store1", Volume.Kind.PRIMARY, Volume.Type.S3, bucket.id(), "mailstore/blobs", true);
     }

@@ -96,11 +96,11 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         String expected_roles() default "";
 
         @AttributeDefinition(description = "How often the local record (roles, health, endpoints) is checked and republished, in ms")
-        int publish_interval_millis() default 500;
+        int publish_interval_ms() default 500;
 
         @AttributeDefinition(description = "How often the local record is written again although unchanged, in ms: the records map "
                 + "is replicated asynchronously, and a member that missed an update (a split, a merge) gets it back within this")
-        int record_refresh_millis() default 5000;
+        int record_refresh_ms() default 5000;
     }
 
     private final LocalNode localNode;
@@ -136,8 +136,8 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
         this.configuredExpected = config.expected_roles().isBlank() ? Map.of() : ExpectedRoles.parse(PID, config.expected_roles());
         this.executor = Executors.newSingleThreadScheduledExecutor(Threads.named("tandem-cluster"));
         executor.execute(this::start);
-        executor.scheduleWithFixedDelay(this::tick, config.publish_interval_millis(),
-                config.publish_interval_millis(), TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::tick, config.publish_interval_ms(),
+                config.publish_interval_ms(), TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(this::closeUnanswered, 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
@@ -155,12 +155,12 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             throw new IllegalArgumentException(PID + ": failure.detection.seconds = " + c.failure_detection_seconds()
                     + " must be greater than heartbeat.interval.seconds (" + c.heartbeat_interval_seconds() + ")");
         }
-        if (c.publish_interval_millis() < 50) {
-            throw new IllegalArgumentException(PID + ": publish.interval.millis = " + c.publish_interval_millis() + " must be >= 50");
+        if (c.publish_interval_ms() < 50) {
+            throw new IllegalArgumentException(PID + ": publish.interval.ms = " + c.publish_interval_ms() + " must be >= 50");
         }
-        if (c.record_refresh_millis() < c.publish_interval_millis()) {
-            throw new IllegalArgumentException(PID + ": record.refresh.millis = " + c.record_refresh_millis()
-                    + " must be >= publish.interval.millis (" + c.publish_interval_millis() + ")");
+        if (c.record_refresh_ms() < c.publish_interval_ms()) {
+            throw new IllegalArgumentException(PID + ": record.refresh.ms = " + c.record_refresh_ms()
+                    + " must be >= publish.interval.ms (" + c.publish_interval_ms() + ")");
         }
         for (String seed : seeds(c)) {
             if (!seed.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
@@ -572,7 +572,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
     }
 
     /**
-     * Writes this node's record when it changed, when a member joined, and every {@code record.refresh.millis}
+     * Writes this node's record when it changed, when a member joined, and every {@code record.refresh.ms}
      * anyway: the records map is replicated asynchronously, so another member's copy can miss a write that
      * this member's copy has (a split and its merge, a partition owner that died before replicating). The
      * oldest member removes the records of departed ones.
@@ -587,7 +587,7 @@ public class HazelcastClusterService implements ClusterService, ClusterMessaging
             String record = localRecord().encode();
             long now = System.nanoTime();
             boolean forced = republish.getAndSet(false);
-            boolean due = now - lastWrite >= TimeUnit.MILLISECONDS.toNanos(config.record_refresh_millis());
+            boolean due = now - lastWrite >= TimeUnit.MILLISECONDS.toNanos(config.record_refresh_ms());
             if (forced || due || !record.equals(map.get(localId))) {
                 map.put(localId, record);
                 lastWrite = now;

@@ -69,8 +69,8 @@ public class HazelcastClusterServiceTest {
         values.put("port", port);
         values.put("seeds", "127.0.0.1:" + alphaPort + ",127.0.0.1:" + betaPort);
         values.put("failure_detection_seconds", 5);
-        values.put("publish_interval_millis", 100);
-        values.put("record_refresh_millis", 300);
+        values.put("publish_interval_ms", 100);
+        values.put("record_refresh_ms", 300);
         values.put("expected_roles", "core=3,mailstore=1,mta=1");
         return ConfigProxy.of(HazelcastClusterService.Config.class, values);
     }
@@ -247,7 +247,7 @@ public class HazelcastClusterServiceTest {
 
     /**
      * The records map is replicated asynchronously and a copy can miss a write (a split, a lost update):
-     * each member writes its unchanged record again every record.refresh.millis, so the other members'
+     * each member writes its unchanged record again every record.refresh.ms, so the other members'
      * copies receive it again although nothing changed.
      */
     @Test
@@ -326,11 +326,11 @@ public class HazelcastClusterServiceTest {
         bad.put("expected_roles", "core=x");
         assertRefused(bad, "expected.roles entry 'core=x'");
         bad.clear();
-        bad.put("publish_interval_millis", 10);
-        assertRefused(bad, "publish.interval.millis = 10");
+        bad.put("publish_interval_ms", 10);
+        assertRefused(bad, "publish.interval.ms = 10");
         bad.clear();
-        bad.put("record_refresh_millis", 100);
-        assertRefused(bad, "record.refresh.millis = 100 must be >= publish.interval.millis (500)");
+        bad.put("record_refresh_ms", 100);
+        assertRefused(bad, "record.refresh.ms = 100 must be >= publish.interval.ms (500)");
     }
 
     /**

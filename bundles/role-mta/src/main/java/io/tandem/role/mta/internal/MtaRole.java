@@ -73,13 +73,13 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         int delivery_threads() default 4;
 
         @AttributeDefinition(description = "Milliseconds before the first retry of a deferred recipient; doubles at each retry")
-        long retry_initial_millis() default 1000;
+        long retry_initial_ms() default 1000;
 
         @AttributeDefinition(description = "Longest wait between two retries, seconds")
         long retry_max_seconds() default 60;
 
         @AttributeDefinition(description = "Milliseconds between two checks of the waiting recipients' owner and Mailstore")
-        long route_check_millis() default 1000;
+        long route_check_ms() default 1000;
 
         @AttributeDefinition(description = "Hours after which an undelivered recipient fails")
         long expire_hours() default 120;
@@ -108,10 +108,10 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         check(config.spool_min_free_mb() >= 0 && config.spool_min_free_mb() <= Long.MAX_VALUE / (1024 * 1024), "spool.min.free.mb",
                 config.spool_min_free_mb(), "0.." + Long.MAX_VALUE / (1024 * 1024));
         check(config.delivery_threads() >= 1, "delivery.threads", config.delivery_threads(), ">= 1");
-        check(config.retry_initial_millis() >= 1, "retry.initial.millis", config.retry_initial_millis(), ">= 1");
-        check(config.retry_max_seconds() * 1000 >= config.retry_initial_millis(), "retry.max.seconds", config.retry_max_seconds(),
-                ">= retry.initial.millis / 1000");
-        check(config.route_check_millis() >= 10, "route.check.millis", config.route_check_millis(), ">= 10");
+        check(config.retry_initial_ms() >= 1, "retry.initial.ms", config.retry_initial_ms(), ">= 1");
+        check(config.retry_max_seconds() * 1000 >= config.retry_initial_ms(), "retry.max.seconds", config.retry_max_seconds(),
+                ">= retry.initial.ms / 1000");
+        check(config.route_check_ms() >= 10, "route.check.ms", config.route_check_ms(), ">= 10");
         check(config.expire_hours() >= 1, "expire.hours", config.expire_hours(), ">= 1");
         check(config.lmtp_connect_timeout_seconds() >= 1, "lmtp.connect.timeout.seconds", config.lmtp_connect_timeout_seconds(), ">= 1");
         check(config.lmtp_timeout_seconds() >= 1, "lmtp.timeout.seconds", config.lmtp_timeout_seconds(), ">= 1");
@@ -129,8 +129,8 @@ public class MtaRole implements RoleService, Endpoint, MtaQueue {
         LmtpClient lmtp = new LmtpClient(node.identity().fqdn(), config.lmtp_connect_timeout_seconds() * 1000,
                 config.lmtp_timeout_seconds() * 1000);
         this.deliverer = new Deliverer(contents.spool(), contents.queued(), directory, cluster, lmtp,
-                new Deliverer.Settings(config.delivery_threads(), Duration.ofMillis(config.retry_initial_millis()),
-                        Duration.ofSeconds(config.retry_max_seconds()), Duration.ofMillis(config.route_check_millis()),
+                new Deliverer.Settings(config.delivery_threads(), Duration.ofMillis(config.retry_initial_ms()),
+                        Duration.ofSeconds(config.retry_max_seconds()), Duration.ofMillis(config.route_check_ms()),
                         Duration.ofHours(config.expire_hours())), clock);
         try {
             this.smtp = new SmtpListener(new SmtpListener.Settings(bind, config.smtp_port(), node.identity().fqdn(),

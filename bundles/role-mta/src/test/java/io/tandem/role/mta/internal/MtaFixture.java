@@ -42,8 +42,8 @@ final class MtaFixture implements AutoCloseable {
         directory.setAccountStatus("carol@example.com", io.tandem.api.directory.AccountStatus.CLOSED);
         lmtp = new TestLmtpServer();
         mailstoreUp("mbox1", "1");
-        config = new HashMap<>(Map.of("smtp_port", 0, "spool_dir", spool.toString(), "retry_initial_millis", 100L,
-                "retry_max_seconds", 1L, "route_check_millis", 50L));
+        config = new HashMap<>(Map.of("smtp_port", 0, "spool_dir", spool.toString(), "retry_initial_ms", 100L,
+                "retry_max_seconds", 1L, "route_check_ms", 50L));
         config.putAll(overrides);
         start();
     }

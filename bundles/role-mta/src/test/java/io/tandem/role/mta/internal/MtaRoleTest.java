@@ -167,7 +167,7 @@ public class MtaRoleTest {
 
     @Test
     public void mailForAMailstoreThatIsGoneWaitsAndGoesAsSoonAsItIsBack() throws Exception {
-        start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L));
+        start(Map.of("retry_max_seconds", 3600L, "retry_initial_ms", 3_600_000L));
         mta.mailstoreGone();
         String id = queuedId(smtp(MESSAGE, "alice@example.com"));
         await("an attempt failed", () -> !mta.role.queued().isEmpty() && mta.role.queued().get(0).recipients().get(0).attempts() == 1);
@@ -193,7 +193,7 @@ public class MtaRoleTest {
      */
     @Test
     public void afterAPromotionWaitingMailGoesToTheNewOwnerAtOnce() throws Exception {
-        start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L));
+        start(Map.of("retry_max_seconds", 3600L, "retry_initial_ms", 3_600_000L));
         try (TestLmtpServer mbox2 = new TestLmtpServer()) {
             mta.directory.registerServer(new io.tandem.api.directory.Server("mbox2", "mbox2.example.com",
                     java.util.Set.of(io.tandem.api.node.Role.MAILSTORE), java.time.Instant.now()));
@@ -217,7 +217,7 @@ public class MtaRoleTest {
      */
     @Test
     public void aSessionWithAHungMailstoreIsAbandonedWhenItLeavesAndTheMailGoesToTheNewOwner() throws Exception {
-        start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L, "lmtp_timeout_seconds", 600));
+        start(Map.of("retry_max_seconds", 3600L, "retry_initial_ms", 3_600_000L, "lmtp_timeout_seconds", 600));
         try (TestLmtpServer mbox2 = new TestLmtpServer()) {
             mta.directory.registerServer(new io.tandem.api.directory.Server("mbox2", "mbox2.example.com",
                     java.util.Set.of(io.tandem.api.node.Role.MAILSTORE), java.time.Instant.now()));
@@ -269,7 +269,7 @@ public class MtaRoleTest {
 
     @Test
     public void theSpoolSurvivesARestartAndFlushRetriesAtOnce() throws Exception {
-        start(Map.of("retry_max_seconds", 3600L, "retry_initial_millis", 3_600_000L));
+        start(Map.of("retry_max_seconds", 3600L, "retry_initial_ms", 3_600_000L));
         mta.lmtp.script("451 4.2.0 alice@example.com is hosted on mbox2, not here");
         String id = queuedId(smtp(MESSAGE, "alice@example.com"));
         await("deferred", () -> mta.lmtp.repliesSent.size() == 1);
