@@ -1,5 +1,6 @@
 package io.tandem.supervisor.internal;
 
+import io.tandem.api.config.Defaults;
 import io.tandem.api.node.Role;
 import io.tandem.supervisor.ServiceMode;
 
@@ -41,6 +42,9 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
      *                   to discard the output
      * @throws IllegalArgumentException naming the PID, the service, the key and the bad value
      */
+    /** Every default is the configuration type's: the keys are read from the raw properties to name bad values. */
+    private static final ServiceComponent.Config D = Defaults.of(ServiceComponent.Config.class);
+
     static ServiceConfig parse(Map<String, ?> props, Path defaultLog) {
         return parse(props, defaultLog, ROLES);
     }
@@ -62,11 +66,11 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
         String modeText = r.string("mode", defaultMode(role).id());
         ServiceMode mode = ServiceMode.find(modeText.toLowerCase(Locale.ROOT))
                 .orElseThrow(() -> r.bad("mode", modeText, "active-active or active-standby"));
-        boolean enabled = r.bool("enabled", true);
+        boolean enabled = r.bool("enabled", D.enabled());
         List<String> start = r.command("start.command", true);
         List<String> stop = r.command("stop.command", false);
-        Duration stopTimeout = r.seconds("stop.timeout.seconds", 10);
-        String wd = r.string("working.directory", "");
+        Duration stopTimeout = r.seconds("stop.timeout.seconds", D.stop_timeout_seconds());
+        String wd = r.string("working.directory", D.working_directory());
         Path workingDirectory = null;
         if (!wd.isEmpty()) {
             workingDirectory = Path.of(wd);
@@ -84,29 +88,29 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
                 env.put(var, String.valueOf(e.getValue()));
             }
         }
-        String out = r.string("output.file", "");
+        String out = r.string("output.file", D.output_file());
         Path outputFile = !out.isEmpty() ? Path.of(out) : defaultLog != null ? defaultLog.resolve("service-" + name + ".log") : null;
-        String probeText = r.string("probe", "");
+        String probeText = r.string("probe", D.probe());
         Probe probe;
         try {
             probe = Probe.parse(probeText);
         } catch (IllegalArgumentException e) {
             throw r.bad("probe", probeText, e.getMessage());
         }
-        Duration probeInterval = r.seconds("probe.interval.seconds", 2);
-        Duration probeTimeout = r.seconds("probe.timeout.seconds", 1);
-        int probeFailures = r.integer("probe.failures", 3, 1);
-        Duration startTimeout = r.seconds("start.timeout.seconds", 30);
-        boolean restartOnUnhealthy = r.bool("restart.on.unhealthy", true);
-        Duration restartInitial = r.seconds("restart.initial.seconds", 1);
-        Duration restartMax = r.seconds("restart.max.seconds", 30);
+        Duration probeInterval = r.seconds("probe.interval.seconds", D.probe_interval_seconds());
+        Duration probeTimeout = r.seconds("probe.timeout.seconds", D.probe_timeout_seconds());
+        int probeFailures = r.integer("probe.failures", D.probe_failures(), 1);
+        Duration startTimeout = r.seconds("start.timeout.seconds", D.start_timeout_seconds());
+        boolean restartOnUnhealthy = r.bool("restart.on.unhealthy", D.restart_on_unhealthy());
+        Duration restartInitial = r.seconds("restart.initial.seconds", D.restart_initial_seconds());
+        Duration restartMax = r.seconds("restart.max.seconds", D.restart_max_seconds());
         if (restartMax.compareTo(restartInitial) < 0) {
             throw r.bad("restart.max.seconds", r.string("restart.max.seconds", ""), "at least restart.initial.seconds ("
                     + restartInitial.toMillis() / 1000.0 + ")");
         }
-        Duration restartReset = r.seconds("restart.reset.seconds", 60);
-        int maxFast = r.integer("restart.max.fast.failures", 5, 1);
-        Duration grace = r.seconds("takeover.grace.seconds", 10);
+        Duration restartReset = r.seconds("restart.reset.seconds", D.restart_reset_seconds());
+        int maxFast = r.integer("restart.max.fast.failures", D.restart_max_fast_failures(), 1);
+        Duration grace = r.seconds("takeover.grace.seconds", D.takeover_grace_seconds());
         return new ServiceConfig(name, role, mode, enabled, start, stop, stopTimeout, workingDirectory, Map.copyOf(env),
                 outputFile, probe, probeInterval, probeTimeout, probeFailures, startTimeout, restartOnUnhealthy,
                 restartInitial, restartMax, restartReset, maxFast, grace);

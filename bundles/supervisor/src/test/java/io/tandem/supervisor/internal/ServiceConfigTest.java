@@ -56,6 +56,29 @@ public class ServiceConfigTest {
         assertEquals(ServiceMode.ACTIVE_STANDBY, ServiceConfig.parse(p, null).mode());
     }
 
+    /** The keys left out take the configuration type's defaults, the only place a default is written. */
+    @Test
+    public void theDefaultsAreThoseOfTheConfigurationType() {
+        ServiceComponent.Config d = io.tandem.api.config.Defaults.of(ServiceComponent.Config.class);
+        ServiceConfig c = ServiceConfig.parse(minimal(), null);
+        assertEquals(d.enabled(), c.enabled());
+        assertEquals(seconds(d.stop_timeout_seconds()), c.stopTimeout());
+        assertEquals(seconds(d.probe_interval_seconds()), c.probeInterval());
+        assertEquals(seconds(d.probe_timeout_seconds()), c.probeTimeout());
+        assertEquals(d.probe_failures(), c.probeFailures());
+        assertEquals(seconds(d.start_timeout_seconds()), c.startTimeout());
+        assertEquals(d.restart_on_unhealthy(), c.restartOnUnhealthy());
+        assertEquals(seconds(d.restart_initial_seconds()), c.restartInitial());
+        assertEquals(seconds(d.restart_max_seconds()), c.restartMax());
+        assertEquals(seconds(d.restart_reset_seconds()), c.restartReset());
+        assertEquals(d.restart_max_fast_failures(), c.restartMaxFastFailures());
+        assertEquals(seconds(d.takeover_grace_seconds()), c.takeoverGrace());
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofMillis(Math.round(s * 1000));
+    }
+
     private static String refusal(String key, String value) {
         Map<String, Object> p = minimal();
         if (value == null) {

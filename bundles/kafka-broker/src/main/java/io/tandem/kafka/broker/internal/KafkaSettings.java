@@ -1,5 +1,7 @@
 package io.tandem.kafka.broker.internal;
 
+import io.tandem.api.config.Defaults;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +25,8 @@ record KafkaSettings(boolean enabled, String address, int nodeId, int port, int 
                      String jvmOptions, int retentionHours, double stopTimeoutSeconds, double startTimeoutSeconds) {
 
     static final String PID = "tandem.kafka";
+    /** Every default is the configuration type's: the keys are read from the raw properties to name bad values. */
+    private static final KafkaBrokerComponent.Config DEFAULTS = Defaults.of(KafkaBrokerComponent.Config.class);
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?");
     private static final Pattern CLUSTER_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{21}");
     private static final Pattern HEAP = Pattern.compile("[1-9][0-9]{0,5}[mMgG]");
@@ -40,18 +44,18 @@ record KafkaSettings(boolean enabled, String address, int nodeId, int port, int 
      * @throws IllegalArgumentException naming the PID, the key and the bad value
      */
     static KafkaSettings parse(Map<String, ?> props, Context ctx) {
-        boolean enabled = bool(props, "enabled", true);
+        boolean enabled = bool(props, "enabled", DEFAULTS.enabled());
         if (!enabled) {
             return disabled();
         }
-        int port = port(props, "port", 9092);
-        int controllerPort = port(props, "controller.port", 9093);
+        int port = port(props, "port", DEFAULTS.port());
+        int controllerPort = port(props, "controller.port", DEFAULTS.controller_port());
         if (port == controllerPort) {
             throw bad("controller.port", Integer.toString(controllerPort), "a port other than port (" + port + ")");
         }
         String address = ctx.nodeAddress();
         List<String> voters = new ArrayList<>();
-        String votersText = string(props, "voters", "");
+        String votersText = string(props, "voters", DEFAULTS.voters());
         for (String v : votersText.split(",")) {
             String host = v.trim();
             if (host.isEmpty()) {
@@ -78,7 +82,7 @@ record KafkaSettings(boolean enabled, String address, int nodeId, int port, int 
         if (index < 0) {
             throw bad("voters", votersText, "a list that contains this node's node.address (" + address + ")");
         }
-        String given = string(props, "cluster.id", "");
+        String given = string(props, "cluster.id", DEFAULTS.cluster_id());
         String clusterId;
         if (given.isEmpty()) {
             clusterId = deriveClusterId(ctx.clusterName());
@@ -90,17 +94,17 @@ record KafkaSettings(boolean enabled, String address, int nodeId, int port, int 
         Path data = path(props, "data.dir", ctx.karafData().resolve("kafka"));
         Path lib = path(props, "lib.dir", ctx.karafHome().resolve("kafka").resolve("lib"));
         Path java = path(props, "java", ctx.javaHome().resolve("bin").resolve("java"));
-        String heap = string(props, "heap", "512m");
+        String heap = string(props, "heap", DEFAULTS.heap());
         if (!HEAP.matcher(heap).matches()) {
             throw bad("heap", heap, "a size such as 512m or 2g");
         }
-        String jvmOptions = string(props, "jvm.options", "");
+        String jvmOptions = string(props, "jvm.options", DEFAULTS.jvm_options());
         if (jvmOptions.contains("'")) {
             throw bad("jvm.options", jvmOptions, "options without single quotes");
         }
-        int retention = integer(props, "retention.hours", 168, 1, 87_600);
-        double stop = seconds(props, "stop.timeout.seconds", 30);
-        double start = seconds(props, "start.timeout.seconds", 60);
+        int retention = integer(props, "retention.hours", DEFAULTS.retention_hours(), 1, 87_600);
+        double stop = seconds(props, "stop.timeout.seconds", DEFAULTS.stop_timeout_seconds());
+        double start = seconds(props, "start.timeout.seconds", DEFAULTS.start_timeout_seconds());
         return new KafkaSettings(true, address, index + 1, port, controllerPort, List.copyOf(voters), clusterId, given.isEmpty(),
                 data, lib, java, heap, jvmOptions, retention, stop, start);
     }

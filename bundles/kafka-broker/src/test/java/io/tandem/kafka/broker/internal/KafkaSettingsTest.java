@@ -22,6 +22,24 @@ public class KafkaSettingsTest {
                 Path.of("/usr/lib/jvm/java-17"));
     }
 
+    /**
+     * The keys left out take the configuration type's defaults, the only place a default is written (the stop
+     * time-out was 30 s here while the type and the shipped file said 20).
+     */
+    @Test
+    public void theDefaultsAreThoseOfTheConfigurationType() {
+        KafkaBrokerComponent.Config d = io.tandem.api.config.Defaults.of(KafkaBrokerComponent.Config.class);
+        KafkaSettings s = KafkaSettings.parse(props(), node("127.0.0.1", 1));
+        assertEquals(d.enabled(), s.enabled());
+        assertEquals(d.port(), s.port());
+        assertEquals(d.controller_port(), s.controllerPort());
+        assertEquals(d.heap(), s.heap());
+        assertEquals(d.jvm_options(), s.jvmOptions());
+        assertEquals(d.retention_hours(), s.retentionHours());
+        assertEquals(d.stop_timeout_seconds(), s.stopTimeoutSeconds(), 0);
+        assertEquals(d.start_timeout_seconds(), s.startTimeoutSeconds(), 0);
+    }
+
     private static Map<String, Object> props(String... kv) {
         Map<String, Object> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
