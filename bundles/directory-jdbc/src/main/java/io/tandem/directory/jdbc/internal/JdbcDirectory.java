@@ -58,6 +58,8 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
 
     private final Sql sql;
     private final JdbcVolumes volumes;
+    private final JdbcReplicas replicaRows;
+    private final JdbcOperations operationRows;
     private final Supplier<ClusterMessaging> messaging;
     private final Duration cacheTtl;
     private final Clock clock;
@@ -71,6 +73,8 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
     JdbcDirectory(Sql sql, Supplier<ClusterMessaging> messaging, Duration cacheTtl, Clock clock) {
         this.sql = sql;
         this.volumes = new JdbcVolumes(sql);
+        this.replicaRows = new JdbcReplicas(sql, clock);
+        this.operationRows = new JdbcOperations(sql, clock);
         this.messaging = messaging;
         this.cacheTtl = cacheTtl;
         this.clock = clock;
@@ -463,275 +467,98 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return new Server(name, server.fqdn(), server.roles(), Instant.ofEpochMilli(now));
     }
 
-    private static final String REPLICA_COLUMNS = "account_id, destination, priority, state, detail, operation_id, updated_ms";
-
-    private static Replica replicaRow(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Replica(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5),
-                rs.getObject(6, UUID.class), rs.getLong(7));
-    }
+    // (replica rows: JdbcReplicas)
 
     @Override
     public List<Replica> replicas(UUID accountId) {
-        return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? ORDER BY priority, destination",
-                JdbcDirectory::replicaRow, accountId);
+        return replicaRows.replicas(accountId);
     }
 
     @Override
     public List<Replica> replicasOn(String destination) {
-        return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE destination = ? ORDER BY account_id",
-                JdbcDirectory::replicaRow, destination);
+        return replicaRows.replicasOn(destination);
     }
 
     @Override
     public List<Replica> replicas() {
-        return sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas ORDER BY account_id, priority, destination",
-                JdbcDirectory::replicaRow);
+        return replicaRows.replicas();
     }
 
     @Override
     public List<Replica> unfinishedTakeOvers() {
-        return sql.list("SELECT r.account_id, r.destination, r.priority, r.state, r.detail, r.operation_id, r.updated_ms"
-                + " FROM replicas r JOIN accounts a ON a.id = r.account_id AND a.mail_host = r.destination ORDER BY r.account_id",
-                JdbcDirectory::replicaRow);
+        return replicaRows.unfinishedTakeOvers();
     }
 
     @Override
     public List<Replica> replicasOf(Collection<UUID> accountIds) {
-        List<UUID> ids = List.copyOf(new java.util.LinkedHashSet<>(accountIds));
-        List<Replica> out = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i += IN_LIST) { // bounded IN lists: one query per thousand accounts
-            Object[] part = ids.subList(i, Math.min(ids.size(), i + IN_LIST)).toArray();
-            out.addAll(sql.list("SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id IN (" + Batches.placeholders(part.length)
-                    + ") ORDER BY account_id, priority, destination", JdbcDirectory::replicaRow, part));
-        }
-        return out;
+        return replicaRows.replicasOf(accountIds);
     }
-
-    /** At most this many values in one IN list. */
-    private static final int IN_LIST = 1000;
 
     @Override
     public Replica addReplica(UUID accountId, String destination, int priority, UUID operationId) {
-        Objects.requireNonNull(accountId, "accountId");
-        String d = host(destination);
-        long now = clock.millis();
-        return sql.tx(c -> {
-            if (Sql.one(c, "SELECT id FROM accounts WHERE id = ?", rs -> 1, accountId).isEmpty()) {
-                throw new IllegalArgumentException("no such account " + accountId);
-            }
-            if (Sql.one(c, "SELECT destination FROM replicas WHERE account_id = ? AND destination = ?", rs -> 1, accountId, d).isPresent()) {
-                throw new IllegalArgumentException("account " + accountId + " already replicates to " + d);
-            }
-            Sql.update(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
-                    + "VALUES (?, ?, ?, ?, '', ?, ?)", accountId, d, priority, Replica.INITIALISING, operationId, now);
-            return new Replica(accountId, d, priority, Replica.INITIALISING, "", operationId, now);
-        });
+        return replicaRows.addReplica(accountId, destination, priority, operationId);
     }
 
     @Override
     public boolean removeReplica(UUID accountId, String destination) {
-        return sql.tx(c -> Sql.update(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?", accountId, destination) > 0);
+        return replicaRows.removeReplica(accountId, destination);
     }
 
     @Override
     public int addReplicas(List<Replica> replicas) {
-        if (replicas.isEmpty()) {
-            return 0;
-        }
-        return sql.tx(c -> insertReplicas(c, replicas));
-    }
-
-    /** Adds the replicas that do not exist yet (of accounts that exist) as initialising; one read, one batch. */
-    private int insertReplicas(java.sql.Connection c, List<Replica> replicas) throws java.sql.SQLException {
-        if (replicas.isEmpty()) {
-            return 0;
-        }
-        long now = clock.millis();
-        Object[] ids = replicas.stream().map(Replica::accountId).distinct().toArray();
-        Map<UUID, String> owners = new HashMap<>();
-        Sql.list(c, "SELECT id, mail_host FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
-                rs -> owners.put(rs.getObject(1, UUID.class), rs.getString(2)), ids);
-        Set<String> existing = new HashSet<>(Sql.list(c, "SELECT account_id, destination FROM replicas WHERE account_id IN ("
-                + Batches.placeholders(ids.length) + ")", rs -> rs.getObject(1, UUID.class) + " " + rs.getString(2), ids));
-        List<Object[]> rows = new ArrayList<>();
-        for (Replica r : replicas) {
-            String d = host(r.destination());
-            // never a replica on the account's own owner: that is what an unfinished take-over looks like
-            if (owners.containsKey(r.accountId()) && !d.equals(owners.get(r.accountId())) && existing.add(r.accountId() + " " + d)) {
-                rows.add(new Object[] {r.accountId(), d, r.priority(), Replica.INITIALISING, r.operationId(), now});
-            }
-        }
-        Batches.batch(c, "INSERT INTO replicas (account_id, destination, priority, state, detail, operation_id, updated_ms) "
-                + "VALUES (?, ?, ?, ?, '', ?, ?)", rows);
-        return rows.size();
+        return replicaRows.addReplicas(replicas);
     }
 
     @Override
     public int removeReplicas(String destination, Collection<UUID> accountIds) {
-        if (accountIds.isEmpty()) {
-            return 0;
-        }
-        return sql.tx(c -> deleteReplicas(c, destination, accountIds));
-    }
-
-    private static int deleteReplicas(java.sql.Connection c, String destination, Collection<UUID> accountIds) throws java.sql.SQLException {
-        int n = 0;
-        for (int count : Batches.batch(c, "DELETE FROM replicas WHERE account_id = ? AND destination = ?",
-                accountIds.stream().map(id -> new Object[] {id, destination}).toList())) {
-            n += Math.max(0, count);
-        }
-        return n;
+        return replicaRows.removeReplicas(destination, accountIds);
     }
 
     @Override
     public Set<UUID> takeOver(String newOwner, List<TakeOver> takeOvers) {
-        if (takeOvers.isEmpty()) {
-            return Set.of();
-        }
-        String owner = host(newOwner);
-        return sql.tx(c -> {
-            Object[] ids = takeOvers.stream().map(TakeOver::accountId).distinct().toArray();
-            Map<UUID, Long> ownedAt = new HashMap<>();
-            Sql.list(c, "SELECT id, epoch FROM accounts WHERE mail_host = ? AND id IN (" + Batches.placeholders(ids.length) + ") ORDER BY id FOR UPDATE",
-                    rs -> ownedAt.put(rs.getObject(1, UUID.class), rs.getLong(2)), prepend(owner, ids));
-            Set<UUID> taken = new java.util.LinkedHashSet<>();
-            List<Replica> rejoining = new ArrayList<>();
-            for (TakeOver t : takeOvers) {
-                if (Long.valueOf(t.epoch()).equals(ownedAt.get(t.accountId()))) {
-                    taken.add(t.accountId());
-                    rejoining.add(new Replica(t.accountId(), t.formerOwner(), t.priority(), Replica.INITIALISING, "", null, 0));
-                }
-            }
-            deleteReplicas(c, owner, taken);
-            insertReplicas(c, rejoining);
-            return taken;
-        });
-    }
-
-    private static Object[] prepend(Object first, Object[] rest) {
-        Object[] out = new Object[rest.length + 1];
-        out[0] = first;
-        System.arraycopy(rest, 0, out, 1, rest.length);
-        return out;
+        return replicaRows.takeOver(newOwner, takeOvers);
     }
 
     @Override
     public Optional<Replica> compareAndSetReplicaState(Replica expected, String state, String detail) {
-        Objects.requireNonNull(expected, "expected");
-        Objects.requireNonNull(state, "state");
-        String d = detail == null ? "" : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
-        // never the same updated_ms twice for one row, so a later change is always told apart from this one
-        long now = Math.max(clock.millis(), expected.updatedMillis() + 1);
-        String destination = host(expected.destination());
-        return sql.tx(c -> {
-            Sql.update(c, "UPDATE replicas SET state = ?, detail = ?, updated_ms = ? WHERE account_id = ? AND destination = ?"
-                    + " AND state = ? AND updated_ms = ?", state, d, now, expected.accountId(), destination, expected.state(),
-                    expected.updatedMillis());
-            return Sql.one(c, "SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? AND destination = ?",
-                    JdbcDirectory::replicaRow, expected.accountId(), destination);
-        });
+        return replicaRows.compareAndSetReplicaState(expected, state, detail);
     }
 
     @Override
     public Optional<Replica> setReplicaState(UUID accountId, String destination, String state, String detail) {
-        Objects.requireNonNull(state, "state");
-        String d = detail == null ? "" : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
-        long now = clock.millis();
-        return sql.tx(c -> {
-            // updated_ms always moves forward, so an applier that saw the row before tells every change apart
-            Sql.update(c, "UPDATE replicas SET state = ?, detail = ?, updated_ms = CASE WHEN updated_ms >= ? THEN updated_ms + 1 ELSE ? END"
-                    + " WHERE account_id = ? AND destination = ?", state, d, now, now, accountId, destination);
-            return Sql.one(c, "SELECT " + REPLICA_COLUMNS + " FROM replicas WHERE account_id = ? AND destination = ?",
-                    JdbcDirectory::replicaRow, accountId, destination);
-        });
+        return replicaRows.setReplicaState(accountId, destination, state, detail);
     }
 
-    private static final String OPERATION_COLUMNS = "id, kind, node, state, total, done, failed, detail, created_ms, updated_ms";
-
-    private static Operation operationRow(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Operation(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                rs.getInt(6), rs.getInt(7), rs.getString(8), Instant.ofEpochMilli(rs.getLong(9)), Instant.ofEpochMilli(rs.getLong(10)));
-    }
+    // ---- operations and notifications (JdbcOperations) ----
 
     @Override
     public Operation startOperation(String kind, String node, int total, String detail) {
-        Objects.requireNonNull(kind, "kind");
-        if (total < 0) {
-            throw new IllegalArgumentException("operation total " + total + " is negative");
-        }
-        UUID id = UUID.randomUUID();
-        long now = clock.millis();
-        String state = total == 0 ? Operation.DONE : Operation.RUNNING;
-        String d = clip(detail == null ? "" : detail);
-        return sql.tx(c -> {
-            Sql.update(c, "INSERT INTO operations (" + OPERATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?)",
-                    id, kind, node, state, total, d, now, now);
-            return new Operation(id, kind, node, state, total, 0, 0, d, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
-        });
+        return operationRows.startOperation(kind, node, total, detail);
     }
 
     @Override
     public Progress progress(UUID operationId, int done, int failed, String line) {
-        long now = clock.millis();
-        return sql.tx(c -> {
-            Operation op = Sql.one(c, "SELECT " + OPERATION_COLUMNS + " FROM operations WHERE id = ? FOR UPDATE",
-                    JdbcDirectory::operationRow, operationId)
-                    .orElseThrow(() -> new IllegalArgumentException("no such operation " + operationId));
-            int nd = op.done() + done;
-            int nf = op.failed() + failed;
-            String detail = line == null || line.isBlank() ? op.detail() : clip(op.detail().isEmpty() ? line : op.detail() + "\n" + line);
-            boolean finishes = !op.finished() && nd + nf >= op.total();
-            String state = finishes ? (nf > 0 ? Operation.FAILED : Operation.DONE) : op.state();
-            Sql.update(c, "UPDATE operations SET done = ?, failed = ?, detail = ?, state = ?, updated_ms = ? WHERE id = ?",
-                    nd, nf, detail, state, now, operationId);
-            return new Progress(new Operation(op.id(), op.kind(), op.node(), state, op.total(), nd, nf, detail, op.created(),
-                    Instant.ofEpochMilli(now)), finishes);
-        });
-    }
-
-    private static String clip(String s) {
-        return s.length() > 8000 ? s.substring(0, 7990) + "\n..." : s;
+        return operationRows.progress(operationId, done, failed, line);
     }
 
     @Override
     public Optional<Operation> operation(UUID id) {
-        return sql.list("SELECT " + OPERATION_COLUMNS + " FROM operations WHERE id = ?", JdbcDirectory::operationRow, id)
-                .stream().findFirst();
+        return operationRows.operation(id);
     }
 
     @Override
     public List<Operation> operations(int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit " + limit + " must be >= 1");
-        }
-        return sql.list("SELECT " + OPERATION_COLUMNS + " FROM operations ORDER BY created_ms DESC", JdbcDirectory::operationRow)
-                .stream().limit(limit).toList();
+        return operationRows.operations(limit);
     }
 
     @Override
     public List<Notification> notifications(int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit " + limit + " must be >= 1");
-        }
-        return sql.list("SELECT id, created_ms, severity, subject, body FROM notifications ORDER BY id DESC",
-                rs -> new Notification(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)),
-                        Notification.Severity.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5)))
-                .stream().limit(limit).toList();
+        return operationRows.notifications(limit);
     }
 
     @Override
     public Notification notify(Notification.Severity severity, String subject, String body) {
-        Objects.requireNonNull(severity, "severity");
-        if (subject == null || subject.isBlank() || subject.length() > 255) {
-            throw new IllegalArgumentException("notification subject must be 1..255 characters");
-        }
-        String b = body == null ? "" : body.length() > 8000 ? body.substring(0, 8000) : body;
-        long now = clock.millis();
-        return sql.tx(c -> {
-            long id = Sql.insert(c, "id", "INSERT INTO notifications (created_ms, severity, subject, body) VALUES (?, ?, ?, ?)",
-                    now, severity.name(), subject, b);
-            return new Notification(id, Instant.ofEpochMilli(now), severity, subject, b);
-        });
+        return operationRows.notify(severity, subject, body);
     }
 
     // ---- buckets and volumes (JdbcVolumes) ----
@@ -793,7 +620,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
 
     // ---- rows ----
 
-    private static String host(String host) {
+    static String host(String host) {
         if (host == null || !HOST.matcher(host.trim()).matches()) {
             throw new IllegalArgumentException("server name '" + host + "' is invalid");
         }
