@@ -1,95 +1,100 @@
 package io.tandem.api.text;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Writes maps, collections, strings, numbers, booleans, enums and {@code null} as indented JSON.
- * Maps keep their iteration order (use {@link java.util.LinkedHashMap} for a stable field order).
+ * Writes maps, collections, strings, numbers, booleans, enums and {@code null} as indented JSON, with
+ * Jackson's generator (escaping and layout). Maps keep their iteration order (use
+ * {@link java.util.LinkedHashMap} for a stable field order); a number that is not finite is written as
+ * {@code null}; any other value as the JSON string of its {@code toString()}. Jackson's types stay inside.
  */
 public final class Json {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+    /** {@code "key": value}, two spaces per level, one element per line, {@code {}} and {@code []} when empty. */
+    private static final DefaultPrettyPrinter LAYOUT;
+
+    static {
+        DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+        LAYOUT = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator(""));
+        LAYOUT.indentObjectsWith(indenter);
+        LAYOUT.indentArraysWith(indenter);
+    }
 
     private Json() {
     }
 
     public static String write(Object value) {
-        StringBuilder out = new StringBuilder();
-        write(out, value, 0);
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.setPrettyPrinter(LAYOUT.createInstance());
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
         return out.toString();
     }
 
-    private static void write(StringBuilder out, Object value, int depth) {
+    private static void write(JsonGenerator g, Object value) throws IOException {
         if (value == null) {
-            out.append("null");
-        } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long
-                || value instanceof Short || value instanceof Byte) {
-            out.append(value);
+            g.writeNull();
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            g.writeNumber(((Number) value).longValue());
         } else if (value instanceof Number n) {
-            double d = n.doubleValue();
-            out.append(Double.isFinite(d) ? n.toString() : "null");
-        } else if (value instanceof Map<?, ?> map) {
-            writeContainer(out, '{', '}', map.entrySet().iterator(), depth, (e, d) -> {
-                Map.Entry<?, ?> entry = (Map.Entry<?, ?>) e;
-                quote(out, String.valueOf(entry.getKey()));
-                out.append(": ");
-                write(out, entry.getValue(), d);
-            });
-        } else if (value instanceof Collection<?> list) {
-            writeContainer(out, '[', ']', list.iterator(), depth, (e, d) -> write(out, e, d));
-        } else {
-            quote(out, value.toString());
-        }
-    }
-
-    private interface ElementWriter {
-        void write(Object element, int depth);
-    }
-
-    private static void writeContainer(StringBuilder out, char open, char close, Iterator<?> it, int depth,
-                                       ElementWriter element) {
-        out.append(open);
-        if (!it.hasNext()) {
-            out.append(close);
-            return;
-        }
-        while (it.hasNext()) {
-            out.append('\n');
-            indent(out, depth + 1);
-            element.write(it.next(), depth + 1);
-            if (it.hasNext()) {
-                out.append(',');
+            if (!Double.isFinite(n.doubleValue())) {
+                g.writeNull();
+            } else if (n instanceof BigDecimal d) {
+                g.writeNumber(d);
+            } else if (n instanceof BigInteger i) {
+                g.writeNumber(i);
+            } else if (n instanceof Float f) {
+                g.writeNumber(f);
+            } else if (n instanceof Double d) {
+                g.writeNumber(d);
+            } else {
+                g.writeNumber(n.toString());
             }
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof Collection<?> list) {
+            g.writeStartArray();
+            for (Object element : list) {
+                write(g, element);
+            }
+            g.writeEndArray();
+        } else {
+            g.writeString(value.toString());
         }
-        out.append('\n');
-        indent(out, depth);
-        out.append(close);
-    }
-
-    private static void indent(StringBuilder out, int depth) {
-        out.append("  ".repeat(depth));
     }
 
     /** Appends a JSON string literal. */
     public static void quote(StringBuilder out, String s) {
         out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
+        JsonStringEncoder.getInstance().quoteAsString(s, out);
         out.append('"');
     }
 }

@@ -1,4 +1,4 @@
-/** Text output shared by Tandem's shell commands: a dependency-free JSON writer for {@code --json}. */
+/** Text output shared by Tandem's shell commands and HTTP answers: a JSON writer (on Jackson's generator) for {@code --json}. */
 @Export
 @Version("1.0.0")
 package io.tandem.api.text;

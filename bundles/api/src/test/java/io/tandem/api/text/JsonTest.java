@@ -48,10 +48,27 @@ public class JsonTest {
     @Test
     public void escapesControlCharacters() {
         assertEquals("\"a\\nb\\rc\\td\"", Json.write("a\nb\rc\td"));
-        assertEquals("\"\\u0000\\u0001\\u001f\"", Json.write("\u0000\u0001\u001f"));
-        assertEquals("\"\\u0008\\u000c\"", Json.write("\b\f"));
+        assertEquals("\"\\u0000\\u0001\\u001F\"", Json.write("\u0000\u0001\u001f"));
+        assertEquals("\"\\b\\f\"", Json.write("\b\f"));
         // not control characters: left as they are
         assertEquals("\" \u00e9\u20ac/\u007f\"", Json.write(" \u00e9\u20ac/\u007f"));
+    }
+
+    @Test
+    public void everyStringReadsBackAsWritten() throws Exception {
+        StringBuilder all = new StringBuilder();
+        for (char c = 0; c < 0x300; c++) {
+            all.append(c);
+        }
+        all.append("\ud83d\udce8"); // a character outside the BMP, as a surrogate pair
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(all.toString(), List.of(all.toString()));
+        try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory().createParser(Json.write(m))) {
+            assertEquals(com.fasterxml.jackson.core.JsonToken.START_OBJECT, p.nextToken());
+            assertEquals(all.toString(), p.nextFieldName());
+            assertEquals(com.fasterxml.jackson.core.JsonToken.START_ARRAY, p.nextToken());
+            assertEquals(all.toString(), p.nextTextValue());
+        }
     }
 
     @Test

@@ -343,7 +343,7 @@ public class MailboxHttpApiTest {
         answers.put("limit 0 is not between 1 and 1000", get("/accounts/alice@example.com/folders/2/messages?limit=0"));
         answers.put("offset 'x' is not a number", get("/accounts/alice@example.com/folders/2/messages?offset=x"));
         String flags = "/accounts/alice@example.com/messages/" + itemId + "/flags";
-        answers.put("bad JSON at offset 9: expected ',' or ']', got end of input", send("PUT", flags, "[\"\\\\Seen\""));
+        answers.put("bad JSON at offset 9: Unexpected end-of-input: expected close marker for Array", send("PUT", flags, "[\"\\\\Seen\""));
         answers.put("got element number 1", send("PUT", flags, "[\"\\\\Seen\", 1]"));
         answers.put("expected a JSON array of strings, got an object", send("PUT", flags, "{}"));
         answers.put("flag ' ' is invalid", send("PUT", flags, "[\" \"]"));
@@ -353,7 +353,7 @@ public class MailboxHttpApiTest {
         answers.put("number '2.5' is not an integer", send("POST", move, "{\"folderId\": 2.5}"));
         answers.put("no folder 77 in the mailbox of alice@example.com", send("POST", move, "{\"folderId\": 77}"));
         answers.put("unknown field 'folder'", send("POST", move, "{\"folder\": 3}"));
-        answers.put("duplicate field 'folderId'", send("POST", move, "{\"folderId\": 3, \"folderId\": 5}"));
+        answers.put("Duplicate field 'folderId'", send("POST", move, "{\"folderId\": 3, \"folderId\": 5}"));
         answers.put("the request body is empty", send("POST", move, ""));
         answers.put("folder name 'a/b' is invalid", send("POST", "/accounts/alice@example.com/folders", "{\"name\": \"a/b\"}"));
         answers.put("no folder 12345 in the mailbox of alice@example.com",

@@ -1,5 +1,17 @@
 package io.tandem.mailstore.internal.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -9,21 +21,28 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A minimal, strict JSON reader for the small request bodies of the mailbox API: a JSON array of
- * strings ({@link #strings}) and flat objects ({@link #object}). RFC 8259 syntax only (no comments,
- * no trailing commas, no single quotes, one value and nothing after it); numbers must be integers
- * that fit a {@code long}; duplicate object keys are refused; nesting is at most {@value #MAX_DEPTH}
- * deep. Every error is an {@link IllegalArgumentException} naming the offending value and its offset.
+ * The strict reading of the small JSON request bodies of the mailbox API, on Jackson's streaming parser: a
+ * JSON array of strings ({@link #strings}) and flat objects ({@link #object}). RFC 8259 syntax only (no
+ * comments, no trailing commas, no single quotes, one value and nothing after it); numbers must be integers
+ * that fit a {@code long}; duplicate object keys are refused; containers nest at most {@value #MAX_DEPTH}
+ * deep (the body itself is at most {@link MailboxApi#MAX_JSON_BYTES}). Every error is an
+ * {@link IllegalArgumentException} naming the offending value and its offset.
  */
 final class JsonBody {
 
     static final int MAX_DEPTH = 8;
 
-    private final String text;
-    private int pos;
+    /**
+     * RFC 8259 only (Jackson's defaults: no comments, single quotes, trailing commas, leading zeros, NaN or
+     * unescaped control characters), one value per body, a duplicate field refused, containers nested at most
+     * {@value #MAX_DEPTH} deep.
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build();
 
-    private JsonBody(String text) {
-        this.text = text;
+    private JsonBody() {
     }
 
     /**
@@ -31,17 +50,25 @@ final class JsonBody {
      * {@code Long}, {@code Boolean} or {@code null}.
      */
     static Object parse(String text) {
-        JsonBody p = new JsonBody(text);
-        p.skipWhitespace();
-        if (p.pos == text.length()) {
+        if (text.isBlank()) {
             throw new IllegalArgumentException("the request body is empty: expected JSON");
         }
-        Object value = p.value(0);
-        p.skipWhitespace();
-        if (p.pos != text.length()) {
-            throw p.error("unexpected " + p.near() + " after the JSON value");
+        try (JsonParser p = FACTORY.createParser(text)) {
+            p.nextToken();
+            Object value = value(p);
+            JsonToken after = p.nextToken();
+            if (after != null) {
+                throw error(p, "unexpected '" + p.getText() + "' after the JSON value");
+            }
+            return value;
+        } catch (StreamConstraintsException e) {
+            throw new IllegalArgumentException("bad JSON: containers nested deeper than " + MAX_DEPTH, e);
+        } catch (JsonProcessingException e) {
+            // Jackson's own words (what it expected, what it found), and where
+            throw new IllegalArgumentException("bad JSON" + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a String does not fail
         }
-        return value;
     }
 
     /** A JSON array of strings, as a set (duplicates collapse, order kept). */
@@ -93,200 +120,56 @@ final class JsonBody {
         return value.getClass() == Long.class ? "number " + value : "boolean " + value;
     }
 
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("JSON nested deeper than " + MAX_DEPTH);
+    private static Object value(JsonParser p) throws IOException {
+        JsonToken token = p.currentToken();
+        if (token == null) {
+            throw error(p, "unexpected end of the JSON body");
         }
-        skipWhitespace();
-        if (pos == text.length()) {
-            throw error("unexpected end of the JSON body");
-        }
-        char c = text.charAt(pos);
-        return switch (c) {
-            case '{' -> object(depth);
-            case '[' -> array(depth);
-            case '"' -> string();
-            case 't' -> literal("true", Boolean.TRUE);
-            case 'f' -> literal("false", Boolean.FALSE);
-            case 'n' -> literal("null", null);
-            default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    yield number();
+        switch (token) {
+            case START_OBJECT -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName(); // a second one is refused by STRICT_DUPLICATE_DETECTION
+                    p.nextToken();
+                    out.put(key, value(p));
                 }
-                throw error("unexpected " + near());
-            }
-        };
-    }
-
-    private Map<String, Object> object(int depth) {
-        pos++; // {
-        Map<String, Object> out = new LinkedHashMap<>();
-        skipWhitespace();
-        if (peek() == '}') {
-            pos++;
-            return out;
-        }
-        while (true) {
-            skipWhitespace();
-            if (peek() != '"') {
-                throw error("expected a field name in quotes, got " + near());
-            }
-            String key = string();
-            if (out.containsKey(key)) {
-                throw error("duplicate field '" + key + "'");
-            }
-            skipWhitespace();
-            expect(':');
-            out.put(key, value(depth + 1));
-            skipWhitespace();
-            char c = peek();
-            pos++;
-            if (c == '}') {
                 return out;
             }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or '}', got " + near());
-            }
-        }
-    }
-
-    private List<Object> array(int depth) {
-        pos++; // [
-        List<Object> out = new ArrayList<>();
-        skipWhitespace();
-        if (peek() == ']') {
-            pos++;
-            return out;
-        }
-        while (true) {
-            out.add(value(depth + 1));
-            skipWhitespace();
-            char c = peek();
-            pos++;
-            if (c == ']') {
+            case START_ARRAY -> {
+                List<Object> out = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    out.add(value(p));
+                }
                 return out;
             }
-            if (c != ',') {
-                pos--;
-                throw error("expected ',' or ']', got " + near());
+            case VALUE_STRING -> {
+                return p.getText();
             }
-        }
-    }
-
-    private String string() {
-        int start = pos;
-        pos++; // opening quote
-        StringBuilder out = new StringBuilder();
-        while (true) {
-            if (pos >= text.length()) {
-                pos = start;
-                throw error("unterminated string starting with " + near());
-            }
-            char c = text.charAt(pos++);
-            if (c == '"') {
-                return out.toString();
-            }
-            if (c < 0x20) {
-                pos--;
-                throw error("control character U+" + String.format("%04X", (int) c) + " inside a string (escape it)");
-            }
-            if (c != '\\') {
-                out.append(c);
-                continue;
-            }
-            if (pos >= text.length()) {
-                throw error("unterminated escape");
-            }
-            char e = text.charAt(pos++);
-            switch (e) {
-                case '"' -> out.append('"');
-                case '\\' -> out.append('\\');
-                case '/' -> out.append('/');
-                case 'b' -> out.append('\b');
-                case 'f' -> out.append('\f');
-                case 'n' -> out.append('\n');
-                case 'r' -> out.append('\r');
-                case 't' -> out.append('\t');
-                case 'u' -> {
-                    if (pos + 4 > text.length()) {
-                        throw error("incomplete \\u escape");
-                    }
-                    String hex = text.substring(pos, pos + 4);
-                    try {
-                        out.append((char) Integer.parseInt(hex, 16));
-                    } catch (NumberFormatException x) {
-                        throw error("bad \\u escape '\\u" + hex + "'");
-                    }
-                    pos += 4;
+            case VALUE_NUMBER_INT -> {
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    throw error(p, "number '" + p.getText() + "' is out of range");
                 }
-                default -> {
-                    pos -= 2;
-                    throw error("bad escape '\\" + e + "'");
-                }
+                return p.getLongValue();
             }
-        }
-    }
-
-    private Long number() {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
-        }
-        while (pos < text.length() && "0123456789.eE+-".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
-        }
-        String literal = text.substring(start, pos);
-        if (!literal.matches("-?(0|[1-9][0-9]*)")) {
-            pos = start;
-            throw error("number '" + literal + "' is not an integer");
-        }
-        try {
-            return Long.parseLong(literal);
-        } catch (NumberFormatException e) {
-            pos = start;
-            throw error("number '" + literal + "' is out of range");
-        }
-    }
-
-    private Object literal(String word, Object value) {
-        if (!text.startsWith(word, pos)) {
-            throw error("unexpected " + near());
-        }
-        pos += word.length();
-        return value;
-    }
-
-    private void expect(char c) {
-        if (peek() != c) {
-            throw error("expected '" + c + "', got " + near());
-        }
-        pos++;
-    }
-
-    private char peek() {
-        return pos < text.length() ? text.charAt(pos) : '\0';
-    }
-
-    private void skipWhitespace() {
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                return;
+            case VALUE_NUMBER_FLOAT -> throw error(p, "number '" + p.getText() + "' is not an integer");
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
             }
-            pos++;
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw error(p, "unexpected '" + p.getText() + "'");
         }
     }
 
-    private String near() {
-        if (pos >= text.length()) {
-            return "end of input";
-        }
-        int end = Math.min(text.length(), pos + 20);
-        return "'" + text.substring(pos, end) + (end < text.length() ? "...'" : "'");
+    private static String at(JsonLocation location) {
+        return location == null || location.getCharOffset() < 0 ? "" : " at offset " + location.getCharOffset();
     }
 
-    private IllegalArgumentException error(String message) {
-        return new IllegalArgumentException("bad JSON at offset " + pos + ": " + message);
+    private static JsonParseException error(JsonParser p, String message) {
+        return new JsonParseException(p, message, p.currentTokenLocation());
     }
 }

@@ -25,25 +25,31 @@ public class JsonBodyTest {
         assertEquals(expected, JsonBody.object("{\"name\":\"Projects\",\"parentId\":null}", Set.of("name", "parentId")));
         assertEquals(Map.of("folderId", -7L), JsonBody.object("{ \"folderId\" : -7 }", Set.of("folderId")));
         assertEquals(Arrays.asList(true, false, null, 0L, Map.of(), List.of()), JsonBody.parse("[true,false,null,0,{},[]]"));
+        assertEquals(List.of(Long.MIN_VALUE, Long.MAX_VALUE), JsonBody.parse("[-9223372036854775808, 9223372036854775807]"));
+        assertEquals(List.of(List.of(List.of(List.of(List.of(List.of(List.of(List.of()))))))), JsonBody.parse("[[[[[[[[]]]]]]]]"));
     }
 
     @Test
     public void refusesAnythingButStrictJsonNamingTheProblem() {
         Map<String, String> bad = new LinkedHashMap<>();
-        bad.put("[\"a\",]", "bad JSON at offset 5: unexpected ']'");
-        bad.put("['a']", "bad JSON at offset 1: unexpected ''a']'");
-        bad.put("[\"a\"] x", "bad JSON at offset 6: unexpected 'x' after the JSON value");
-        bad.put("{\"a\":1,\"a\":2}", "duplicate field 'a'");
-        bad.put("[01]", "number '01' is not an integer");
-        bad.put("[1e3]", "number '1e3' is not an integer");
+        bad.put("[\"a\",]", "bad JSON at offset 5: Unexpected character (']' (code 93)): expected a valid value");
+        bad.put("['a']", "bad JSON at offset 1: Unexpected character (''' (code 39))");
+        bad.put("[\"a\"] x", "bad JSON at offset 7: Unrecognized token 'x'");
+        bad.put("[\"a\"] 1", "bad JSON at offset 6: unexpected '1' after the JSON value");
+        bad.put("{\"a\":1,\"a\":2}", "Duplicate field 'a'");
+        bad.put("[01]", "Leading zeroes not allowed");
+        bad.put("[1e3]", "bad JSON at offset 1: number '1e3' is not an integer");
+        bad.put("[1.0]", "number '1.0' is not an integer");
         bad.put("[99999999999999999999]", "number '99999999999999999999' is out of range");
-        bad.put("[\"a\nb\"]", "control character U+000A inside a string");
-        bad.put("[\"\\x\"]", "bad escape '\\x'");
-        bad.put("[\"\\u12G4\"]", "bad \\u escape '\\u12G4'");
-        bad.put("[\"abc", "unterminated string starting with '\"abc'");
-        bad.put("{a:1}", "expected a field name in quotes, got 'a:1}'");
-        bad.put("[tru]", "unexpected 'tru]'");
-        bad.put("[[[[[[[[[[]]]]]]]]]]", "nested deeper than 8");
+        bad.put("[\"a\nb\"]", "Illegal unquoted character ((CTRL-CHAR, code 10))");
+        bad.put("[\"\\x\"]", "Unrecognized character escape 'x'");
+        bad.put("[\"\\u12G4\"]", "Unexpected character ('G' (code 71)): expected a hex-digit");
+        bad.put("[\"abc", "Unexpected end-of-input: was expecting closing quote");
+        bad.put("{a:1}", "Unexpected character ('a' (code 97)): was expecting double-quote to start field name");
+        bad.put("[tru]", "Unrecognized token 'tru'");
+        bad.put("[NaN]", "Non-standard token 'NaN'");
+        bad.put("[1] // note", "bad JSON at offset 4");
+        bad.put("[[[[[[[[[]]]]]]]]]", "bad JSON: containers nested deeper than 8");
         bad.put("   ", "the request body is empty");
         for (Map.Entry<String, String> e : bad.entrySet()) {
             IllegalArgumentException x = assertThrows(e.getKey(), IllegalArgumentException.class, () -> JsonBody.parse(e.getKey()));
