@@ -67,6 +67,10 @@ public class MailstoreRole implements RoleService, Endpoint {
         @AttributeDefinition(description = "Threads serving HTTP mailbox API requests")
         int http_threads() default 8;
 
+        @AttributeDefinition(description = "Seconds an HTTP connection may send or take nothing, within a request, "
+                + "its answer or between requests, before it is closed")
+        int http_idle_timeout_seconds() default 30;
+
         @AttributeDefinition(description = "When no primary volume is current, create a local one and make it current "
                 + "(the single-machine default); false on clusters, which use a centralized S3 volume")
         boolean default_local_volume() default true;
@@ -105,6 +109,7 @@ public class MailstoreRole implements RoleService, Endpoint {
         check(config.lmtp_read_timeout_seconds() >= 1, "lmtp.read.timeout.seconds", config.lmtp_read_timeout_seconds(), ">= 1");
         check(config.http_port() >= 0 && config.http_port() <= 65535, "http.port", config.http_port(), "0..65535");
         check(config.http_threads() >= 1, "http.threads", config.http_threads(), ">= 1");
+        check(config.http_idle_timeout_seconds() >= 1, "http.idle.timeout.seconds", config.http_idle_timeout_seconds(), ">= 1");
         String address = node.identity().address();
         InetAddress bind = InetAddress.getByName(address);
         if (config.default_local_volume()) {
@@ -120,7 +125,8 @@ public class MailstoreRole implements RoleService, Endpoint {
             throw new IOException(PID + ": cannot listen for LMTP on " + address + ":" + config.lmtp_port() + ": " + e.getMessage(), e);
         }
         try {
-            this.http = new MailboxHttpServer(api, bind, config.http_port(), config.http_threads());
+            this.http = new MailboxHttpServer(api, bind, config.http_port(), config.http_threads(),
+                    config.http_idle_timeout_seconds() * 1000L);
         } catch (IOException e) {
             lmtp.close();
             throw new IOException(PID + ": cannot listen for HTTP on " + address + ":" + config.http_port() + ": " + e.getMessage(), e);

@@ -328,6 +328,24 @@ public class MailboxHttpApiTest {
         Answer method = call("DELETE", "/accounts/alice@example.com/folders", null);
         assertStatus(405, method);
         assertEquals("GET, POST", method.response().headers().firstValue("Allow").orElse(""));
+        // what the HTTP server itself refuses is answered in the API's words too
+        for (String path : List.of("/accounts/alice@example.com/folders/%zz/messages", "/accounts/alice%2F..%2Fbob@example.com/folders")) {
+            String answer = raw(parts, "GET " + path + " HTTP/1.1\r\nHost: mbox1\r\nConnection: close\r\n\r\n");
+            assertTrue(answer, answer.startsWith("HTTP/1.1 400 "));
+            assertTrue(answer, answer.contains("Content-Type: application/json; charset=utf-8"));
+            JsonNode body = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertTrue(answer, !body.path("error").asText().isBlank());
+        }
+    }
+
+    /** Sends these bytes on a new connection and reads the answer until the server closes it. */
+    private static String raw(MailstoreFixture on, String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", on.role.httpPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
@@ -432,6 +450,43 @@ public class MailboxHttpApiTest {
             assertTrue(small.store.info(id).isEmpty());
         } finally {
             small.stop();
+        }
+    }
+
+    /** Opens a connection that starts an append of 1,000 bytes, sends 10 of them and then nothing. */
+    private static java.net.Socket stalledAppend(MailstoreFixture on) throws Exception {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", on.role.httpPort());
+        s.getOutputStream().write(("POST /accounts/alice@example.com/folders/2/messages HTTP/1.1\r\nHost: mbox1\r\n"
+                + "Content-Length: 1000\r\n\r\nFrom: a@b\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return s;
+    }
+
+    @Test
+    public void aClientThatStallsIsCutOffAndDoesNotHoldTheApi() throws Exception {
+        // every request thread taken by a client that stopped sending its message
+        MailstoreFixture slow = new MailstoreFixture(tmp, Map.of("http_threads", 2, "http_idle_timeout_seconds", 1));
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                stalled.add(stalledAppend(slow));
+            }
+            // another client is still answered: the stalled requests end at the idle time-out and free their threads
+            Answer a = call(slow, "GET", "/accounts/alice@example.com/folders", null);
+            assertStatus(200, a);
+            for (java.net.Socket s : stalled) {
+                s.setSoTimeout(30_000); // bounded: the server closes at 1 s of silence
+                byte[] rest = s.getInputStream().readAllBytes(); // ends when the server closes the connection
+                String answer = new String(rest, StandardCharsets.US_ASCII);
+                assertTrue(answer, answer.isEmpty() || !answer.startsWith("HTTP/1.1 2"));
+            }
+            UUID id = slow.directory.account("alice@example.com").orElseThrow().id();
+            assertTrue("nothing stored from a message that never arrived whole", slow.store.info(id).isEmpty());
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+            slow.stop();
         }
     }
 

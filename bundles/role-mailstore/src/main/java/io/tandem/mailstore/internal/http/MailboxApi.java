@@ -2,7 +2,6 @@ package io.tandem.mailstore.internal.http;
 
 import io.tandem.mailstore.internal.Mailboxes;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.tandem.api.directory.DirectoryUnavailableException;
 import io.tandem.api.mailbox.MailboxStoreUnavailableException;
 import io.tandem.api.blob.BlobException;
@@ -105,7 +104,7 @@ public final class MailboxApi {
     }
 
     /** Serves one request; never throws (errors are answered as JSON). */
-    void handle(HttpExchange exchange) {
+    void handle(Exchange exchange) {
         try (exchange) {
             try {
                 route(exchange);
@@ -117,29 +116,28 @@ public final class MailboxApi {
                 error(exchange, ApiException.unavailable("ownership is changing: " + e.getMessage()));
             } catch (MailboxStoreUnavailableException | DirectoryUnavailableException e) {
                 String what = e instanceof DirectoryUnavailableException ? "directory" : "mailbox store";
-                LOG.warn("Mailbox API {} {}: {} unavailable ({})", exchange.getRequestMethod(), exchange.getRequestURI(),
-                        what, e.toString());
+                LOG.warn("Mailbox API {}: {} unavailable ({})", exchange.describe(), what, e.toString());
                 error(exchange, ApiException.unavailable(what + " unavailable, try again later"));
             } catch (RuntimeException e) {
-                LOG.error("Mailbox API {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+                LOG.error("Mailbox API {} failed", exchange.describe(), e);
                 error(exchange, new ApiException(500, "internal error: " + e));
             }
         } catch (IOException e) {
-            LOG.debug("Mailbox API {} {}: connection failed ({})", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
+            LOG.debug("Mailbox API {}: connection failed ({})", exchange.describe(), e.toString());
         }
     }
 
-    private void route(HttpExchange ex) throws IOException {
-        String rawPath = ex.getRequestURI().getRawPath();
+    private void route(Exchange ex) throws IOException {
+        String rawPath = ex.rawPath();
         String[] s = rawPath.split("/", -1);
         // s[0] is "" (the leading slash), s[1] "accounts", s[2] the account, then the resource
         if (s.length < 4 || !s[0].isEmpty() || !s[1].equals("accounts") || List.of(s).subList(2, s.length).contains("")) {
             throw new ApiException(404, "no such path '" + rawPath + "'");
         }
         String account = decode(s[2]);
-        String method = ex.getRequestMethod();
+        String method = ex.method();
         String[] r = java.util.Arrays.copyOfRange(s, 3, s.length);
-        Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+        Map<String, String> query = query(ex.rawQuery());
         if (r.length == 1 && r[0].equals("folders")) {
             allow(method, "GET", "POST");
             Owned a = owned(account);
@@ -195,7 +193,7 @@ public final class MailboxApi {
 
     // ---- reads ----
 
-    private void listFolders(HttpExchange ex, Owned a) throws IOException {
+    private void listFolders(Exchange ex, Owned a) throws IOException {
         List<Folder> folders = readOrEmpty(() -> store.folders(a.id()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("account", a.name());
@@ -203,7 +201,7 @@ public final class MailboxApi {
         send(ex, 200, body);
     }
 
-    private void listMessages(HttpExchange ex, Owned a, long folderId, Map<String, String> query) throws IOException {
+    private void listMessages(Exchange ex, Owned a, long folderId, Map<String, String> query) throws IOException {
         int offset = intParam(query, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = intParam(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         List<Message> messages = readOrEmpty(() -> {
@@ -222,7 +220,7 @@ public final class MailboxApi {
         send(ex, 200, body);
     }
 
-    private void search(HttpExchange ex, Owned a, Map<String, String> query) throws IOException {
+    private void search(Exchange ex, Owned a, Map<String, String> query) throws IOException {
         String q = query.get("q");
         if (q == null || q.isBlank()) {
             throw ApiException.badRequest("search text q '" + (q == null ? "" : q) + "' is missing or blank");
@@ -246,7 +244,7 @@ public final class MailboxApi {
         return m.orElseThrow(() -> ApiException.badRequest("no message " + itemId + " in the mailbox of " + a.name()));
     }
 
-    private void raw(HttpExchange ex, Owned a, long itemId) throws IOException {
+    private void raw(Exchange ex, Owned a, long itemId) throws IOException {
         Message m = requireMessage(a, itemId);
         // read (and so verify) the whole blob before answering: a corrupt blob is an error, not a truncated 200
         Path copy = Files.createTempFile(spool, "http-raw-", ".eml");
@@ -261,10 +259,9 @@ public final class MailboxApi {
                         + " failed verification: " + e.getMessage(), e);
             }
             long size = Files.size(copy);
-            ex.getResponseHeaders().set("Content-Type", "message/rfc822");
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            ex.sendResponseHeaders(200, size == 0 ? -1 : size);
-            try (OutputStream out = ex.getResponseBody()) {
+            ex.header("Content-Type", "message/rfc822");
+            ex.header("Cache-Control", "no-store");
+            try (OutputStream out = ex.respond(200, size)) {
                 Files.copy(copy, out);
             }
         } finally {
@@ -274,7 +271,7 @@ public final class MailboxApi {
 
     // ---- writes ----
 
-    private void append(HttpExchange ex, Owned a, long folderId) throws IOException {
+    private void append(Exchange ex, Owned a, long folderId) throws IOException {
         Path message = Files.createTempFile(spool, "http-", ".eml");
         try {
             long size = readBody(ex, maxMessageBytes, "max.message.bytes", message);
@@ -308,7 +305,7 @@ public final class MailboxApi {
         }
     }
 
-    private void createFolder(HttpExchange ex, Owned a) throws IOException {
+    private void createFolder(Exchange ex, Owned a) throws IOException {
         Map<String, Object> fields = JsonBody.object(jsonBody(ex), Set.of("name", "parentId"));
         if (!(fields.get("name") instanceof String name)) {
             throw ApiException.badRequest("field 'name' must be a string, got " + JsonBody.describe(fields.get("name")));
@@ -334,7 +331,7 @@ public final class MailboxApi {
         send(ex, 201, body);
     }
 
-    private void keywords(HttpExchange ex, Owned a, long itemId, String which) throws IOException {
+    private void keywords(Exchange ex, Owned a, long itemId, String which) throws IOException {
         Set<String> values = JsonBody.strings(jsonBody(ex));
         MailboxChange c = write(a, tx -> {
             requireMessage(tx, a, itemId);
@@ -349,7 +346,7 @@ public final class MailboxApi {
         send(ex, 200, body);
     }
 
-    private void move(HttpExchange ex, Owned a, long itemId) throws IOException {
+    private void move(Exchange ex, Owned a, long itemId) throws IOException {
         Map<String, Object> fields = JsonBody.object(jsonBody(ex), Set.of("folderId"));
         if (!(fields.get("folderId") instanceof Long folderId)) {
             throw ApiException.badRequest("field 'folderId' must be a folder id, got " + JsonBody.describe(fields.get("folderId")));
@@ -524,21 +521,21 @@ public final class MailboxApi {
         }
     }
 
-    private static String jsonBody(HttpExchange ex) throws IOException {
+    private static String jsonBody(Exchange ex) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         readBody(ex, MAX_JSON_BYTES, "the JSON body limit", out);
         return new String(out.toByteArray(), StandardCharsets.UTF_8);
     }
 
-    private static long readBody(HttpExchange ex, long max, String limitName, Path file) throws IOException {
+    private static long readBody(Exchange ex, long max, String limitName, Path file) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
             return readBody(ex, max, limitName, out);
         }
     }
 
     /** Copies the request body, refusing (413) one larger than {@code max} bytes. */
-    private static long readBody(HttpExchange ex, long max, String limitName, OutputStream out) throws IOException {
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    private static long readBody(Exchange ex, long max, String limitName, OutputStream out) throws IOException {
+        String declared = ex.requestHeader("Content-Length");
         if (declared != null) {
             try {
                 if (Long.parseLong(declared.trim()) > max) {
@@ -550,7 +547,7 @@ public final class MailboxApi {
         }
         long total = 0;
         byte[] buffer = new byte[16384];
-        try (InputStream in = ex.getRequestBody()) {
+        try (InputStream in = ex.requestBody()) {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 total += n;
@@ -599,21 +596,20 @@ public final class MailboxApi {
         return row;
     }
 
-    private static void error(HttpExchange ex, ApiException e) throws IOException {
-        if (ex.getResponseCode() != -1) {
-            LOG.warn("Mailbox API {} {}: failed after the answer started: {}", ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
+    private static void error(Exchange ex, ApiException e) throws IOException {
+        if (ex.started()) {
+            LOG.warn("Mailbox API {}: failed after the answer started: {}", ex.describe(), e.getMessage());
             return;
         }
-        e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        e.headers().forEach(ex::header);
         send(ex, e.status(), e.body());
     }
 
-    private static void send(HttpExchange ex, int status, Map<String, ?> body) throws IOException {
+    private static void send(Exchange ex, int status, Map<String, ?> body) throws IOException {
         byte[] bytes = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
+        ex.header("Content-Type", "application/json; charset=utf-8");
+        ex.header("Cache-Control", "no-store");
+        try (OutputStream out = ex.respond(status, bytes.length)) {
             out.write(bytes);
         }
     }
