@@ -1,7 +1,5 @@
 package io.tandem.supervisor;
 
-import java.util.Map;
-
 /**
  * Runs a program of another bundle under the same supervision as the {@code tandem.service}
  * configurations (own process group under the watchdog, so it never outlives the Tandem JVM; SIGTERM
@@ -12,15 +10,11 @@ import java.util.Map;
 public interface ServiceSupervisor {
 
     /**
-     * Starts supervising a program now.
+     * Starts supervising a program now (active-active; restarts with the defaults of {@code tandem.service}).
      *
-     * @param properties the keys of a {@code tandem.service} configuration ({@code name},
-     *                   {@code role} — any role —, {@code start.command}, {@code probe},
-     *                   {@code stop.timeout.seconds}, {@code restart.*}, ...); the mode is active-active.
-     *                   {@code start.command} may also be a {@code List<String>} of arguments.
-     * @throws IllegalArgumentException naming the key and the bad value
+     * @throws IllegalArgumentException naming the key of {@code tandem.service} and the bad value
      */
-    SupervisedService supervise(Map<String, ?> properties);
+    SupervisedService supervise(Program program);
 
     /** One supervised program; {@link #close()} stops it and ends its supervision. */
     interface SupervisedService extends AutoCloseable {

@@ -7,7 +7,7 @@
  * (the core role's embedded Kafka broker).
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package io.tandem.supervisor;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,12 +2,14 @@ package io.tandem.supervisor.internal;
 
 import io.tandem.api.config.Defaults;
 import io.tandem.api.node.Role;
+import io.tandem.supervisor.Program;
 import io.tandem.supervisor.ServiceMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,6 +116,34 @@ record ServiceConfig(String name, Role role, ServiceMode mode, boolean enabled,
         return new ServiceConfig(name, role, mode, enabled, start, stop, stopTimeout, workingDirectory, Map.copyOf(env),
                 outputFile, probe, probeInterval, probeTimeout, probeFailures, startTimeout, restartOnUnhealthy,
                 restartInitial, restartMax, restartReset, maxFast, grace);
+    }
+
+    /**
+     * A program another bundle supervises, checked as the same keys in a configuration would be (mode
+     * active-active, any role).
+     */
+    static ServiceConfig of(Program program, Path defaultLog) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("name", program.name());
+        p.put("role", program.role().id());
+        p.put("mode", ServiceMode.ACTIVE_ACTIVE.id());
+        p.put("start.command", program.command());
+        if (program.workingDirectory() != null) {
+            p.put("working.directory", program.workingDirectory().toString());
+        }
+        if (program.outputFile() != null) {
+            p.put("output.file", program.outputFile().toString());
+        }
+        p.put("probe", program.probe());
+        p.put("probe.interval.seconds", seconds(program.probeInterval()));
+        p.put("probe.timeout.seconds", seconds(program.probeTimeout()));
+        p.put("start.timeout.seconds", seconds(program.startTimeout()));
+        p.put("stop.timeout.seconds", seconds(program.stopTimeout()));
+        return parse(p, defaultLog, EnumSet.allOf(Role.class));
+    }
+
+    private static String seconds(Duration d) {
+        return Double.toString(d.toMillis() / 1000.0);
     }
 
     /** Reads keys of the raw properties; every refusal names the key and the value. */

@@ -1,8 +1,7 @@
 package io.tandem.supervisor.internal;
 
 import io.tandem.api.node.LocalNode;
-import io.tandem.api.node.Role;
-import io.tandem.supervisor.ServiceMode;
+import io.tandem.supervisor.Program;
 import io.tandem.supervisor.ServiceStatus;
 import io.tandem.supervisor.ServiceSupervisor;
 import org.osgi.framework.BundleContext;
@@ -13,8 +12,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,12 +44,8 @@ public class SupervisorFactory implements ServiceSupervisor {
     }
 
     @Override
-    public SupervisedService supervise(Map<String, ?> properties) {
-        ServiceConfig config = ServiceConfig.parse(properties, ChildProcess.dataDirectory().resolve("log"), EnumSet.allOf(Role.class));
-        if (config.mode() != ServiceMode.ACTIVE_ACTIVE) {
-            throw new IllegalArgumentException(ServiceConfig.PID + " '" + config.name() + "': mode = '" + config.mode().id()
-                    + "' is invalid: a program supervised for another bundle runs while its handle is open (active-active)");
-        }
+    public SupervisedService supervise(Program program) {
+        ServiceConfig config = ServiceConfig.of(program, ChildProcess.dataDirectory().resolve("log"));
         Supervisor supervisor = new Supervisor(config, () -> node.identity().name(), watchdog, new EndpointAnnouncer(context),
                 () -> null);
         supervisor.setRolePlayed(true);

@@ -1,6 +1,7 @@
 package io.tandem.supervisor.internal;
 
 import io.tandem.api.node.Role;
+import io.tandem.supervisor.Program;
 import io.tandem.supervisor.ServiceMode;
 import org.junit.Test;
 
@@ -136,5 +137,40 @@ public class ServiceConfigTest {
         ServiceConfig c = ServiceConfig.parse(p, null, java.util.EnumSet.allOf(Role.class));
         assertEquals(Role.CORE, c.role());
         assertEquals(List.of("/bin/sh", "/data dir/start.sh"), c.startCommand());
+    }
+
+    @Test
+    public void aProgramOfAnotherBundleIsCheckedAsItsKeysWouldBe() throws IOException {
+        Path dir = Files.createTempDirectory("program");
+        Program kafka = new Program("kafka", Role.CORE, List.of("/bin/sh", "start.sh"), dir, dir.resolve("out.log"),
+                "tcp:127.0.0.1:9093", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(120), Duration.ofSeconds(20));
+        ServiceConfig c = ServiceConfig.of(kafka, dir.resolve("log"));
+        assertEquals("kafka", c.name());
+        assertEquals(Role.CORE, c.role());
+        assertEquals(ServiceMode.ACTIVE_ACTIVE, c.mode());
+        assertEquals(List.of("/bin/sh", "start.sh"), c.startCommand());
+        assertEquals(dir, c.workingDirectory());
+        assertEquals(dir.resolve("out.log"), c.outputFile());
+        assertEquals(Duration.ofSeconds(2), c.probeInterval());
+        assertEquals(Duration.ofMillis(1500), c.probeTimeout());
+        assertEquals(Duration.ofSeconds(120), c.startTimeout());
+        assertEquals(Duration.ofSeconds(20), c.stopTimeout());
+        // no output file: the node's log directory, as for a configured service
+        Program quiet = new Program("quiet", Role.FILES, List.of("true"), null, null, "",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertEquals(dir.resolve("log").resolve("service-quiet.log"), ServiceConfig.of(quiet, dir.resolve("log")).outputFile());
+        // a bad value is refused naming the key
+        Program badName = new Program("Kafka Broker", Role.CORE, List.of("true"), null, null, "",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServiceConfig.of(badName, null)).getMessage()
+                .contains("name = 'Kafka Broker' is invalid"));
+        Program badProbe = new Program("p", Role.CORE, List.of("true"), null, null, "udp:1",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServiceConfig.of(badProbe, null)).getMessage()
+                .contains("probe = 'udp:1' is invalid"));
+        Program missingDir = new Program("p", Role.CORE, List.of("true"), dir.resolve("absent"), null, "",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServiceConfig.of(missingDir, null)).getMessage()
+                .contains("working.directory = '" + dir.resolve("absent") + "' is invalid"));
     }
 }

@@ -10,6 +10,8 @@ import io.tandem.api.kafka.KafkaBrokerState;
 import io.tandem.api.kafka.KafkaBrokerStatus;
 import io.tandem.api.node.Health;
 import io.tandem.api.node.LocalNode;
+import io.tandem.api.node.Role;
+import io.tandem.supervisor.Program;
 import io.tandem.supervisor.ServiceStatus;
 import io.tandem.supervisor.ServiceSupervisor;
 import org.osgi.service.component.annotations.Activate;
@@ -32,7 +34,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -141,7 +142,7 @@ public class KafkaBrokerComponent implements KafkaBrokerService {
         this.configurationError = error;
         ServiceSupervisor.SupervisedService p = null;
         if (error == null && settings.enabled()) {
-            p = supervisor.supervise(superviseProperties(settings));
+            p = supervisor.supervise(program(settings));
             LOG.info("Started Kafka broker {} (node id {}, listener {}, controller {}, voters {}, cluster id {}{})", SERVICE_NAME,
                     settings.nodeId(), settings.listener(), settings.controller(), String.join(",", settings.quorum()),
                     settings.clusterId(), settings.clusterIdDerived() ? " from cluster.name " + cs.clusterName() : "");
@@ -188,20 +189,12 @@ public class KafkaBrokerComponent implements KafkaBrokerService {
     }
 
     /** What the supervisor is given: the start script under the watchdog, the controller port as probe. */
-    static Map<String, Object> superviseProperties(KafkaSettings s) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("name", SERVICE_NAME);
-        p.put("role", "core");
-        p.put("mode", "active-active");
-        p.put("start.command", List.of("/bin/sh", s.startScript().toString()));
-        p.put("working.directory", s.dataDir().toString());
-        p.put("output.file", Path.of(System.getProperty("karaf.data", "data")).resolve("log").resolve("kafka-console.log").toString());
-        p.put("probe", "tcp:" + s.controller());
-        p.put("probe.interval.seconds", "2");
-        p.put("probe.timeout.seconds", "1");
-        p.put("start.timeout.seconds", Double.toString(s.startTimeoutSeconds()));
-        p.put("stop.timeout.seconds", Double.toString(s.stopTimeoutSeconds()));
-        return p;
+    static Program program(KafkaSettings s) {
+        return new Program(SERVICE_NAME, Role.CORE, List.of("/bin/sh", s.startScript().toString()), s.dataDir(),
+                Path.of(System.getProperty("karaf.data", "data")).resolve("log").resolve("kafka-console.log"),
+                "tcp:" + s.controller(), Duration.ofSeconds(2), Duration.ofSeconds(1),
+                Duration.ofMillis(Math.round(s.startTimeoutSeconds() * 1000)),
+                Duration.ofMillis(Math.round(s.stopTimeoutSeconds() * 1000)));
     }
 
     /** server.properties, log4j.properties and start.sh in the data directory, each written atomically. */
