@@ -35,6 +35,8 @@ final class MailstoreFixture {
     final MailstoreDatabase store;
     final BlobService blobs;
     final MailstoreRole role;
+    /** Where the role spools incoming messages. */
+    final Path spool;
     private final TemporaryFolder tmp;
 
     MailstoreFixture(TemporaryFolder tmp) throws Exception {
@@ -58,8 +60,9 @@ final class MailstoreFixture {
         directory.createDomain("example.com");
         directory.createAccount("alice@example.com", "mbox1");
         directory.createAccount("bob@example.com", "mbox2");
+        spool = Path.of(dir(base, "spool"));
         role = new MailstoreRole(new LocalNodeAdapter("mbox1", "127.0.0.1"), directory, directory, blobs, store,
-                ConfigProxy.of(MailstoreRole.Config.class, config(roleConfig)), Path.of(dir(base, "spool")));
+                ConfigProxy.of(MailstoreRole.Config.class, config(roleConfig)), spool);
     }
 
     private static String dir(Path base, String name) throws java.io.IOException {

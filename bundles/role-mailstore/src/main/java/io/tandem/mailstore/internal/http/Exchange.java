@@ -22,6 +22,29 @@ final class Exchange implements AutoCloseable {
     private OutputStream body;
     private boolean started;
     private boolean complete;
+    private Throwable abort;
+
+    /** The client's side of the connection failed, stalled past the idle time-out or went away. */
+    static final class ConnectionFailed extends IOException {
+        ConnectionFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** A client-side failure as {@link ConnectionFailed}. */
+    private interface Io<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> T client(Io<T> io) throws ConnectionFailed {
+        try {
+            return io.run();
+        } catch (ConnectionFailed e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ConnectionFailed(e);
+        }
+    }
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -52,8 +75,28 @@ final class Exchange implements AutoCloseable {
         return request.getHeaders().get(name);
     }
 
+    /** The request's body; a failure to read it is a {@link ConnectionFailed}. */
     InputStream requestBody() {
-        return Content.Source.asInputStream(request);
+        InputStream in = Content.Source.asInputStream(request);
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                return client(in::read);
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return client(() -> in.read(b, off, len));
+            }
+
+            @Override
+            public void close() throws IOException {
+                client(() -> {
+                    in.close();
+                    return null;
+                });
+            }
+        };
     }
 
     void header(String name, String value) {
@@ -77,34 +120,55 @@ final class Exchange implements AutoCloseable {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
-                body.write(b);
+                client(() -> {
+                    body.write(b);
+                    return null;
+                });
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                body.write(b, off, len);
+                client(() -> {
+                    body.write(b, off, len);
+                    return null;
+                });
             }
 
             @Override
             public void flush() throws IOException {
-                body.flush();
+                client(() -> {
+                    body.flush();
+                    return null;
+                });
             }
 
             @Override
             public void close() throws IOException {
-                body.close(); // the last write
+                client(() -> {
+                    body.close(); // the last write
+                    return null;
+                });
                 complete = true;
             }
         };
     }
 
-    /** Ends the exchange: a connection whose answer was not sent whole is closed, never reused. */
+    /** The connection failed: {@link #close()} closes it without an answer (or the rest of one). */
+    void abort(Throwable cause) {
+        abort = cause;
+    }
+
+    /**
+     * Ends the exchange. A connection whose answer was not sent whole is closed, never reused, and without an error
+     * page of Jetty's (Jetty answers a failure with a 500 and a warning, which a client that stalled did not cause).
+     */
     @Override
     public void close() {
         if (complete) {
             callback.succeeded();
         } else {
-            callback.failed(new IOException((started ? "the answer to " : "no answer to ") + describe() + " was not sent whole"));
+            callback.failed(new Request.Handler.AbortException((started ? "the answer to " : "no answer to ") + describe()
+                    + " was not sent whole", abort));
         }
     }
 }

@@ -62,7 +62,9 @@ final class JsonBody {
             }
             return value;
         } catch (StreamConstraintsException e) {
-            throw new IllegalArgumentException("bad JSON: containers nested deeper than " + MAX_DEPTH, e);
+            String what = e.getOriginalMessage().contains("nesting depth")
+                    ? "containers nested deeper than " + MAX_DEPTH : e.getOriginalMessage();
+            throw new IllegalArgumentException("bad JSON: " + what, e);
         } catch (JsonProcessingException e) {
             // Jackson's own words (what it expected, what it found), and where
             throw new IllegalArgumentException("bad JSON" + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);

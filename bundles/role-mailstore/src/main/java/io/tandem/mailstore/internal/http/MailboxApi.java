@@ -103,9 +103,12 @@ public final class MailboxApi {
     private record Owned(UUID id, String name, long epoch) {
     }
 
-    /** Serves one request; never throws (errors are answered as JSON). */
+    /**
+     * Serves one request; never throws (errors are answered as JSON). A connection that fails or stalls
+     * ({@link Exchange.ConnectionFailed}) is closed without an answer: nobody is there to read one.
+     */
     void handle(Exchange exchange) {
-        try (exchange) {
+        try {
             try {
                 route(exchange);
             } catch (ApiException e) {
@@ -118,12 +121,21 @@ public final class MailboxApi {
                 String what = e instanceof DirectoryUnavailableException ? "directory" : "mailbox store";
                 LOG.warn("Mailbox API {}: {} unavailable ({})", exchange.describe(), what, e.toString());
                 error(exchange, ApiException.unavailable(what + " unavailable, try again later"));
+            } catch (Exchange.ConnectionFailed e) {
+                throw e;
+            } catch (IOException e) {
+                // this node's spool (a full disk, for one): nothing was recorded, the client may try again
+                LOG.warn("Mailbox API {}: the spool failed ({})", exchange.describe(), e.toString());
+                error(exchange, ApiException.unavailable("this Mailstore's spool failed (" + e.getMessage() + "), try again later"));
             } catch (RuntimeException e) {
                 LOG.error("Mailbox API {} failed", exchange.describe(), e);
                 error(exchange, new ApiException(500, "internal error: " + e));
             }
         } catch (IOException e) {
             LOG.debug("Mailbox API {}: connection failed ({})", exchange.describe(), e.toString());
+            exchange.abort(e);
+        } finally {
+            exchange.close();
         }
     }
 

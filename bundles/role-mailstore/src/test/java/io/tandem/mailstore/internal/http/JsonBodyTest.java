@@ -34,7 +34,8 @@ public class JsonBodyTest {
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("[\"a\",]", "bad JSON at offset 5: Unexpected character (']' (code 93)): expected a valid value");
         bad.put("['a']", "bad JSON at offset 1: Unexpected character (''' (code 39))");
-        bad.put("[\"a\"] x", "bad JSON at offset 7: Unrecognized token 'x'");
+        bad.put("[\"a\"] x", "Unrecognized token 'x'");
+        bad.put("[" + "1".repeat(1001) + "]", "bad JSON: Number value length (1001) exceeds the maximum");
         bad.put("[\"a\"] 1", "bad JSON at offset 6: unexpected '1' after the JSON value");
         bad.put("{\"a\":1,\"a\":2}", "Duplicate field 'a'");
         bad.put("[01]", "Leading zeroes not allowed");
