@@ -1,6 +1,5 @@
 package io.tandem.directory.jdbc.internal;
 
-import io.tandem.jdbc.support.Batches;
 import io.tandem.api.blob.BucketConfig;
 import io.tandem.api.blob.Volume;
 import io.tandem.api.blob.VolumeAdminService;
@@ -17,8 +16,6 @@ import io.tandem.api.directory.Operation;
 import io.tandem.api.directory.Replica;
 import io.tandem.api.directory.Server;
 import io.tandem.api.node.Role;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,10 +23,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,46 +31,36 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
- * The directory on a relational database. Ownership of an account ({@code mail_host}, {@code epoch})
- * changes only by compare-and-set in the database; after a change every node is told through the
- * cluster topic {@value #OWNER_TOPIC}, and the owner cache never answers with an epoch older than the
- * last such notification (plus a TTL as a safety net for notifications lost in a partition).
+ * The directory on a relational database: domains, accounts, global configuration and servers here; ownership
+ * (compare-and-set of {@code mail_host} and {@code epoch}, claims, give-backs, the owner cache kept fresh
+ * through the cluster topic {@value #OWNER_TOPIC}) in {@link JdbcOwnership}, replica rows in
+ * {@link JdbcReplicas}, operations and notifications in {@link JdbcOperations}, buckets and volumes in
+ * {@link JdbcVolumes}; this class delegates to them.
  */
 public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService, ClusterMessageListener {
 
-    public static final String OWNER_TOPIC = "tandem.directory.owner";
-    private static final Logger LOG = LoggerFactory.getLogger(JdbcDirectory.class);
+    public static final String OWNER_TOPIC = JdbcOwnership.OWNER_TOPIC;
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
     private static final Pattern GLOBAL_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,127}");
-    private static final String ACCOUNT_COLUMNS = "id, name, domain, mail_host, epoch, status, created_ms, claimed_host, claimed_epoch";
+    static final String ACCOUNT_COLUMNS = "id, name, domain, mail_host, epoch, status, created_ms, claimed_host, claimed_epoch";
 
     private final Sql sql;
     private final JdbcVolumes volumes;
     private final JdbcReplicas replicaRows;
     private final JdbcOperations operationRows;
-    private final Supplier<ClusterMessaging> messaging;
-    private final Duration cacheTtl;
+    private final JdbcOwnership ownership;
     private final Clock clock;
-    private final Map<UUID, Cached> ownerCache = new ConcurrentHashMap<>();
-    /** Highest epoch announced per account: the cache never serves anything older. */
-    private final Map<UUID, Long> announced = new ConcurrentHashMap<>();
-
-    private record Cached(Account account, long loadedAtMillis) {
-    }
 
     JdbcDirectory(Sql sql, Supplier<ClusterMessaging> messaging, Duration cacheTtl, Clock clock) {
         this.sql = sql;
         this.volumes = new JdbcVolumes(sql);
         this.replicaRows = new JdbcReplicas(sql, clock);
         this.operationRows = new JdbcOperations(sql, clock);
-        this.messaging = messaging;
-        this.cacheTtl = cacheTtl;
+        this.ownership = new JdbcOwnership(sql, messaging, cacheTtl, clock, this::account);
         this.clock = clock;
     }
 
@@ -172,7 +156,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         });
     }
 
-    private static void requireMailstore(Connection c, String host) throws SQLException {
+    static void requireMailstore(Connection c, String host) throws SQLException {
         Optional<String> roles = Sql.one(c, "SELECT roles FROM servers WHERE name = ?", rs -> rs.getString(1), host);
         if (roles.isEmpty()) {
             throw new IllegalArgumentException("mail host '" + host + "' is not a registered server");
@@ -191,7 +175,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
             Sql.update(c, "DELETE FROM accounts WHERE id = ?", found);
             return found;
         });
-        ownerCache.remove(id);
+        ownership.forget(id);
     }
 
     @Override
@@ -206,208 +190,38 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         });
     }
 
-    // ---- ownership ----
+    // ---- ownership (JdbcOwnership) ----
 
     @Override
     public Account changeOwner(UUID accountId, String expectedHost, long expectedEpoch, String newHost)
             throws OwnershipConflictException {
-        String host = host(newHost);
-        Account[] changed = sql.tx(c -> {
-            requireMailstore(c, host);
-            int n = Sql.update(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
-                    host, accountId, expectedHost, expectedEpoch);
-            Account now = Sql.one(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id = ?", JdbcDirectory::accountRow, accountId)
-                    .orElseThrow(() -> new IllegalArgumentException("account " + accountId + " does not exist"));
-            return new Account[] {now, n == 1 ? now : null};
-        });
-        if (changed[1] == null) {
-            Account current = changed[0];
-            throw new OwnershipConflictException("account " + current.name() + " is owned by " + current.mailHost()
-                    + " under epoch " + current.epoch() + ", not by " + expectedHost + " under epoch " + expectedEpoch, current);
-        }
-        Account moved = changed[1];
-        announce(moved);
-        LOG.info("Owner of {} changed from {} (epoch {}) to {} (epoch {})", moved.name(), expectedHost, expectedEpoch,
-                moved.mailHost(), moved.epoch());
-        return moved;
+        return ownership.changeOwner(accountId, expectedHost, expectedEpoch, newHost);
     }
 
     @Override
     public List<Account> changeOwners(List<OwnerChange> changes) {
-        if (changes.isEmpty()) {
-            return List.of();
-        }
-        Map<String, String> hosts = new HashMap<>();
-        for (OwnerChange ch : changes) {
-            hosts.computeIfAbsent(ch.newHost(), JdbcDirectory::host);
-        }
-        List<Account> moved = sql.tx(c -> {
-            for (String h : new HashSet<>(hosts.values())) {
-                requireMailstore(c, h);
-            }
-            // one batch of compare-and-sets, one read of the results: two round trips for the whole list
-            int[] counts = Batches.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ? AND epoch = ?",
-                    changes.stream().map(ch -> new Object[] {hosts.get(ch.newHost()), ch.accountId(), ch.expectedHost(),
-                            ch.expectedEpoch()}).toList());
-            return moved(c, changes, counts, hosts);
-        });
-        List<Account> changed = new ArrayList<>();
-        Map<String, List<Account>> byMove = new java.util.TreeMap<>();
-        for (int i = 0; i < moved.size(); i++) {
-            Account a = moved.get(i);
-            if (a != null) {
-                changed.add(a);
-                byMove.computeIfAbsent("from " + changes.get(i).expectedHost() + " to " + a.mailHost(), k -> new ArrayList<>()).add(a);
-                String line = "Owner of " + a.name() + " changed from " + changes.get(i).expectedHost() + " (epoch "
-                        + changes.get(i).expectedEpoch() + ") to " + a.mailHost() + " (epoch " + a.epoch() + ")";
-                if (moved.size() == 1) {
-                    LOG.info(line);
-                } else {
-                    LOG.debug(line);
-                }
-            }
-        }
-        if (!changed.isEmpty()) {
-            announce(changed); // one message for the whole batch
-        }
-        if (moved.size() > 1) {
-            byMove.forEach((move, accounts) -> LOG.info("Owner of {} account(s) changed {}: {}", accounts.size(), move,
-                    names(accounts, 10)));
-        }
-        return moved;
+        return ownership.changeOwners(changes);
     }
 
     @Override
     public Set<UUID> claim(String owner, Map<UUID, Long> epochs) {
-        if (epochs.isEmpty()) {
-            return Set.of();
-        }
-        String h = host(owner);
-        List<Map.Entry<UUID, Long>> list = new ArrayList<>(epochs.entrySet());
-        return sql.tx(c -> {
-            // a compare-and-set on the owner and epoch: a give-back (which needs the epoch unclaimed) and a claim of
-            // the same account update the same row, so exactly one of them wins
-            int[] counts = Batches.batch(c, "UPDATE accounts SET claimed_host = ?, claimed_epoch = ? WHERE id = ? AND mail_host = ?"
-                    + " AND epoch = ?", list.stream().map(e -> new Object[] {h, e.getValue(), e.getKey(), h, e.getValue()}).toList());
-            Set<UUID> claimed = new java.util.LinkedHashSet<>();
-            for (int i = 0; i < list.size(); i++) {
-                if (counts[i] != 0) {
-                    claimed.add(list.get(i).getKey());
-                }
-            }
-            return claimed;
-        });
+        return ownership.claim(owner, epochs);
     }
 
     @Override
     public List<Account> giveBack(List<OwnerChange> changes) {
-        if (changes.isEmpty()) {
-            return List.of();
-        }
-        Map<String, String> hosts = new HashMap<>();
-        for (OwnerChange ch : changes) {
-            hosts.computeIfAbsent(ch.newHost(), JdbcDirectory::host);
-        }
-        List<Account> back = sql.tx(c -> {
-            int[] counts = Batches.batch(c, "UPDATE accounts SET mail_host = ?, epoch = epoch + 1 WHERE id = ? AND mail_host = ?"
-                            + " AND epoch = ? AND claimed_host = ? AND claimed_epoch < epoch",
-                    changes.stream().map(ch -> new Object[] {hosts.get(ch.newHost()), ch.accountId(), ch.expectedHost(), ch.expectedEpoch(),
-                            hosts.get(ch.newHost())}).toList());
-            return moved(c, changes, counts, hosts);
-        });
-        List<Account> changed = back.stream().filter(Objects::nonNull).toList();
-        for (int i = 0; i < back.size(); i++) {
-            Account a = back.get(i);
-            if (a != null) {
-                LOG.warn("{} given back to {} (epoch {}), its claimant: {} never took it over under epoch {}", a.name(), a.mailHost(),
-                        a.epoch(), changes.get(i).expectedHost(), changes.get(i).expectedEpoch());
-            }
-        }
-        if (!changed.isEmpty()) {
-            announce(changed);
-        }
-        return back;
-    }
-
-    /**
-     * Reads back the accounts of a batch of ownership compare-and-sets ({@code counts}, in order): each the account as
-     * moved, or {@code null} where its row did not match. One read for the whole batch.
-     */
-    private static List<Account> moved(Connection c, List<OwnerChange> changes, int[] counts, Map<String, String> hosts)
-            throws SQLException {
-        Object[] ids = changes.stream().map(OwnerChange::accountId).distinct().toArray();
-        Map<UUID, Account> now = new HashMap<>();
-        for (Account a : Sql.list(c, "SELECT " + ACCOUNT_COLUMNS + " FROM accounts WHERE id IN (" + Batches.placeholders(ids.length) + ")",
-                JdbcDirectory::accountRow, ids)) {
-            now.put(a.id(), a);
-        }
-        List<Account> out = new ArrayList<>(changes.size());
-        for (int i = 0; i < changes.size(); i++) {
-            OwnerChange ch = changes.get(i);
-            Account a = now.get(ch.accountId());
-            // the count says whether this row matched; the row read back must show exactly this move
-            boolean hit = counts[i] != 0 && a != null && a.mailHost().equals(hosts.get(ch.newHost())) && a.epoch() == ch.expectedEpoch() + 1;
-            out.add(hit ? a : null);
-        }
-        return out;
-    }
-
-    private static String names(List<Account> accounts, int max) {
-        String shown = accounts.stream().limit(max).map(Account::name).collect(Collectors.joining(", "));
-        return accounts.size() > max ? shown + " and " + (accounts.size() - max) + " more" : shown;
-    }
-
-    private void announce(Account changed) {
-        announce(List.of(changed));
-    }
-
-    /** Tells this node at once, then every other node: one message, a line "{accountId} {epoch}" per account. */
-    private void announce(List<Account> changed) {
-        String message = changed.stream().map(a -> a.id() + " " + a.epoch()).collect(Collectors.joining("\n"));
-        onMessage(OWNER_TOPIC, message);
-        ClusterMessaging m = messaging.get();
-        if (m != null) {
-            m.publish(OWNER_TOPIC, message);
-        }
+        return ownership.giveBack(changes);
     }
 
     /** Ownership changes announced by some node: one line "{accountId} {epoch}" per account. */
     @Override
     public void onMessage(String topic, String message) {
-        if (!OWNER_TOPIC.equals(topic)) {
-            return;
-        }
-        for (String line : message.split("\n")) {
-            String[] parts = line.trim().split(" ");
-            try {
-                if (parts.length != 2) {
-                    throw new IllegalArgumentException("expected '{accountId} {epoch}'");
-                }
-                UUID id = UUID.fromString(parts[0]);
-                long epoch = Long.parseLong(parts[1]);
-                announced.merge(id, epoch, Math::max);
-                ownerCache.computeIfPresent(id, (k, cached) -> cached.account().epoch() >= epoch ? cached : null);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("Ignoring malformed ownership notification '{}'", line);
-            }
-        }
+        ownership.onMessage(topic, message);
     }
 
     @Override
     public Optional<Account> owner(UUID accountId) {
-        long floor = announced.getOrDefault(accountId, 0L);
-        Cached cached = ownerCache.get(accountId);
-        long now = clock.millis();
-        if (cached != null && cached.account().epoch() >= floor && now - cached.loadedAtMillis() < cacheTtl.toMillis()) {
-            return Optional.of(cached.account());
-        }
-        Optional<Account> loaded = account(accountId);
-        loaded.ifPresentOrElse(a -> {
-            if (a.epoch() >= announced.getOrDefault(accountId, 0L)) {
-                ownerCache.put(accountId, new Cached(a, now));
-            }
-        }, () -> ownerCache.remove(accountId));
-        return loaded;
+        return ownership.owner(accountId);
     }
 
     // ---- global configuration ----
@@ -631,7 +445,7 @@ public class JdbcDirectory implements DirectoryAdminService, VolumeAdminService,
         return new Domain(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
     }
 
-    private static Account accountRow(ResultSet rs) throws SQLException {
+    static Account accountRow(ResultSet rs) throws SQLException {
         String claimedHost = rs.getString(8);
         long claimedEpoch = rs.getLong(9);
         if (claimedHost == null) {
