@@ -14,6 +14,8 @@
 #                                                                    as <file>.dist-NEW_VERSION
 #   - shipped by the old release only, left unchanged             -> removed
 #   - anything else (the node's own files: users, host key, credentials, license) -> kept
+# Then keys that Karaf renamed in its own files are renamed in the node's files that were kept (a
+# file the node changed would otherwise stop the new release's component from reading it).
 # Prints one line per file it touches (nothing when nothing changes); stops at the first error.
 #
 set -eu
@@ -50,3 +52,16 @@ done
     echo "removed $f (no longer shipped)"
   fi
 done
+
+# rename_key FILE OLD NEW WHY: OLD and NEW are plain key names (dots are matched literally)
+rename_key() {
+  f="$node/$1"
+  old_re=$(printf '%s' "$2" | sed 's/\./\\./g')
+  if [ -f "$f" ] && grep -q "$old_re" "$f"; then
+    sed -i "s/$old_re/$3/g" "$f"
+    echo "renamed $1: key $2 is now $3 ($4)"
+  fi
+}
+# Karaf 4.4.10 (Log4j 2.25 reads "log4j2.out.pattern" as a component "out" and the whole logging
+# configuration is refused: nothing would be logged)
+rename_key org.ops4j.pax.logging.cfg log4j2.out.pattern log4j2.outpattern "Karaf 4.4.10"
