@@ -16,7 +16,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 /** The in-memory blob service passes the blob service contract (on an S3 volume), and beyond it: */
-public class MemoryBlobServiceTest extends BlobServiceContract {
+public class MemoryBlobServiceTest extends BucketBlobServiceContract {
 
     private final VolumeRegistryAdapter registry = new VolumeRegistryAdapter();
     private final MemoryBlobService blobs = new MemoryBlobService(registry);
@@ -56,9 +56,8 @@ public class MemoryBlobServiceTest extends BlobServiceContract {
     }
 
     @Override
-    protected boolean makeRefusing() {
+    protected void makeRefusing() {
         blobs.refusing(true);
-        return true;
     }
 
     @Override

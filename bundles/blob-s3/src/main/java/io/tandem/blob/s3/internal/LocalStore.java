@@ -144,7 +144,7 @@ final class LocalStore {
     }
 
     /** Permission problems and read-only filesystems need an operator: permanent; the rest (disk full ...) temporary. */
-    private static BlobException failure(String op, Volume volume, String what, IOException e) {
+    static BlobException failure(String op, Volume volume, String what, IOException e) {
         boolean permanent = e instanceof AccessDeniedException
                 || (e instanceof FileSystemException fse && fse.getReason() != null
                 && fse.getReason().toLowerCase(java.util.Locale.ROOT).contains("read-only"));

@@ -14,8 +14,6 @@ import org.junit.rules.TemporaryFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -92,21 +90,5 @@ public class LocalBlobServiceContractTest extends BlobServiceContract {
     protected void makeReachable() throws IOException {
         Files.delete(root);
         Files.move(away, root);
-    }
-
-    @Override
-    protected boolean makeRefusing() throws IOException {
-        Set<PosixFilePermission> before = Files.getPosixFilePermissions(root);
-        Files.setPosixFilePermissions(root, Set.of());
-        if (Files.isReadable(root)) { // root reads anything
-            Files.setPosixFilePermissions(root, before);
-            return false;
-        }
-        return true;
-    }
-
-    @Override
-    protected void stopRefusing() throws IOException {
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
     }
 }

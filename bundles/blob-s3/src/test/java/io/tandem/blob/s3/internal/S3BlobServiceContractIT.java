@@ -11,7 +11,7 @@ import io.tandem.api.blob.BlobRef;
 import io.tandem.api.blob.BlobService;
 import io.tandem.api.blob.BucketConfig;
 import io.tandem.api.blob.Volume;
-import io.tandem.api.test.BlobServiceContract;
+import io.tandem.api.test.BucketBlobServiceContract;
 import io.tandem.api.test.ConfigProxy;
 import io.tandem.api.test.S3ProxyFixture;
 import io.tandem.api.test.VolumeRegistryAdapter;
@@ -39,7 +39,7 @@ import static org.junit.Assert.assertTrue;
  * Unreachable storage is S3Proxy stopped (then restarted with its data); refused access is a wrong secret key
  * in the bucket's configuration. Blobs above 4 KiB are spooled to disk before the upload.
  */
-public class S3BlobServiceContractIT extends BlobServiceContract {
+public class S3BlobServiceContractIT extends BucketBlobServiceContract {
 
     private static final String BUCKET = "contract-blobs";
 
@@ -122,10 +122,9 @@ public class S3BlobServiceContractIT extends BlobServiceContract {
     }
 
     @Override
-    protected boolean makeRefusing() {
+    protected void makeRefusing() {
         registry.putBucket(new BucketConfig(bucket.id(), bucket.provider(), bucket.endpoint(), bucket.bucket(),
                 bucket.region(), bucket.accessKey(), "wrong-" + bucket.secretKey()));
-        return true;
     }
 
     @Override
