@@ -23,6 +23,9 @@ import static org.junit.Assert.assertTrue;
 
 public class ServiceConfigTest {
 
+    @org.junit.Rule
+    public org.junit.rules.TemporaryFolder tmp = new org.junit.rules.TemporaryFolder();
+
     static Map<String, Object> minimal() {
         Map<String, Object> p = new HashMap<>();
         p.put("name", "bridge");
@@ -141,7 +144,7 @@ public class ServiceConfigTest {
 
     @Test
     public void aProgramOfAnotherBundleIsCheckedAsItsKeysWouldBe() throws IOException {
-        Path dir = Files.createTempDirectory("program");
+        Path dir = tmp.newFolder("program").toPath();
         Program kafka = new Program("kafka", Role.CORE, List.of("/bin/sh", "start.sh"), dir, dir.resolve("out.log"),
                 "tcp:127.0.0.1:9093", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(120), Duration.ofSeconds(20));
         ServiceConfig c = ServiceConfig.of(kafka, dir.resolve("log"));

@@ -63,11 +63,11 @@ final class JsonBody {
             return value;
         } catch (StreamConstraintsException e) {
             String what = e.getOriginalMessage().contains("nesting depth")
-                    ? "containers nested deeper than " + MAX_DEPTH : e.getOriginalMessage();
+                    ? "containers nested deeper than " + MAX_DEPTH : reason(e.getOriginalMessage());
             throw new IllegalArgumentException("bad JSON: " + what, e);
         } catch (JsonProcessingException e) {
             // Jackson's own words (what it expected, what it found), and where
-            throw new IllegalArgumentException("bad JSON" + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("bad JSON" + at(e.getLocation()) + ": " + reason(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // reading a String does not fail
         }
@@ -165,6 +165,23 @@ final class JsonBody {
             }
             default -> throw error(p, "unexpected '" + p.getText() + "'");
         }
+    }
+
+    /**
+     * Jackson's reason without what names its internals: where a container started (its source description),
+     * the name of a limit's setting, the feature that would allow what was refused.
+     */
+    static String reason(String message) {
+        String r = message;
+        int source = r.indexOf("[Source:"); // "(start marker at [Source: ...", "(for Array starting at [Source: ..."
+        if (source >= 0) {
+            int open = r.lastIndexOf(" (", source);
+            r = r.substring(0, open >= 0 ? open : source);
+        }
+        r = r.replaceAll(", from `[^`]*`\\)", ")");
+        r = r.replaceAll("[:;,]?\\s*\\(?(or )?enable `[^`]*`( to allow)?\\)?", "");
+        int line = r.indexOf('\n');
+        return (line >= 0 ? r.substring(0, line) : r).trim();
     }
 
     private static String at(JsonLocation location) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -56,6 +57,21 @@ public class JsonBodyTest {
             IllegalArgumentException x = assertThrows(e.getKey(), IllegalArgumentException.class, () -> JsonBody.parse(e.getKey()));
             assertTrue(e.getKey() + " -> " + x.getMessage(), x.getMessage().contains(e.getValue()));
         }
+    }
+
+    @Test
+    public void aRefusalDoesNotNameTheParsersInternals() {
+        for (String body : List.of("[\"\\\\Seen\"", "[" + "1".repeat(1001) + "]", "[+1]", "{\"a\": [1, 2}")) {
+            String m = assertThrows(body, IllegalArgumentException.class, () -> JsonBody.parse(body)).getMessage();
+            assertTrue(m, m.startsWith("bad JSON"));
+            for (String internal : List.of("Source", "REDACTED", "StreamReadFeature", "StreamReadConstraints", "JsonReadFeature", "`")) {
+                assertFalse(body + " -> " + m, m.contains(internal));
+            }
+        }
+        assertEquals("bad JSON at offset 9: Unexpected end-of-input: expected close marker for Array",
+                assertThrows(IllegalArgumentException.class, () -> JsonBody.parse("[\"\\\\Seen\"")).getMessage());
+        assertEquals("bad JSON: Number value length (1001) exceeds the maximum allowed (1000)",
+                assertThrows(IllegalArgumentException.class, () -> JsonBody.parse("[" + "1".repeat(1001) + "]")).getMessage());
     }
 
     @Test
